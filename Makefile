@@ -1,0 +1,53 @@
+# formsvc — `make run` for a demo server, `make test` for the whole suite on both databases.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/formsvc_test
+export FLASK_APP := app
+
+.PHONY: run test test-sqlite test-postgres lint format translations system-packages bench clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+system-packages:
+	@bash .ci/install-system-packages
+
+translations: $(BIN)/.installed
+	@$(BIN)/pybabel compile -q -d formsvc/translations
+
+run: system-packages $(BIN)/.installed translations
+	@mkdir -p instance
+	@$(BIN)/flask db upgrade
+	@$(BIN)/flask first-start
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C stops)"
+	@$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - app:app
+
+test: $(BIN)/.installed translations
+	@bash .ci/install-system-packages --test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: $(BIN)/.installed translations
+	$(BIN)/pytest
+
+test-postgres: $(BIN)/.installed translations
+	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/pytest
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache tests/artifacts

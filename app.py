@@ -1,0 +1,3 @@
+from formsvc import create_app
+
+app = create_app()

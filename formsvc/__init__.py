@@ -1,0 +1,78 @@
+"""formsvc: sign-in, survey and tally service for community Children's Homes."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from formsvc.config import INSTANCE_DIR, PROJECT_ROOT, from_environment
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    app.config.update(from_environment(INSTANCE_DIR))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "formsvc" / "translations")
+    if config:
+        app.config.update(config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    register_cli(app)
+    from formsvc.errors import register_error_handlers
+
+    register_error_handlers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from formsvc import models  # noqa: F401  (every table known to metadata and migrations)
+    from formsvc.database import configure_engine
+    from formsvc.extensions import babel, db, login_manager, migrate
+    from formsvc.i18n import select_locale
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    from formsvc.accounts.services import load_user
+
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+
+
+def register_blueprints(app: Flask) -> None:
+    from formsvc.accounts.views import bp as accounts_bp
+    from formsvc.attendance.manage import bp as manage_bp
+    from formsvc.attendance.public import bp as public_bp
+    from formsvc.core import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(manage_bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from formsvc.core import set_response_headers
+
+    app.after_request(set_response_headers)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from formsvc.core import template_globals
+
+    app.context_processor(template_globals)
+
+
+def register_cli(app: Flask) -> None:
+    from formsvc.cli import register
+
+    register(app)

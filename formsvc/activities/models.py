@@ -1,0 +1,102 @@
+"""Activities at a Children's Home: the daily opening, lectures, volunteer days, visits."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from formsvc.db import Base, TimestampMixin, UTCDateTime
+from formsvc.enums import enum_column_type
+from formsvc.i18n import _l
+from formsvc.sites.models import Site
+from formsvc.tokens import random_token
+
+
+def new_activity_token() -> str:
+    return random_token(12)
+
+
+class ActivityKind(enum.StrEnum):
+    DAILY = "daily"
+    PARENT_TRAINING = "parent_training"
+    VOLUNTEER = "volunteer"
+    VISIT = "visit"
+    FESTIVAL = "festival"
+    OTHER = "other"
+
+    @property
+    def title(self) -> str:
+        return str(ACTIVITY_KIND_TITLES[self])
+
+
+ACTIVITY_KIND_TITLES = {
+    ActivityKind.DAILY: _l("Daily opening"),
+    ActivityKind.PARENT_TRAINING: _l("Parent training"),
+    ActivityKind.VOLUNTEER: _l("Volunteer service"),
+    ActivityKind.VISIT: _l("Holiday visit"),
+    ActivityKind.FESTIVAL: _l("Festival activity"),
+    ActivityKind.OTHER: _l("Other activity"),
+}
+
+
+class Audience(enum.StrEnum):
+    """Who signs in at an activity; one activity may take several."""
+
+    CHILDREN = "children"
+    GUARDIANS = "guardians"
+    VOLUNTEERS = "volunteers"
+
+
+class Activity(TimestampMixin, Base):
+    """Something that happens at a site on a day, with a sign-in window."""
+
+    __tablename__ = "activities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    kind: Mapped[ActivityKind] = mapped_column(enum_column_type(ActivityKind))
+    title: Mapped[str] = mapped_column(String(100), default="")
+    # The local calendar day the activity belongs to (the site's time zone).
+    on_date: Mapped[date]
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    for_children: Mapped[bool] = mapped_column(default=True)
+    for_guardians: Mapped[bool] = mapped_column(default=False)
+    for_volunteers: Mapped[bool] = mapped_column(default=False)
+    # The token in the activity's sign-in links.
+    public_token: Mapped[str] = mapped_column(String(16), unique=True, default=new_activity_token)
+    cancelled: Mapped[bool] = mapped_column(default=False)
+
+    site: Mapped[Site] = relationship()
+
+    __table_args__ = (
+        Index("ix_activities_site_date", "site_id", "on_date"),
+        # One implicit daily opening per site and day, however many visitors race to create it.
+        Index(
+            "uq_activities_daily_per_day",
+            "site_id",
+            "on_date",
+            unique=True,
+            sqlite_where=text("kind = 'daily'"),
+            postgresql_where=text("kind = 'daily'"),
+        ),
+    )
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.kind.title
+
+    @property
+    def audiences(self) -> list[Audience]:
+        flags = (
+            (self.for_children, Audience.CHILDREN),
+            (self.for_guardians, Audience.GUARDIANS),
+            (self.for_volunteers, Audience.VOLUNTEERS),
+        )
+        return [audience for enabled, audience in flags if enabled]
+
+    def is_open_at(self, moment: datetime) -> bool:
+        return not self.cancelled and self.opens_at <= moment < self.closes_at

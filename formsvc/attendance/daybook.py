@@ -1,0 +1,137 @@
+"""What happened at a site on one day: the manager's live view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+
+from formsvc.activities.models import Activity
+from formsvc.activities.services import activities_on
+from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, Child
+from formsvc.extensions import db
+from formsvc.sites.models import Site
+
+
+@dataclass(frozen=True)
+class ChildLine:
+    name: str
+    child_id: int
+    new_to_review: bool
+    signed_in_at: datetime
+    signed_by: str
+    source: str
+    receipt_code: str
+
+
+@dataclass(frozen=True)
+class AdultLine:
+    name: str
+    role: str
+    relation: str
+    phone: str
+    village: str
+    child_name: str
+    signed_in_at: datetime
+    source: str
+    receipt_code: str
+
+
+@dataclass
+class ActivityDay:
+    activity: Activity
+    children: list[ChildLine] = field(default_factory=list)
+    adults: list[AdultLine] = field(default_factory=list)
+
+    @property
+    def guardian_count(self) -> int:
+        return sum(1 for line in self.adults if line.role == AdultRole.GUARDIAN)
+
+    @property
+    def volunteer_count(self) -> int:
+        return sum(1 for line in self.adults if line.role == AdultRole.VOLUNTEER)
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    child_participations: int = 0
+    distinct_children: int = 0
+    guardians: int = 0
+    volunteers: int = 0
+
+
+@dataclass
+class Daybook:
+    site: Site
+    day: date
+    activities: list[ActivityDay]
+    counts: DayCounts
+
+
+def day_counts(site_ids, day: date) -> dict[int, DayCounts]:
+    """Counts per site for one day, computed in SQL; voided records never count."""
+    attendance_rows = db.session.execute(
+        select(Activity.site_id, func.count(Attendance.id), func.count(func.distinct(Attendance.child_id)))
+        .join(Attendance, Attendance.activity_id == Activity.id)
+        .where(Activity.site_id.in_(site_ids), Activity.on_date == day, Attendance.voided_at.is_(None))
+        .group_by(Activity.site_id)
+    ).all()
+    adult_rows = db.session.execute(
+        select(Activity.site_id, AdultSignIn.role, func.count(AdultSignIn.id))
+        .join(AdultSignIn, AdultSignIn.activity_id == Activity.id)
+        .where(Activity.site_id.in_(site_ids), Activity.on_date == day, AdultSignIn.voided_at.is_(None))
+        .group_by(Activity.site_id, AdultSignIn.role)
+    ).all()
+    counts: dict[int, dict] = {}
+    for site_id, participations, distinct in attendance_rows:
+        counts.setdefault(site_id, {}).update(child_participations=participations, distinct_children=distinct)
+    for site_id, role, number in adult_rows:
+        key = "guardians" if role == AdultRole.GUARDIAN else "volunteers"
+        counts.setdefault(site_id, {})[key] = number
+    return {site_id: DayCounts(**values) for site_id, values in counts.items()}
+
+
+def daybook(site: Site, day: date) -> Daybook:
+    activities = activities_on(site, day)
+    by_id = {activity.id: ActivityDay(activity) for activity in activities}
+    if by_id:
+        rows = db.session.execute(
+            select(Attendance, Child)
+            .join(Child, Child.id == Attendance.child_id)
+            .where(Attendance.activity_id.in_(by_id), Attendance.voided_at.is_(None))
+            .order_by(Attendance.signed_in_at.desc())
+        ).all()
+        for attendance, child in rows:
+            by_id[attendance.activity_id].children.append(
+                ChildLine(
+                    name=child.name,
+                    child_id=child.id,
+                    new_to_review=child.status == "to_review",
+                    signed_in_at=attendance.signed_in_at,
+                    signed_by=attendance.signed_by.title if attendance.signed_by else "",
+                    source=attendance.source.title,
+                    receipt_code=attendance.receipt_code,
+                )
+            )
+        signins = db.session.execute(
+            select(AdultSignIn)
+            .where(AdultSignIn.activity_id.in_(by_id), AdultSignIn.voided_at.is_(None))
+            .order_by(AdultSignIn.signed_in_at.desc())
+        ).scalars()
+        for signin in signins:
+            by_id[signin.activity_id].adults.append(
+                AdultLine(
+                    name=signin.name,
+                    role=signin.role,
+                    relation=signin.relation.title if signin.relation else "",
+                    phone=signin.phone,
+                    village=signin.village,
+                    child_name=signin.child_name,
+                    signed_in_at=signin.signed_in_at,
+                    source=signin.source.title,
+                    receipt_code=signin.receipt_code,
+                )
+            )
+    counts = day_counts([site.id], day).get(site.id, DayCounts())
+    return Daybook(site=site, day=day, activities=list(by_id.values()), counts=counts)

@@ -1,0 +1,79 @@
+"""The public sign-in forms: the minimum a grandparent has to type."""
+
+from __future__ import annotations
+
+from wtforms import RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from formsvc.attendance.models import RELATION_TITLES, Relation
+from formsvc.forms import MainlandMobile, OnceForm, phone_filter, strip_filter
+from formsvc.i18n import _l
+
+NAME_MAX = 30
+VILLAGE_MAX = 40
+
+
+def _relation_choices(include_self: bool) -> list[SelectChoice]:
+    return [
+        SelectChoice(relation.value, title)
+        for relation, title in RELATION_TITLES.items()
+        if include_self or relation != Relation.SELF
+    ]
+
+
+def name_field(label, required_message):
+    return StringField(
+        label,
+        validators=[
+            DataRequired(message=required_message),
+            Length(max=NAME_MAX, message=_l("Please keep the name to at most %(max)d characters.")),
+        ],
+        filters=[strip_filter],
+        render_kw={"autocomplete": "name", "maxlength": NAME_MAX, "autocapitalize": "words"},
+    )
+
+
+def phone_field():
+    return StringField(
+        _l("Mobile number (optional)"),
+        validators=[Optional(), MainlandMobile()],
+        filters=[phone_filter],
+        render_kw={"type": "tel", "inputmode": "numeric", "autocomplete": "tel", "maxlength": 20},
+    )
+
+
+def short_text_field(label, max_length=VILLAGE_MAX):
+    return StringField(
+        label,
+        validators=[Length(max=max_length, message=_l("Please keep this to at most %(max)d characters."))],
+        filters=[strip_filter],
+        render_kw={"maxlength": max_length},
+    )
+
+
+class ChildSignInForm(OnceForm):
+    child_name = name_field(_l("Child's name"), _l("Please write the child's name."))
+    signed_by = RadioField(
+        _l("Who is signing in? (optional)"),
+        choices=_relation_choices(include_self=True),
+        validators=[Optional()],
+    )
+
+
+class GuardianSignInForm(OnceForm):
+    name = name_field(_l("Your name"), _l("Please write your name."))
+    relation = RadioField(
+        _l("You are the child's"),
+        choices=_relation_choices(include_self=False),
+        validators=[InputRequired(message=_l("Please choose how you are related to the child."))],
+    )
+    phone = phone_field()
+    village = short_text_field(_l("Village or community"))
+    child_name = short_text_field(_l("Child's name (optional)"), NAME_MAX)
+
+
+class VolunteerSignInForm(OnceForm):
+    name = name_field(_l("Your name"), _l("Please write your name."))
+    phone = phone_field()
+    village = short_text_field(_l("Organisation, village or community"))

@@ -1,0 +1,225 @@
+"""Signing in, exactly once: children at activities, and guardians and volunteers.
+
+Every public form carries a one-time nonce. A submission looks up its nonce first, so a
+double tap or a resend after a dropped connection returns the original receipt and writes
+nothing. The partial unique indexes on attendance and adult sign-ins then make sure one
+person counts once per activity, even when two phones race.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from formsvc.activities.models import Activity
+from formsvc.attendance.models import (
+    AdultRole,
+    AdultSignIn,
+    Attendance,
+    Child,
+    ChildStatus,
+    Relation,
+    Source,
+    Submission,
+)
+from formsvc.db import utcnow
+from formsvc.errors import DomainError
+from formsvc.extensions import db
+from formsvc.i18n import _
+from formsvc.sites.models import Site
+from formsvc.text import clean_text, name_key
+from formsvc.tokens import looks_like_token
+
+
+class WindowClosed(DomainError):
+    code = "window_closed"
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    submission: Submission
+    # True when this very form had been sent before (double tap, resend).
+    repeated: bool = False
+
+    @property
+    def already_signed_in(self) -> bool:
+        return self.submission.found_existing
+
+
+def submission_by_nonce(nonce: str) -> Submission | None:
+    return db.session.execute(select(Submission).where(Submission.nonce == nonce)).scalar_one_or_none()
+
+
+def submission_by_token(token: str) -> Submission | None:
+    if not looks_like_token(token, 24):
+        return None
+    return db.session.execute(select(Submission).where(Submission.token == token)).scalar_one_or_none()
+
+
+def check_window(activity: Activity, now: datetime) -> None:
+    if activity.cancelled:
+        raise WindowClosed(_("This activity has been cancelled."), code="cancelled")
+    if now < activity.opens_at:
+        raise WindowClosed(_("Sign-in for this activity has not opened yet."), code="not_open_yet")
+    if now >= activity.closes_at:
+        raise WindowClosed(_("Sign-in for this activity has closed."), code="window_closed")
+
+
+def match_roster(site: Site, name: str) -> Child | None:
+    """The child on the site's roster with this name, ignoring width, case and spaces."""
+    return db.session.execute(
+        select(Child)
+        .where(
+            Child.site_id == site.id,
+            Child.name_key == name_key(name),
+            Child.status.in_((ChildStatus.ACTIVE, ChildStatus.TO_REVIEW)),
+        )
+        .order_by(Child.status, Child.id)
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def match_or_add_child(site: Site, name: str) -> Child:
+    """The roster's child, or a new one marked for the manager to review."""
+    child = match_roster(site, name)
+    if child:
+        return child
+    child = Child(site_id=site.id, name=clean_text(name), name_key=name_key(name), status=ChildStatus.TO_REVIEW)
+    try:
+        with db.session.begin_nested():
+            db.session.add(child)
+    except IntegrityError:
+        # Another phone added the same new name a moment ago.
+        child = match_roster(site, name)
+        if child is None:
+            raise
+    return child
+
+
+def _active_attendance(activity: Activity, child: Child) -> Attendance | None:
+    return db.session.execute(
+        select(Attendance).where(
+            Attendance.activity_id == activity.id,
+            Attendance.child_id == child.id,
+            Attendance.voided_at.is_(None),
+        )
+    ).scalar_one_or_none()
+
+
+def _active_adult_signin(activity: Activity, role: AdultRole, name: str) -> AdultSignIn | None:
+    return db.session.execute(
+        select(AdultSignIn).where(
+            AdultSignIn.activity_id == activity.id,
+            AdultSignIn.role == role,
+            AdultSignIn.name_key == name_key(name),
+            AdultSignIn.voided_at.is_(None),
+        )
+    ).scalar_one_or_none()
+
+
+def _submit_once(nonce: str, create_record, find_existing, link) -> SignInResult:
+    """Run one exactly-once write.
+
+    ``find_existing()`` returns a record of this person at this activity or None;
+    ``create_record()`` adds a new one; ``link(submission, record)`` ties the nonce to it.
+    """
+    existing = find_existing()
+    submission = Submission(nonce=nonce, found_existing=existing is not None)
+    try:
+        with db.session.begin_nested():
+            record = existing or create_record()
+            link(submission, record)
+            db.session.add(submission)
+    except IntegrityError:
+        # A concurrent writer won the race: the same form sent twice at once, or the same
+        # person signing in on two phones. Whichever it was, answer with what is stored.
+        prior = submission_by_nonce(nonce)
+        if prior is not None:
+            return SignInResult(prior, repeated=True)
+        existing = find_existing()
+        if existing is None:
+            raise
+        submission = Submission(nonce=nonce, found_existing=True)
+        link(submission, existing)
+        with db.session.begin_nested():
+            db.session.add(submission)
+    return SignInResult(submission)
+
+
+def sign_in_child(
+    activity: Activity,
+    *,
+    child_name: str,
+    signed_by: Relation | None,
+    nonce: str,
+    now: datetime | None = None,
+) -> SignInResult:
+    prior = submission_by_nonce(nonce)
+    if prior is not None:
+        return SignInResult(prior, repeated=True)
+    now = now or utcnow()
+    check_window(activity, now)
+    child = match_or_add_child(activity.site, child_name)
+
+    def create() -> Attendance:
+        attendance = Attendance(
+            activity_id=activity.id,
+            child_id=child.id,
+            source=Source.QR,
+            signed_by=signed_by,
+            signed_in_at=now,
+        )
+        db.session.add(attendance)
+        db.session.flush()
+        return attendance
+
+    def link(submission: Submission, attendance: Attendance) -> None:
+        submission.attendance = attendance
+
+    return _submit_once(nonce, create, lambda: _active_attendance(activity, child), link)
+
+
+def sign_in_adult(
+    activity: Activity,
+    *,
+    role: AdultRole,
+    name: str,
+    relation: Relation | None,
+    phone: str,
+    village: str,
+    child_name: str,
+    nonce: str,
+    now: datetime | None = None,
+) -> SignInResult:
+    prior = submission_by_nonce(nonce)
+    if prior is not None:
+        return SignInResult(prior, repeated=True)
+    now = now or utcnow()
+    check_window(activity, now)
+    child = match_roster(activity.site, child_name) if child_name else None
+
+    def create() -> AdultSignIn:
+        signin = AdultSignIn(
+            activity_id=activity.id,
+            role=role,
+            name=clean_text(name),
+            name_key=name_key(name),
+            relation=relation,
+            phone=phone,
+            village=clean_text(village),
+            child_name=clean_text(child_name),
+            child_id=child.id if child else None,
+            source=Source.QR,
+            signed_in_at=now,
+        )
+        db.session.add(signin)
+        db.session.flush()
+        return signin
+
+    def link(submission: Submission, signin: AdultSignIn) -> None:
+        submission.adult_signin = signin
+
+    return _submit_once(nonce, create, lambda: _active_adult_signin(activity, role, name), link)

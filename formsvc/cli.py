@@ -1,0 +1,186 @@
+"""Command-line tools (``flask --app app …``); they call the same services as the views."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from formsvc.config import PROJECT_ROOT
+from formsvc.errors import DomainError
+from formsvc.extensions import db
+
+TRANSLATIONS = PROJECT_ROOT / "formsvc" / "translations"
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(first_start_command)
+    app.cli.add_command(sites_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(translate_cli)
+
+
+def _print_welcome(logins) -> None:
+    from formsvc.sites.services import all_sites
+    from formsvc.urls import external_url
+
+    click.echo("Demo logins (http://…/admin):")
+    for login in logins:
+        click.echo(f"  {login.username:<10} {login.password:<16} {login.role} — {login.sites}")
+    sites = all_sites()
+    if sites:
+        click.echo(f"Sample QR link ({sites[0].name}): {external_url('public.site_page', token=sites[0].public_token)}")
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Load demo townships, sites, rosters, today's activities and demo logins."""
+    from formsvc.demo import has_data, seed_demo
+
+    if has_data():
+        raise click.ClickException("The database already has sites; demo data is only loaded into an empty one.")
+    logins = seed_demo()
+    db.session.commit()
+    _print_welcome(logins)
+
+
+@click.command("first-start")
+def first_start_command():
+    """Used by `make run`: load the demo on an empty database, then print the logins and a QR link."""
+    from formsvc.demo import DEMO_PASSWORD, DemoLogin, has_data, seed_demo
+
+    if not has_data():
+        logins = seed_demo()
+        db.session.commit()
+    else:
+        logins = [
+            DemoLogin("admin", DEMO_PASSWORD, "district admin", "all sites"),
+            DemoLogin("manager1", DEMO_PASSWORD, "site manager", "(if unchanged since the demo was loaded)"),
+        ]
+    _print_welcome(logins)
+
+
+sites_cli = AppGroup("sites", help="Children's Homes: import and list.")
+
+
+@sites_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+def sites_import(path: Path, dry_run: bool):
+    """Import sites from CSV or XLSX with columns township, name, village, level."""
+    from formsvc.sites.services import apply_site_import, plan_site_import
+
+    try:
+        plan = plan_site_import(path.read_bytes(), path.name)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    for problem in plan.problems:
+        click.echo(f"row {problem.row}, column {problem.column}: {problem.message}", err=True)
+    click.echo(f"create {len(plan.to_create)}, update {len(plan.to_update)}, unchanged {plan.unchanged}")
+    if plan.problems:
+        raise click.ClickException("The file has errors; nothing was imported.")
+    if dry_run:
+        click.echo("Dry run: nothing written.")
+        return
+    apply_site_import(plan)
+    from formsvc.audit.services import record
+
+    record("site.import", target=path.name, created=len(plan.to_create), updated=len(plan.to_update))
+    db.session.commit()
+
+
+@sites_cli.command("list")
+@click.option("--format", "output_format", type=click.Choice(["csv", "text"]), default="text")
+def sites_list(output_format: str):
+    """List sites with their poster links."""
+    from formsvc.sites.services import all_sites
+    from formsvc.urls import external_url
+
+    rows = [
+        (
+            site.id,
+            site.township.name,
+            site.name,
+            site.village,
+            site.level.value,
+            external_url("public.site_page", token=site.public_token),
+        )
+        for site in all_sites()
+    ]
+    if output_format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["id", "township", "name", "village", "level", "url"])
+        writer.writerows(rows)
+    else:
+        for row in rows:
+            click.echo("  ".join(str(value) for value in row))
+
+
+users_cli = AppGroup("users", help="Workspace accounts.")
+
+
+@users_cli.command("create")
+@click.option("--username", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", type=click.Choice(["admin", "manager", "township_viewer"]), required=True)
+@click.option("--site", "site_ids", type=int, multiple=True, help="Site id (repeat for several).")
+@click.option("--township", "township_id", type=int, help="Township id, for township viewers.")
+def users_create(username: str, password: str, role: str, site_ids: tuple[int, ...], township_id: int | None):
+    """Create a workspace user."""
+    from formsvc.accounts.models import Role
+    from formsvc.accounts.services import create_user
+
+    try:
+        user = create_user(
+            username=username, password=password, role=Role(role), site_ids=list(site_ids), township_id=township_id
+        )
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    from formsvc.audit.services import record
+
+    record("user.create", target=user.username, role=role)
+    db.session.commit()
+    click.echo(f"Created {user.username} ({role}).")
+
+
+translate_cli = AppGroup("translate", help="Extract, update and compile the UI translations.")
+
+
+def _pybabel(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=PROJECT_ROOT)
+
+
+@translate_cli.command("extract")
+def translate_extract():
+    """Collect the messages from code and templates into messages.pot."""
+    _pybabel(
+        "extract",
+        "-F",
+        "babel.cfg",
+        "-k",
+        "_l",
+        "--no-location",
+        "--sort-output",
+        "-o",
+        str(TRANSLATIONS / "messages.pot"),
+        ".",
+    )
+
+
+@translate_cli.command("update")
+def translate_update():
+    """Extract, then merge new messages into each language's messages.po."""
+    translate_extract.callback()
+    _pybabel("update", "-i", str(TRANSLATIONS / "messages.pot"), "-d", str(TRANSLATIONS), "--no-fuzzy-matching")
+
+
+@translate_cli.command("compile")
+def translate_compile():
+    """Compile messages.po files into the .mo files the app reads."""
+    _pybabel("compile", "-d", str(TRANSLATIONS))

@@ -1,0 +1,73 @@
+"""Pieces every page shares: the language switch, response headers, template helpers."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+
+from flask import Blueprint, current_app, make_response, redirect, request, url_for
+from flask_babel import format_date, format_datetime, format_time, get_locale
+
+from formsvc.i18n import LOCALE_COOKIE, LOCALES
+from formsvc.urls import safe_next
+
+bp = Blueprint("core", __name__)
+
+
+@bp.route("/")
+def index():
+    return redirect(url_for("manage.dashboard"))
+
+
+@bp.route("/lang/<locale>")
+def switch_language(locale: str):
+    target = safe_next(request.args.get("next"), "/")
+    response = make_response(redirect(target))
+    if locale in LOCALES:
+        response.set_cookie(LOCALE_COOKIE, locale, max_age=400 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.route("/healthz")
+def healthz():
+    return {"status": "ok"}
+
+
+def set_response_headers(response):
+    if response.mimetype == "text/html":
+        # Pages carry personal data, and iOS WeChat keeps HTML for hours past its expiry.
+        response.headers["Cache-Control"] = "no-store"
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    )
+    return response
+
+
+@lru_cache(maxsize=64)
+def _static_version(path: str) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()[:10]
+
+
+def static_url(filename: str) -> str:
+    """A static file's URL with its content hash, so it can be cached for a year."""
+    path = f"{current_app.static_folder}/{filename}"
+    return url_for("static", filename=filename, v=_static_version(path))
+
+
+def template_globals() -> dict:
+    locale = str(get_locale() or "zh_Hans")
+    return {
+        "static_url": static_url,
+        "format_date": format_date,
+        "format_time": format_time,
+        "format_datetime": format_datetime,
+        "current_locale": locale,
+        "html_lang": "zh-Hans" if locale.startswith("zh") else locale,
+        "locales": [("zh_Hans", "中文"), ("en", "English")],
+    }

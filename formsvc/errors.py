@@ -1,0 +1,66 @@
+"""Domain errors with stable codes, and the translated, phone-sized HTTP error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from formsvc.i18n import _l
+
+
+class DomainError(Exception):
+    """A rule of the domain was not met: a message for the person and a stable code for code."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str, code: str | None = None, **details):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.details = details
+
+
+ERROR_TITLES = {
+    400: _l("Something in the request was not right"),
+    403: _l("You are not allowed to see this page"),
+    404: _l("Page not found"),
+    405: _l("This page cannot be used this way"),
+    413: _l("What was sent is too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong on our side"),
+}
+ERROR_HINTS = {
+    400: _l("Please go back and try again."),
+    403: _l("If you think you should have access, ask the district office."),
+    404: _l("The link or QR code may be mistyped or out of date. Please scan the code again."),
+    405: _l("Please go back and try again."),
+    413: _l("Please send less at once."),
+    429: _l("Please wait a moment and try again."),
+    500: _l("Nothing you typed was your fault. Please try again in a minute."),
+}
+
+
+def render_error(status: int):
+    title = ERROR_TITLES.get(status) or ERROR_TITLES[500 if status >= 500 else 400]
+    hint = ERROR_HINTS.get(status) or ERROR_HINTS[500 if status >= 500 else 400]
+    return render_template("errors/error.html", status=status, title=title, hint=hint), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        return render_error(error.code)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected_error(error: Exception):
+        app.logger.exception("unhandled error", exc_info=error)
+        try:
+            from formsvc.extensions import db
+
+            db.session.rollback()
+        except Exception:  # the database may be the reason we are here
+            app.logger.exception("rollback after an error failed")
+        return render_error(InternalServerError.code)

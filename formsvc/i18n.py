@@ -1,0 +1,44 @@
+"""Translation helpers and the locale selector: zh_Hans first, English second."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_babel import gettext as _  # noqa: F401  (re-exported for the app)
+from flask_babel import lazy_gettext as _l  # noqa: F401
+
+LOCALES = ("zh_Hans", "en")
+LOCALE_COOKIE = "lang"
+# Accept-Language tags mapped onto the locales we ship.
+_TAG_TO_LOCALE = {
+    "zh": "zh_Hans",
+    "zh-cn": "zh_Hans",
+    "zh-hans": "zh_Hans",
+    "zh-sg": "zh_Hans",
+    "zh-hans-cn": "zh_Hans",
+    "en": "en",
+}
+
+
+def locale_from_tag(tag: str | None) -> str | None:
+    if not tag:
+        return None
+    tag = tag.strip().lower().replace("_", "-")
+    if tag in _TAG_TO_LOCALE:
+        return _TAG_TO_LOCALE[tag]
+    if tag.startswith("en-"):
+        return "en"
+    if tag.startswith("zh-"):
+        # Traditional-script readers still read simplified better than English.
+        return "zh_Hans"
+    return None
+
+
+def select_locale() -> str:
+    chosen = locale_from_tag(request.cookies.get(LOCALE_COOKIE))
+    if chosen:
+        return chosen
+    for tag, _quality in request.accept_languages:
+        locale = locale_from_tag(tag)
+        if locale:
+            return locale
+    return LOCALES[0]

@@ -1,0 +1,144 @@
+"""Sites and townships: creating, importing from the district's spreadsheet, listing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from formsvc.errors import DomainError
+from formsvc.extensions import db
+from formsvc.i18n import _
+from formsvc.sites.models import SITE_LEVEL_ALIASES, Site, SiteLevel, Township
+from formsvc.tabular import header_index, read_rows
+
+SITE_COLUMNS = {
+    "township": "township",
+    "乡镇": "township",
+    "乡镇/街道": "township",
+    "街道": "township",
+    "name": "name",
+    "site": "name",
+    "名称": "name",
+    "儿童之家": "name",
+    "站点": "name",
+    "village": "village",
+    "村/社区": "village",
+    "村": "village",
+    "社区": "village",
+    "level": "level",
+    "级别": "level",
+    "address": "address",
+    "地址": "address",
+}
+REQUIRED_SITE_COLUMNS = ("township", "name")
+
+
+def township_named(name: str, *, create: bool = False) -> Township | None:
+    township = db.session.execute(select(Township).where(Township.name == name)).scalar_one_or_none()
+    if township is None and create:
+        township = Township(name=name)
+        db.session.add(township)
+        db.session.flush()
+    return township
+
+
+def create_site(
+    *, township_name: str, name: str, village: str = "", level: SiteLevel = SiteLevel.STANDARD, address: str = ""
+) -> Site:
+    township = township_named(township_name, create=True)
+    site = Site(township_id=township.id, name=name, village=village, level=level, address=address)
+    db.session.add(site)
+    db.session.flush()
+    return site
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class SiteImportPlan:
+    """What an import would do; nothing is written unless ``problems`` is empty."""
+
+    to_create: list[dict] = field(default_factory=list)
+    to_update: list[tuple[Site, dict]] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+def plan_site_import(raw: bytes, filename: str) -> SiteImportPlan:
+    plan = SiteImportPlan()
+    rows = read_rows(raw, filename)
+    if not rows:
+        raise DomainError(_("The file is empty."), code="empty_file")
+    columns = header_index(rows[0], SITE_COLUMNS)
+    missing = [name for name in REQUIRED_SITE_COLUMNS if name not in columns]
+    if missing:
+        raise DomainError(_("Missing columns: {columns}.").format(columns=", ".join(missing)), code="missing_columns")
+    seen: dict[tuple[str, str], int] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+
+        def cell(key: str, row=row) -> str:
+            position = columns.get(key)
+            return row[position].strip() if position is not None and position < len(row) else ""
+
+        values = {key: cell(key) for key in SITE_COLUMNS.values()}
+        for key in REQUIRED_SITE_COLUMNS:
+            if not values[key]:
+                plan.problems.append(RowProblem(number, key, _("This cell must not be empty.")))
+        level_text = values["level"] or "standard"
+        level = SITE_LEVEL_ALIASES.get(level_text.lower())
+        if level is None:
+            plan.problems.append(RowProblem(number, "level", _("Unknown level “{value}”.").format(value=level_text)))
+        if len(values["name"]) > 80 or len(values["township"]) > 60 or len(values["village"]) > 60:
+            plan.problems.append(RowProblem(number, "name", _("A value is too long.")))
+        key = (values["township"], values["name"])
+        if key in seen:
+            plan.problems.append(RowProblem(number, "name", _("Same site as row {row}.").format(row=seen[key])))
+            continue
+        seen[key] = number
+        if plan.problems and plan.problems[-1].row == number:
+            continue
+        values["level"] = level
+        existing = _site_by_names(values["township"], values["name"])
+        if existing is None:
+            plan.to_create.append(values)
+        elif (existing.village, existing.level, existing.address) != (values["village"], level, values["address"]):
+            plan.to_update.append((existing, values))
+        else:
+            plan.unchanged += 1
+    return plan
+
+
+def _site_by_names(township_name: str, site_name: str) -> Site | None:
+    return db.session.execute(
+        select(Site).join(Township).where(Township.name == township_name, Site.name == site_name)
+    ).scalar_one_or_none()
+
+
+def apply_site_import(plan: SiteImportPlan) -> None:
+    if plan.problems:
+        raise DomainError(_("The file has errors; nothing was imported."), code="import_has_errors")
+    for values in plan.to_create:
+        create_site(
+            township_name=values["township"],
+            name=values["name"],
+            village=values["village"],
+            level=values["level"],
+            address=values["address"],
+        )
+    for site, values in plan.to_update:
+        site.village = values["village"]
+        site.level = values["level"]
+        site.address = values["address"]
+    db.session.flush()
+
+
+def all_sites() -> list[Site]:
+    return list(db.session.execute(select(Site).join(Township).order_by(Township.name, Site.name)).scalars())

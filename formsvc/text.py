@@ -1,0 +1,63 @@
+"""Text rules shared by forms, services and printouts: name keys, masking, phone numbers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+_SPACES = re.compile(r"\s+")
+
+
+def clean_text(value: str | None) -> str:
+    """Trim, collapse inner white space and drop control characters; keep the rest as typed."""
+    if not value:
+        return ""
+    value = "".join(char for char in value if char in " \t\n" or unicodedata.category(char) != "Cc")
+    return _SPACES.sub(" ", value).strip()
+
+
+def name_key(name: str) -> str:
+    """The key two spellings of one name share: full-width folded, spaces dropped, case-folded.
+
+    NFKC folds full-width letters and digits (``Ｌｉ``) to their ASCII forms; inner spaces
+    are dropped because people type ``王 小明`` and ``王小明`` for the same child.
+    """
+    folded = unicodedata.normalize("NFKC", name or "").casefold()
+    return _SPACES.sub("", folded)
+
+
+def normalise_phone(value: str | None) -> str:
+    """Digits only, with a leading +86/0086 country code removed."""
+    if not value:
+        return ""
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", value))
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    elif len(digits) == 15 and digits.startswith("0086"):
+        digits = digits[4:]
+    return digits
+
+
+def is_mainland_mobile(digits: str) -> bool:
+    return bool(MOBILE_RE.match(digits))
+
+
+def mask_phone(phone: str | None) -> str:
+    if not phone:
+        return ""
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def mask_name(name: str | None) -> str:
+    """王小明 → 王*明, 王明 → 王*, Li Lei → L*i: enough for the person to recognise it."""
+    if not name:
+        return ""
+    chars = list(name)
+    if len(chars) == 1:
+        return chars[0]
+    if len(chars) == 2:
+        return chars[0] + "*"
+    return chars[0] + "*" * (len(chars) - 2) + chars[-1]
