@@ -2,6 +2,6 @@
 
 from formsvc.accounts.models import User, user_sites  # noqa: F401
 from formsvc.activities.models import Activity  # noqa: F401
-from formsvc.attendance.models import AdultSignIn, Attendance, Child, Submission  # noqa: F401
+from formsvc.attendance.models import AdultSignIn, Attendance, Child, ChildCategoryPeriod, Submission  # noqa: F401
 from formsvc.audit.models import AuditEntry  # noqa: F401
 from formsvc.sites.models import Site, Township  # noqa: F401

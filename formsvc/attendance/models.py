@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -106,6 +106,31 @@ class AdultRole(enum.StrEnum):
     VOLUNTEER = "volunteer"
 
 
+class ChildCategory(enum.StrEnum):
+    """Why a child is in the Federation's care; kept by the manager, never asked publicly."""
+
+    LEFT_BEHIND = "left_behind"
+    DIFFICULT = "difficult"
+    DISABLED = "disabled"
+    REGISTERED_POOR = "registered_poor"
+    MILITARY_FAMILY = "military_family"
+    OTHER = "other"
+
+    @property
+    def title(self) -> str:
+        return str(CHILD_CATEGORY_TITLES[self])
+
+
+CHILD_CATEGORY_TITLES = {
+    ChildCategory.LEFT_BEHIND: _l("Left-behind"),
+    ChildCategory.DIFFICULT: _l("In difficulty"),
+    ChildCategory.DISABLED: _l("With a disability"),
+    ChildCategory.REGISTERED_POOR: _l("Registered poor household"),
+    ChildCategory.MILITARY_FAMILY: _l("Military or martyr family"),
+    ChildCategory.OTHER: _l("Other"),
+}
+
+
 class Child(TimestampMixin, Base):
     """A child on a site's roster. Categories are kept by the manager, never asked publicly."""
 
@@ -126,6 +151,9 @@ class Child(TimestampMixin, Base):
     guardian_phone: Mapped[str] = mapped_column(String(20), default="")
 
     site: Mapped[Site] = relationship()
+    categories: Mapped[list[ChildCategoryPeriod]] = relationship(
+        back_populates="child", order_by="ChildCategoryPeriod.id", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (
         Index("ix_children_site_key", "site_id", "name_key"),
@@ -139,6 +167,20 @@ class Child(TimestampMixin, Base):
             postgresql_where=text("status = 'to_review'"),
         ),
     )
+
+
+class ChildCategoryPeriod(TimestampMixin, Base):
+    """A category a child had from ``since`` until ``until`` (open-ended when None)."""
+
+    __tablename__ = "child_categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    category: Mapped[ChildCategory] = mapped_column(enum_column_type(ChildCategory))
+    since: Mapped[date | None]
+    until: Mapped[date | None]
+
+    child: Mapped[Child] = relationship(back_populates="categories")
 
 
 class Attendance(TimestampMixin, Base):
