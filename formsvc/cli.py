@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from formsvc.config import PROJECT_ROOT
 from formsvc.errors import DomainError
@@ -39,6 +39,7 @@ def _print_welcome(logins) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command():
     """Load demo townships, sites, rosters, today's activities and demo logins."""
     from formsvc.demo import has_data, seed_demo
@@ -51,6 +52,7 @@ def seed_demo_command():
 
 
 @click.command("first-start")
+@with_appcontext
 def first_start_command():
     """Used by `make run`: load the demo on an empty database, then print the logins and a QR link."""
     from formsvc.demo import DEMO_PASSWORD, DemoLogin, has_data, seed_demo

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import has_request_context, request
 from flask_babel import gettext as _  # noqa: F401  (re-exported for the app)
 from flask_babel import lazy_gettext as _l  # noqa: F401
 
@@ -34,6 +34,8 @@ def locale_from_tag(tag: str | None) -> str | None:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # the command line and background work speak Chinese
+        return LOCALES[0]
     chosen = locale_from_tag(request.cookies.get(LOCALE_COOKIE))
     if chosen:
         return chosen

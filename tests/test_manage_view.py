@@ -1,0 +1,138 @@
+"""The manager's live view: own sites only, today's and any day's sign-ins with counts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import time_machine
+
+from tests.conftest import form_fields, local, login, page_text
+
+DAY = date(2026, 11, 27)
+
+
+@pytest.fixture(autouse=True)
+def frozen_afternoon():
+    with time_machine.travel(local(2026, 11, 27, 16, 30), tick=False):
+        yield
+
+
+def sign_in_child(client, site, name):
+    location = client.get(f"/s/{site['token']}").headers["Location"]
+    fields = form_fields(client.get(location).data)
+    assert client.post(location, data={**fields, "child_name": name}).status_code == 302
+
+
+def sign_in_guardian(client, activity, name, phone=""):
+    url = f"/a/{activity['token']}/guardian"
+    fields = form_fields(client.get(url).data)
+    data = {**fields, "name": name, "relation": "mother", "phone": phone, "village": "新华村"}
+    assert client.post(url, data=data).status_code == 302
+
+
+def test_admin_pages_need_a_login(client):
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login" in response.headers["Location"]
+
+
+def test_wrong_password_says_so_without_telling_which_part(client, make):
+    make.user("amy", sites=[])
+    page = form_fields(client.get("/admin/login").data)
+    for username, password in (("amy", "wrong-password"), ("nobody", "wrong-password")):
+        response = client.post(
+            "/admin/login",
+            data={**page, "username": username, "password": password},
+            headers={"Accept-Language": "en"},
+        )
+        assert response.status_code == 200
+        assert "The username or password is not right." in page_text(response.data)
+
+
+def test_manager_sees_own_sites_with_todays_counts(app, make):
+    mine = make.site("新华村儿童之家")
+    other = make.site("河西村儿童之家")
+    manager = make.user("amy", sites=[mine])
+    phone = app.test_client()
+    sign_in_child(phone, mine, "王小明")
+    sign_in_child(app.test_client(), mine, "李思琪")
+    sign_in_child(app.test_client(), other, "黄子轩")
+
+    client = app.test_client()
+    login(client, manager)
+    dashboard = page_text(client.get("/admin/", headers={"Accept-Language": "zh-CN"}).data)
+    assert "新华村儿童之家" in dashboard
+    assert "河西村儿童之家" not in dashboard
+
+    day = client.get(f"/admin/sites/{mine['id']}", headers={"Accept-Language": "zh-CN"})
+    text = page_text(day.data)
+    assert day.status_code == 200
+    assert "王小明" in text and "李思琪" in text and "黄子轩" not in text
+    assert "新增，待核对" in text
+
+
+def test_a_manager_asking_for_another_site_gets_404(app, make):
+    mine = make.site("新华村儿童之家")
+    other = make.site("河西村儿童之家")
+    manager = make.user("amy", sites=[mine])
+    client = app.test_client()
+    login(client, manager)
+    assert client.get(f"/admin/sites/{other['id']}").status_code == 404
+    assert client.get("/admin/sites/999999").status_code == 404
+
+
+def test_counts_separate_participations_from_distinct_children(app, make):
+    site = make.site()
+    make.child(site, "王小明")
+    daily = make.daily(site, DAY)
+    lecture = make.activity(site, day=DAY, title="周末活动", children=True, guardians=True)
+    for activity in (daily, lecture):
+        url = f"/a/{activity['token']}/child"
+        phone = app.test_client()
+        fields = form_fields(phone.get(url).data)
+        assert phone.post(url, data={**fields, "child_name": "王小明"}).status_code == 302
+    sign_in_guardian(app.test_client(), lecture, "王建国", "13812345678")
+    sign_in_guardian(app.test_client(), lecture, "王建国")  # same person again: counts once
+
+    admin = make.user("boss", role="admin")
+    client = app.test_client()
+    login(client, admin)
+    html = client.get(f"/admin/sites/{site['id']}", headers={"Accept-Language": "en"}).data.decode()
+    text = page_text(html)
+    assert "Child visits 2" in text
+    assert "Children 1" in text
+    assert "Guardians 1" in text
+    assert "13812345678" in text  # the site's own manager sees the number they collected
+
+
+def test_any_day_can_be_viewed(app, make):
+    site = make.site()
+    sign_in_child(app.test_client(), site, "王小明")
+    admin = make.user("boss", role="admin")
+    client = app.test_client()
+    login(client, admin)
+    yesterday = client.get(f"/admin/sites/{site['id']}?day=2026-11-26", headers={"Accept-Language": "en"})
+    assert "王小明" not in page_text(yesterday.data)
+    today = client.get(f"/admin/sites/{site['id']}?day=2026-11-27", headers={"Accept-Language": "en"})
+    assert "王小明" in page_text(today.data)
+    garbage = client.get(f"/admin/sites/{site['id']}?day=not-a-date")
+    assert garbage.status_code == 200
+
+
+def test_admin_sees_every_site(app, make):
+    make.site("新华村儿童之家")
+    make.site("河西村儿童之家", township="那坡乡")
+    admin = make.user("boss", role="admin")
+    client = app.test_client()
+    login(client, admin)
+    text = page_text(client.get("/admin/").data)
+    assert "新华村儿童之家" in text and "河西村儿童之家" in text
+
+
+def test_login_redirects_only_to_local_pages(app, make):
+    user = make.user("amy")
+    client = app.test_client()
+    page = form_fields(client.get("/admin/login?next=https://evil.example/").data)
+    response = client.post("/admin/login", data={**page, "username": "amy", "password": user["password"]})
+    assert response.headers["Location"] == "/admin/"

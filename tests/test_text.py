@@ -1,0 +1,43 @@
+import pytest
+
+from formsvc.text import clean_text, is_mainland_mobile, mask_name, mask_phone, name_key, normalise_phone
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("王小明", " 王小明 "), ("王 小明", "王小明"), ("Li Lei", "ＬＩ　ＬＥＩ"), ("lilei", "LiLei")],
+)
+def test_name_keys_fold_width_case_and_spaces(first, second):
+    assert name_key(first) == name_key(second)
+
+
+def test_different_names_keep_different_keys():
+    assert name_key("王小明") != name_key("王晓明")
+
+
+@pytest.mark.parametrize(
+    ("typed", "digits", "valid"),
+    [
+        ("13812345678", "13812345678", True),
+        ("+86 138 1234 5678", "13812345678", True),
+        ("0086-138-1234-5678", "13812345678", True),
+        ("１３８１２３４５６７８", "13812345678", True),
+        ("12812345678", "12812345678", False),
+        ("1381234567", "1381234567", False),
+    ],
+)
+def test_mainland_mobile_numbers(typed, digits, valid):
+    assert normalise_phone(typed) == digits
+    assert is_mainland_mobile(digits) is valid
+
+
+def test_masks():
+    assert mask_name("王小明") == "王*明"
+    assert mask_name("王明") == "王*"
+    assert mask_name("吉𠮷") == "吉*"
+    assert mask_name("欧阳小明") == "欧**明"
+    assert mask_phone("13812345678") == "138****5678"
+
+
+def test_clean_text_drops_control_characters_but_keeps_rare_ones():
+    assert clean_text(" 吉\x00𠮷\t ") == "吉𠮷"
