@@ -19,7 +19,7 @@ system-packages:
 	@bash .ci/install-system-packages
 
 translations: $(BIN)/.installed
-	@$(BIN)/pybabel compile -q -d formsvc/translations
+	@$(BIN)/pybabel compile -d formsvc/translations >/dev/null
 
 run: system-packages $(BIN)/.installed translations
 	@mkdir -p instance
