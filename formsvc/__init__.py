@@ -49,20 +49,30 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from formsvc.accounts.admin import bp as users_bp
     from formsvc.accounts.views import bp as accounts_bp
+    from formsvc.activities.admin import bp as activities_admin_bp
     from formsvc.attendance.manage import bp as manage_bp
     from formsvc.attendance.public import bp as public_bp
+    from formsvc.audit.views import bp as audit_bp
     from formsvc.core import bp as core_bp
+    from formsvc.sites.admin import bp as sites_admin_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(manage_bp)
+    app.register_blueprint(users_bp)
+    app.register_blueprint(sites_admin_bp)
+    app.register_blueprint(activities_admin_bp)
+    app.register_blueprint(audit_bp)
 
 
 def register_request_hooks(app: Flask) -> None:
+    from formsvc.accounts.views import require_password_change
     from formsvc.core import set_response_headers
 
+    app.before_request(require_password_change)
     app.after_request(set_response_headers)
 
 

@@ -60,6 +60,12 @@ def static_url(filename: str) -> str:
     return url_for("static", filename=filename, v=_static_version(path))
 
 
+@bp.app_template_filter("reject_page")
+def reject_page(arguments: dict) -> dict:
+    """Query arguments without ``page``, for building the next and previous page links."""
+    return {key: value for key, value in arguments.items() if key != "page"}
+
+
 def template_globals() -> dict:
     locale = str(get_locale() or "zh_Hans")
     return {

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
-from formsvc.i18n import _l
+from formsvc.i18n import _, _l
 from formsvc.text import clean_text, is_mainland_mobile, normalise_phone
 
 
@@ -43,3 +43,8 @@ class OnceForm(FlaskForm):
     def ensure_nonce(self) -> None:
         if not self.nonce.data:
             self.nonce.data = new_nonce()
+
+
+def csrf_retry_message() -> str:
+    """What a person reads when their CSRF token expired: nothing is lost, just tap again."""
+    return _("This page was open for a while, so we need one more tap. Please press the button again.")

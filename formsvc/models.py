@@ -1,7 +1,7 @@
 """Imports every model module, so that metadata (and Alembic) sees every table."""
 
 from formsvc.accounts.models import User, user_sites  # noqa: F401
-from formsvc.activities.models import Activity  # noqa: F401
+from formsvc.activities.models import Activity, ActivitySeries  # noqa: F401
 from formsvc.attendance.models import AdultSignIn, Attendance, Child, ChildCategoryPeriod, Submission  # noqa: F401
 from formsvc.audit.models import AuditEntry  # noqa: F401
 from formsvc.sites.models import Site, Township  # noqa: F401

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms import HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from formsvc.accounts.models import ROLE_TITLES
 from formsvc.forms import strip_filter
 from formsvc.i18n import _l
 
@@ -25,3 +28,57 @@ class LoginForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     pass
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: CSRF only."""
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(
+        _l("Current password"),
+        validators=[InputRequired(message=_l("Please write your password.")), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new = PasswordField(
+        _l("New password"),
+        validators=[
+            InputRequired(message=_l("Please write a new password.")),
+            Length(min=8, max=200, message=_l("A password needs at least 8 characters.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[EqualTo("new", message=_l("The two new passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def role_choices() -> list[SelectChoice]:
+    return [SelectChoice(role.value, title) for role, title in ROLE_TITLES.items()]
+
+
+class UserForm(FlaskForm):
+    display_name = StringField(_l("Name shown"), validators=[Length(max=40)], filters=[strip_filter])
+    role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
+    sites = CheckboxListField(_l("Children's Homes (for site managers)"), coerce=int, validate_choice=True)
+    township = SelectField(_l("Township (for township viewers)"), coerce=int, validators=[Optional()])
+
+
+class NewUserForm(UserForm):
+    username = StringField(
+        _l("Username"),
+        validators=[
+            DataRequired(message=_l("A username is required.")),
+            Length(max=40),
+            Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, dot, dash or underscore.")),
+        ],
+        filters=[strip_filter],
+        render_kw={"autocapitalize": "none"},
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
@@ -63,8 +65,7 @@ def create_user(
         raise DomainError(_("A username is required."), code="username_required")
     if user_by_username(username):
         raise DomainError(_("That username is taken."), code="username_taken")
-    if len(password) < 8:
-        raise DomainError(_("A password needs at least 8 characters."), code="password_too_short")
+    check_new_password(password, username=username)
     user = User(
         username=username,
         role=role,
@@ -84,3 +85,54 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def generate_password() -> str:
+    """A temporary password an admin reads out over the phone: no look-alike characters."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(3))
+
+
+def check_new_password(password: str, *, username: str) -> None:
+    if len(password) < 8:
+        raise DomainError(_("A password needs at least 8 characters."), code="password_too_short")
+    if password.strip().lower() == username.lower():
+        raise DomainError(_("The password must not be the username."), code="password_is_username")
+
+
+def change_password(user: User, *, current: str, new: str) -> None:
+    """The user's own change; it ends every other session of theirs (the session version moves)."""
+    if not user.check_password(current):
+        raise DomainError(_("The current password is not right."), code="wrong_password")
+    check_new_password(new, username=user.username)
+    if current == new:
+        raise DomainError(_("Please choose a password different from the current one."), code="password_unchanged")
+    user.set_password(new)
+    user.must_change_password = False
+
+
+def reset_password(user: User) -> str:
+    """An admin's reset: a generated password, to be changed at the next login."""
+    password = generate_password()
+    user.set_password(password)
+    user.must_change_password = True
+    return password
+
+
+def set_enabled(user: User, enabled: bool) -> None:
+    user.enabled = enabled
+    if not enabled:
+        user.session_version += 1  # signs the user out everywhere at once
+
+
+def update_user(user: User, *, display_name: str, role: Role, site_ids: list[int], township_id: int | None) -> None:
+    user.display_name = display_name or user.username
+    user.role = role
+    user.township_id = township_id if role == Role.TOWNSHIP_VIEWER else None
+    user.sites = (
+        list(db.session.execute(select(Site).where(Site.id.in_(site_ids))).scalars()) if role == Role.MANAGER else []
+    )
+
+
+def all_users() -> list[User]:
+    return list(db.session.execute(select(User).order_by(User.role, User.username)).scalars())

@@ -1,17 +1,25 @@
-"""Signing in to and out of the workspace."""
+"""Signing in to and out of the workspace, and changing one's own password."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
 
-from formsvc.accounts.forms import LoginForm, LogoutForm
-from formsvc.accounts.services import authenticate
+from formsvc.accounts.forms import ChangePasswordForm, LoginForm, LogoutForm
+from formsvc.accounts.services import authenticate, change_password
+from formsvc.audit.services import record
+from formsvc.errors import DomainError
 from formsvc.extensions import db
+from formsvc.forms import csrf_retry_message
 from formsvc.i18n import _
 from formsvc.urls import safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin")
+
+
+@bp.context_processor
+def _logout_form():
+    return {"logout_form": LogoutForm()}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -28,7 +36,7 @@ def login():
             return redirect(safe_next(form.next.data, url_for("manage.dashboard")))
         problem = _("The username or password is not right.")
     elif "csrf_token" in form.errors:
-        problem = _("This page was open for a while, so we need one more tap. Please press the button again.")
+        problem = csrf_retry_message()
     return render_template("admin/login.html", form=form, problem=problem)
 
 
@@ -37,3 +45,35 @@ def logout():
     if LogoutForm().validate_on_submit():
         logout_user()
     return redirect(url_for("accounts.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = ChangePasswordForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            change_password(current_user, current=form.current.data, new=form.new.data)
+        except DomainError as error:
+            problem = error.message
+        else:
+            record("user.password_change", user=current_user, target=current_user.username)
+            db.session.commit()
+            login_user(current_user)  # the new session version: other sessions end, this one goes on
+            flash(_("Your password has been changed."))
+            return redirect(url_for("manage.dashboard"))
+    elif "csrf_token" in form.errors:
+        problem = csrf_retry_message()
+    return render_template("admin/password.html", form=form, problem=problem, forced=current_user.must_change_password)
+
+
+def require_password_change():
+    """Before any other workspace page, a user with a generated password must choose their own."""
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in ("accounts.password", "accounts.logout", "static", "core.switch_language")
+    ):
+        return redirect(url_for("accounts.password"))
+    return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -50,6 +50,37 @@ class Audience(enum.StrEnum):
     VOLUNTEERS = "volunteers"
 
 
+class ActivitySeries(TimestampMixin, Base):
+    """A repeating activity ("every weekday 16:00–18:00"): its days are made on first need."""
+
+    __tablename__ = "activity_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    kind: Mapped[ActivityKind] = mapped_column(enum_column_type(ActivityKind))
+    title: Mapped[str] = mapped_column(String(100), default="")
+    # ISO weekday digits, Monday = 1: "12345" is every weekday.
+    weekdays: Mapped[str] = mapped_column(String(7))
+    opens: Mapped[time]
+    closes: Mapped[time]
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]
+    for_children: Mapped[bool] = mapped_column(default=True)
+    for_guardians: Mapped[bool] = mapped_column(default=False)
+    for_volunteers: Mapped[bool] = mapped_column(default=False)
+    stopped: Mapped[bool] = mapped_column(default=False)
+
+    site: Mapped[Site] = relationship()
+
+    def runs_on(self, day: date) -> bool:
+        return (
+            not self.stopped
+            and self.starts_on <= day
+            and (self.ends_on is None or day <= self.ends_on)
+            and str(day.isoweekday()) in self.weekdays
+        )
+
+
 class Activity(TimestampMixin, Base):
     """Something that happens at a site on a day, with a sign-in window."""
 
@@ -69,8 +100,11 @@ class Activity(TimestampMixin, Base):
     # The token in the activity's sign-in links.
     public_token: Mapped[str] = mapped_column(String(16), unique=True, default=new_activity_token)
     cancelled: Mapped[bool] = mapped_column(default=False)
+    # Set when the activity is one day of a repeating series.
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("activity_series.id"))
 
     site: Mapped[Site] = relationship()
+    series: Mapped[ActivitySeries | None] = relationship()
 
     __table_args__ = (
         Index("ix_activities_site_date", "site_id", "on_date"),
@@ -82,6 +116,15 @@ class Activity(TimestampMixin, Base):
             unique=True,
             sqlite_where=text("kind = 'daily'"),
             postgresql_where=text("kind = 'daily'"),
+        ),
+        # One activity per series and day, however many visitors race to create it.
+        Index(
+            "uq_activities_series_day",
+            "series_id",
+            "on_date",
+            unique=True,
+            sqlite_where=text("series_id IS NOT NULL"),
+            postgresql_where=text("series_id IS NOT NULL"),
         ),
     )
 

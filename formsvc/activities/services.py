@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from formsvc.activities.models import Activity, ActivityKind
+from formsvc.activities.models import Activity, ActivityKind, ActivitySeries
 from formsvc.db import utcnow
+from formsvc.errors import DomainError
 from formsvc.extensions import db
+from formsvc.i18n import _
 from formsvc.sites.models import Site
 from formsvc.timeutil import local_to_utc, parse_clock
 from formsvc.tokens import looks_like_token
@@ -59,7 +62,45 @@ def _daily_opening(site: Site, day: date) -> Activity | None:
     ).scalar_one_or_none()
 
 
+def ensure_series_days(site: Site, day: date) -> None:
+    """Make the day's activity of every repeating series that runs at ``site`` on ``day``."""
+    series_list = db.session.execute(
+        select(ActivitySeries).where(
+            ActivitySeries.site_id == site.id,
+            ActivitySeries.stopped.is_(False),
+            ActivitySeries.starts_on <= day,
+        )
+    ).scalars()
+    for series in series_list:
+        if not series.runs_on(day):
+            continue
+        exists = db.session.execute(
+            select(Activity.id).where(Activity.series_id == series.id, Activity.on_date == day)
+        ).scalar_one_or_none()
+        if exists is not None:
+            continue
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    Activity(
+                        site_id=site.id,
+                        series_id=series.id,
+                        kind=series.kind,
+                        title=series.title,
+                        on_date=day,
+                        opens_at=local_to_utc(day, series.opens),
+                        closes_at=local_to_utc(day, series.closes),
+                        for_children=series.for_children,
+                        for_guardians=series.for_guardians,
+                        for_volunteers=series.for_volunteers,
+                    )
+                )
+        except IntegrityError:
+            pass  # another request made it a moment ago
+
+
 def activities_on(site: Site, day: date) -> list[Activity]:
+    ensure_series_days(site, day)
     return list(
         db.session.execute(
             select(Activity)
@@ -92,17 +133,141 @@ def schedule_activity(
     for_guardians: bool = False,
     for_volunteers: bool = False,
 ) -> Activity:
-    activity = Activity(
-        site_id=site.id,
+    """One activity at one site (the CLI, the demo and the tests use this directly)."""
+    plan = ActivityPlan(
         kind=kind,
         title=title,
-        on_date=day,
-        opens_at=local_to_utc(day, parse_clock(opens)),
-        closes_at=local_to_utc(day, parse_clock(closes)),
+        day=day,
+        opens=parse_clock(opens),
+        closes=parse_clock(closes),
         for_children=for_children,
         for_guardians=for_guardians,
         for_volunteers=for_volunteers,
     )
-    db.session.add(activity)
+    return schedule(plan, [site])[0]
+
+
+@dataclass(frozen=True)
+class ActivityPlan:
+    """What the scheduling form asks; with ``weekdays`` it repeats from ``day`` until ``until``."""
+
+    kind: ActivityKind
+    title: str
+    day: date
+    opens: time
+    closes: time
+    for_children: bool = False
+    for_guardians: bool = False
+    for_volunteers: bool = False
+    weekdays: str = ""
+    until: date | None = None
+
+
+def check_plan(plan: ActivityPlan) -> None:
+    if plan.kind == ActivityKind.DAILY:
+        raise DomainError(
+            _("The daily opening exists every day by itself; choose another kind."), code="daily_implicit"
+        )
+    if plan.closes <= plan.opens:
+        raise DomainError(_("Sign-in must close after it opens."), code="window_backwards")
+    if not (plan.for_children or plan.for_guardians or plan.for_volunteers):
+        raise DomainError(_("Choose who signs in: children, guardians or volunteers."), code="no_audience")
+    if plan.weekdays and (set(plan.weekdays) - set("1234567")):
+        raise DomainError(_("Unknown weekday."), code="bad_weekday")
+    if plan.until and plan.until < plan.day:
+        raise DomainError(_("The last day is before the first day."), code="until_before_start")
+
+
+def schedule(plan: ActivityPlan, sites: list[Site]) -> list[Activity | ActivitySeries]:
+    """Schedule ``plan`` at each of ``sites``: one activity each, or one repeating series each."""
+    check_plan(plan)
+    if not sites:
+        raise DomainError(_("Choose at least one Children's Home."), code="no_sites")
+    made: list[Activity | ActivitySeries] = []
+    audiences = dict(
+        for_children=plan.for_children, for_guardians=plan.for_guardians, for_volunteers=plan.for_volunteers
+    )
+    for site in sites:
+        if plan.weekdays:
+            item = ActivitySeries(
+                site_id=site.id,
+                kind=plan.kind,
+                title=plan.title,
+                weekdays="".join(sorted(set(plan.weekdays))),
+                opens=plan.opens,
+                closes=plan.closes,
+                starts_on=plan.day,
+                ends_on=plan.until,
+                **audiences,
+            )
+        else:
+            item = Activity(
+                site_id=site.id,
+                kind=plan.kind,
+                title=plan.title,
+                on_date=plan.day,
+                opens_at=local_to_utc(plan.day, plan.opens),
+                closes_at=local_to_utc(plan.day, plan.closes),
+                **audiences,
+            )
+        db.session.add(item)
+        made.append(item)
     db.session.flush()
-    return activity
+    return made
+
+
+def update_activity(
+    activity: Activity,
+    *,
+    title: str,
+    opens: time,
+    closes: time,
+    for_children: bool,
+    for_guardians: bool,
+    for_volunteers: bool,
+) -> None:
+    check_plan(
+        ActivityPlan(
+            kind=activity.kind if activity.kind != ActivityKind.DAILY else ActivityKind.OTHER,
+            title=title,
+            day=activity.on_date,
+            opens=opens,
+            closes=closes,
+            for_children=for_children,
+            for_guardians=for_guardians,
+            for_volunteers=for_volunteers,
+        )
+    )
+    activity.title = title
+    activity.opens_at = local_to_utc(activity.on_date, opens)
+    activity.closes_at = local_to_utc(activity.on_date, closes)
+    activity.for_children = for_children
+    activity.for_guardians = for_guardians
+    activity.for_volunteers = for_volunteers
+    db.session.flush()
+
+
+def series_at(site: Site) -> list[ActivitySeries]:
+    return list(
+        db.session.execute(
+            select(ActivitySeries)
+            .where(ActivitySeries.site_id == site.id, ActivitySeries.stopped.is_(False))
+            .order_by(ActivitySeries.opens, ActivitySeries.id)
+        ).scalars()
+    )
+
+
+def reopens_at(activity: Activity, now: datetime) -> datetime | None:
+    """When a closed activity next takes sign-ins: later today, or its next day (daily and series)."""
+    if activity.cancelled:
+        return None
+    if now < activity.opens_at:
+        return activity.opens_at
+    config = current_app.config
+    for offset in range(1, 15):
+        day = activity.on_date + timedelta(days=offset)
+        if activity.kind == ActivityKind.DAILY:
+            return local_to_utc(day, parse_clock(config["DAILY_OPENS"]))
+        if activity.series is not None and activity.series.runs_on(day):
+            return local_to_utc(day, activity.series.opens)
+    return None

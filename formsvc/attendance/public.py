@@ -18,7 +18,7 @@ from formsvc.attendance.services import (
 )
 from formsvc.db import utcnow
 from formsvc.extensions import db
-from formsvc.i18n import _
+from formsvc.forms import csrf_retry_message
 from formsvc.sites.models import Site
 from formsvc.text import mask_name
 from formsvc.timeutil import local_today
@@ -84,7 +84,7 @@ def _handle_sign_in(activity: Activity, form, template: str, sign_in):
             device.remember(response, form)
             return response
     elif "csrf_token" in form.errors:
-        problem = _("This page was open for a while, so we need one more tap. Please press the button again.")
+        problem = csrf_retry_message()
     if form.is_submitted():
         form.ensure_nonce()
     window_closed = not activity.is_open_at(utcnow())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select
 
@@ -44,13 +45,56 @@ def township_named(name: str, *, create: bool = False) -> Township | None:
 
 
 def create_site(
-    *, township_name: str, name: str, village: str = "", level: SiteLevel = SiteLevel.STANDARD, address: str = ""
+    *,
+    township_name: str,
+    name: str,
+    village: str = "",
+    level: SiteLevel = SiteLevel.STANDARD,
+    address: str = "",
+    opened_on: date | None = None,
 ) -> Site:
     township = township_named(township_name, create=True)
-    site = Site(township_id=township.id, name=name, village=village, level=level, address=address)
+    _check_unique_name(township, name)
+    site = Site(township_id=township.id, name=name, village=village, level=level, address=address, opened_on=opened_on)
     db.session.add(site)
     db.session.flush()
     return site
+
+
+def update_site(
+    site: Site, *, township_name: str, name: str, village: str, level: SiteLevel, address: str, opened_on: date | None
+) -> dict:
+    """Change a site; returns what changed (old and new values) for the audit log."""
+    township = township_named(township_name, create=True)
+    if (township.id, name) != (site.township_id, site.name):
+        _check_unique_name(township, name)
+    new_values = {
+        "township_id": township.id,
+        "name": name,
+        "village": village,
+        "level": level,
+        "address": address,
+        "opened_on": opened_on,
+    }
+    changes = {}
+    for key, value in new_values.items():
+        old = getattr(site, key)
+        if old != value:
+            changes[key] = [str(old) if old is not None else None, str(value) if value is not None else None]
+            setattr(site, key, value)
+    db.session.flush()
+    return changes
+
+
+def _check_unique_name(township: Township, name: str) -> None:
+    clash = db.session.execute(
+        select(Site.id).where(Site.township_id == township.id, Site.name == name)
+    ).scalar_one_or_none()
+    if clash is not None:
+        raise DomainError(
+            _("{township} already has a Children's Home with this name.").format(township=township.name),
+            code="duplicate_site",
+        )
 
 
 @dataclass(frozen=True)

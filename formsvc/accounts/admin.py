@@ -1,0 +1,135 @@
+"""District admins manage workspace accounts: create, edit, disable, reset passwords."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from formsvc.accounts.forms import ActionForm, NewUserForm, UserForm
+from formsvc.accounts.models import Role, User
+from formsvc.accounts.permissions import admin_required
+from formsvc.accounts.services import (
+    all_users,
+    create_user,
+    generate_password,
+    reset_password,
+    set_enabled,
+    update_user,
+)
+from formsvc.audit.services import record
+from formsvc.errors import DomainError
+from formsvc.extensions import db
+from formsvc.i18n import _
+from formsvc.sites.models import Township
+from formsvc.sites.services import all_sites
+
+bp = Blueprint("users", __name__, url_prefix="/admin/users")
+
+
+def _fill_choices(form: UserForm) -> None:
+    form.sites.choices = [(site.id, f"{site.township.name} · {site.name}") for site in all_sites()]
+    townships = db.session.execute(select(Township).order_by(Township.name)).scalars()
+    form.township.choices = [(0, "—")] + [(township.id, township.name) for township in townships]
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/")
+@admin_required
+def index():
+    return render_template("admin/users/index.html", users=all_users(), action_form=ActionForm())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@admin_required
+def new():
+    form = NewUserForm()
+    _fill_choices(form)
+    problem = None
+    if form.validate_on_submit():
+        password = generate_password()
+        try:
+            user = create_user(
+                username=form.username.data,
+                password=password,
+                role=Role(form.role.data),
+                site_ids=form.sites.data if form.role.data == Role.MANAGER else [],
+                township_id=form.township.data or None,
+                display_name=form.display_name.data,
+                must_change_password=True,
+            )
+        except DomainError as error:
+            problem = error.message
+        else:
+            record("user.create", user=current_user, target=user.username, role=user.role.value)
+            db.session.commit()
+            flash(
+                _("Account {username} created. Temporary password: {password}").format(
+                    username=user.username, password=password
+                )
+            )
+            return redirect(url_for("users.index"))
+    return render_template("admin/users/form.html", form=form, problem=problem, user=None)
+
+
+@bp.route("/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def edit(user_id: int):
+    user = _user_or_404(user_id)
+    form = UserForm(obj=None)
+    _fill_choices(form)
+    if not form.is_submitted():
+        form.display_name.data = user.display_name
+        form.role.data = user.role.value
+        form.sites.data = [site.id for site in user.sites]
+        form.township.data = user.township_id or 0
+    elif form.validate_on_submit():
+        update_user(
+            user,
+            display_name=form.display_name.data,
+            role=Role(form.role.data),
+            site_ids=form.sites.data or [],
+            township_id=form.township.data or None,
+        )
+        record(
+            "user.edit",
+            user=current_user,
+            target=user.username,
+            role=user.role.value,
+            sites=[site.id for site in user.sites],
+        )
+        db.session.commit()
+        flash(_("Saved."))
+        return redirect(url_for("users.index"))
+    return render_template("admin/users/form.html", form=form, problem=None, user=user, action_form=ActionForm())
+
+
+@bp.route("/<int:user_id>/reset-password", methods=["POST"])
+@admin_required
+def reset(user_id: int):
+    user = _user_or_404(user_id)
+    if ActionForm().validate_on_submit():
+        password = reset_password(user)
+        record("user.password_reset", user=current_user, target=user.username)
+        db.session.commit()
+        flash(_("New temporary password for {username}: {password}").format(username=user.username, password=password))
+    return redirect(url_for("users.index"))
+
+
+@bp.route("/<int:user_id>/<any(enable, disable):action>", methods=["POST"])
+@admin_required
+def toggle(user_id: int, action: str):
+    user = _user_or_404(user_id)
+    if user.id == current_user.id:
+        flash(_("You cannot disable your own account."))
+    elif ActionForm().validate_on_submit():
+        set_enabled(user, action == "enable")
+        record(f"user.{action}", user=current_user, target=user.username)
+        db.session.commit()
+    return redirect(url_for("users.index"))

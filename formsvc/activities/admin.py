@@ -1,0 +1,160 @@
+"""Scheduling activities at one site or many, once or repeating; editing and cancelling them."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from formsvc.accounts.forms import ActionForm
+from formsvc.accounts.permissions import writer_required
+from formsvc.accounts.scoping import site_for, visible_sites
+from formsvc.activities.forms import ActivityDetailsForm, ScheduleForm
+from formsvc.activities.models import Activity, ActivityKind, ActivitySeries
+from formsvc.activities.services import ActivityPlan, schedule, update_activity
+from formsvc.audit.services import record
+from formsvc.errors import DomainError
+from formsvc.extensions import db
+from formsvc.i18n import _
+from formsvc.sites.models import Township
+from formsvc.timeutil import local_today, to_local
+
+bp = Blueprint("activities_admin", __name__, url_prefix="/admin/activities")
+
+
+def activity_for(user, activity_id: int, *, write: bool = False) -> Activity:
+    """The activity, if its site is in the user's scope; 404 otherwise (403 for a read-only user)."""
+    activity = db.session.get(Activity, activity_id)
+    if activity is None:
+        abort(404)
+    site_for(user, activity.site_id, write=write)
+    return activity
+
+
+def _fill_choices(form: ScheduleForm) -> None:
+    sites = [site for site in visible_sites(current_user) if site.active]
+    form.sites.choices = [(site.id, f"{site.township.name} · {site.name}") for site in sites]
+    township_ids = sorted({site.township_id for site in sites})
+    townships = db.session.execute(select(Township).where(Township.id.in_(township_ids)).order_by(Township.name))
+    form.township.choices = [(0, "—")] + [(township.id, township.name) for township in townships.scalars()]
+
+
+def _chosen_sites(form: ScheduleForm):
+    allowed = {site.id: site for site in visible_sites(current_user) if site.active}
+    chosen = {site_id for site_id in (form.sites.data or []) if site_id in allowed}
+    if form.township.data:
+        chosen |= {site.id for site in allowed.values() if site.township_id == form.township.data}
+    return [allowed[site_id] for site_id in sorted(chosen)]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@writer_required
+def new():
+    form = ScheduleForm()
+    _fill_choices(form)
+    problem = None
+    if not form.is_submitted():
+        form.day.data = local_today()
+        preselected = request.args.get("site", type=int)
+        if preselected:
+            form.sites.data = [site_for(current_user, preselected, write=True).id]
+        form.kind.data = ActivityKind.PARENT_TRAINING.value
+        form.for_guardians.data = True
+    elif form.validate_on_submit():
+        plan = ActivityPlan(
+            kind=ActivityKind(form.kind.data),
+            title=form.title.data,
+            day=form.day.data,
+            opens=form.opens.data,
+            closes=form.closes.data,
+            for_children=form.for_children.data,
+            for_guardians=form.for_guardians.data,
+            for_volunteers=form.for_volunteers.data,
+            weekdays="".join(form.weekdays.data or []),
+            until=form.until.data,
+        )
+        sites = _chosen_sites(form)
+        try:
+            made = schedule(plan, sites)
+        except DomainError as error:
+            problem = error.message
+        else:
+            for item, site in zip(made, sites, strict=True):
+                action = "series.create" if isinstance(item, ActivitySeries) else "activity.create"
+                record(
+                    action,
+                    user=current_user,
+                    site_id=site.id,
+                    target=f"{item.__tablename__}:{item.id}",
+                    kind=plan.kind.value,
+                    title=plan.title,
+                    day=plan.day.isoformat(),
+                    weekdays=plan.weekdays,
+                )
+            db.session.commit()
+            flash(_("Scheduled at {count} Children's Homes.").format(count=len(sites)))
+            if len(sites) == 1:
+                return redirect(url_for("manage.site_day", site_id=sites[0].id, day=plan.day.isoformat()))
+            return redirect(url_for("manage.dashboard"))
+    return render_template("admin/activities/new.html", form=form, problem=problem)
+
+
+@bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])
+@writer_required
+def edit(activity_id: int):
+    activity = activity_for(current_user, activity_id, write=True)
+    form = ActivityDetailsForm()
+    problem = None
+    if not form.is_submitted():
+        form.title.data = activity.title
+        form.opens.data = to_local(activity.opens_at).time()
+        form.closes.data = to_local(activity.closes_at).time()
+        form.for_children.data = activity.for_children
+        form.for_guardians.data = activity.for_guardians
+        form.for_volunteers.data = activity.for_volunteers
+    elif form.validate_on_submit():
+        try:
+            update_activity(
+                activity,
+                title=form.title.data,
+                opens=form.opens.data,
+                closes=form.closes.data,
+                for_children=form.for_children.data,
+                for_guardians=form.for_guardians.data,
+                for_volunteers=form.for_volunteers.data,
+            )
+        except DomainError as error:
+            problem = error.message
+        else:
+            record("activity.edit", user=current_user, site_id=activity.site_id, target=f"activities:{activity.id}")
+            db.session.commit()
+            flash(_("Saved."))
+            return redirect(url_for("manage.site_day", site_id=activity.site_id, day=activity.on_date.isoformat()))
+    return render_template(
+        "admin/activities/edit.html", form=form, problem=problem, activity=activity, action_form=ActionForm()
+    )
+
+
+@bp.route("/<int:activity_id>/<any(cancel, restore):action>", methods=["POST"])
+@writer_required
+def set_cancelled(activity_id: int, action: str):
+    activity = activity_for(current_user, activity_id, write=True)
+    if ActionForm().validate_on_submit():
+        activity.cancelled = action == "cancel"
+        record(f"activity.{action}", user=current_user, site_id=activity.site_id, target=f"activities:{activity.id}")
+        db.session.commit()
+    return redirect(url_for("manage.site_day", site_id=activity.site_id, day=activity.on_date.isoformat()))
+
+
+@bp.route("/series/<int:series_id>/stop", methods=["POST"])
+@writer_required
+def stop_series(series_id: int):
+    series = db.session.get(ActivitySeries, series_id)
+    if series is None:
+        abort(404)
+    site_for(current_user, series.site_id, write=True)
+    if ActionForm().validate_on_submit():
+        series.stopped = True
+        record("series.stop", user=current_user, site_id=series.site_id, target=f"activity_series:{series.id}")
+        db.session.commit()
+    return redirect(url_for("manage.site_day", site_id=series.site_id))

@@ -1,0 +1,154 @@
+"""District admins keep the list of Children's Homes: create, edit, deactivate, import."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from formsvc.accounts.forms import ActionForm
+from formsvc.accounts.permissions import admin_required
+from formsvc.accounts.scoping import site_for, visible_sites
+from formsvc.audit.services import record
+from formsvc.errors import DomainError
+from formsvc.extensions import db
+from formsvc.i18n import _
+from formsvc.sites.forms import ConfirmImportForm, SiteForm, SiteImportForm
+from formsvc.sites.models import SiteLevel, Township
+from formsvc.sites.services import apply_site_import, create_site, plan_site_import, update_site
+from formsvc.uploads import discard_upload, keep_upload, load_upload
+from formsvc.urls import external_url
+
+bp = Blueprint("sites_admin", __name__, url_prefix="/admin/sites")
+
+
+def _township_names() -> list[str]:
+    return list(db.session.execute(select(Township.name).order_by(Township.name)).scalars())
+
+
+@bp.route("/")
+@login_required
+def index():
+    sites = visible_sites(current_user)
+    links = {site.id: external_url("public.site_page", token=site.public_token) for site in sites}
+    return render_template("admin/sites/index.html", sites=sites, links=links, action_form=ActionForm())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@admin_required
+def new():
+    form = SiteForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            site = create_site(
+                township_name=form.township.data,
+                name=form.name.data,
+                village=form.village.data,
+                level=SiteLevel(form.level.data),
+                address=form.address.data,
+                opened_on=form.opened_on.data,
+            )
+        except DomainError as error:
+            problem = error.message
+        else:
+            record("site.create", user=current_user, site_id=site.id, target=site.name)
+            db.session.commit()
+            flash(_("Saved."))
+            return redirect(url_for("sites_admin.index"))
+    return render_template("admin/sites/form.html", form=form, problem=problem, site=None, townships=_township_names())
+
+
+@bp.route("/<int:site_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit(site_id: int):
+    site = site_for(current_user, site_id, write=True)
+    form = SiteForm()
+    problem = None
+    if not form.is_submitted():
+        form.township.data = site.township.name
+        form.name.data = site.name
+        form.village.data = site.village
+        form.level.data = site.level.value
+        form.address.data = site.address
+        form.opened_on.data = site.opened_on
+    elif form.validate_on_submit():
+        try:
+            changes = update_site(
+                site,
+                township_name=form.township.data,
+                name=form.name.data,
+                village=form.village.data,
+                level=SiteLevel(form.level.data),
+                address=form.address.data,
+                opened_on=form.opened_on.data,
+            )
+        except DomainError as error:
+            problem = error.message
+        else:
+            record("site.edit", user=current_user, site_id=site.id, target=site.name, changes=changes)
+            db.session.commit()
+            flash(_("Saved."))
+            return redirect(url_for("sites_admin.index"))
+    return render_template("admin/sites/form.html", form=form, problem=problem, site=site, townships=_township_names())
+
+
+@bp.route("/<int:site_id>/<any(activate, deactivate):action>", methods=["POST"])
+@admin_required
+def set_active(site_id: int, action: str):
+    site = site_for(current_user, site_id, write=True)
+    if ActionForm().validate_on_submit():
+        site.active = action == "activate"
+        record(f"site.{action}", user=current_user, site_id=site.id, target=site.name)
+        db.session.commit()
+    return redirect(url_for("sites_admin.index"))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@admin_required
+def import_sites():
+    form = SiteImportForm()
+    plan = problem = upload = None
+    if form.validate_on_submit():
+        raw = form.file.data.read()
+        filename = form.file.data.filename or "upload.csv"
+        try:
+            plan = plan_site_import(raw, filename)
+        except DomainError as error:
+            problem = error.message
+        else:
+            if not plan.problems:
+                upload = keep_upload(raw, filename)
+    return render_template(
+        "admin/sites/import.html",
+        form=form,
+        plan=plan,
+        problem=problem,
+        confirm_form=ConfirmImportForm(upload=upload) if upload else None,
+    )
+
+
+@bp.route("/import/confirm", methods=["POST"])
+@admin_required
+def confirm_import():
+    form = ConfirmImportForm()
+    stored = load_upload(form.upload.data) if form.validate_on_submit() else None
+    if stored is None:
+        flash(_("The upload has expired. Please choose the file again."))
+        return redirect(url_for("sites_admin.import_sites"))
+    raw, filename = stored
+    try:
+        plan = plan_site_import(raw, filename)
+        apply_site_import(plan)
+    except DomainError as error:
+        flash(error.message)
+        return redirect(url_for("sites_admin.import_sites"))
+    record("site.import", user=current_user, target=filename, created=len(plan.to_create), updated=len(plan.to_update))
+    db.session.commit()
+    discard_upload(form.upload.data)
+    flash(
+        _("Imported: {created} new, {updated} updated.").format(
+            created=len(plan.to_create), updated=len(plan.to_update)
+        )
+    )
+    return redirect(url_for("sites_admin.index"))
