@@ -7,6 +7,8 @@ from functools import lru_cache
 
 from flask import Blueprint, current_app, make_response, redirect, request, url_for
 from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from formsvc.i18n import LOCALE_COOKIE, LOCALES
 from formsvc.urls import safe_next
@@ -66,10 +68,16 @@ def reject_page(arguments: dict) -> dict:
     return {key: value for key, value in arguments.items() if key != "page"}
 
 
+def csrf_token_field() -> Markup:
+    """A hidden CSRF field for small button forms (sign out) that have no form object of their own."""
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(generate_csrf())
+
+
 def template_globals() -> dict:
     locale = str(get_locale() or "zh_Hans")
     return {
         "static_url": static_url,
+        "csrf_token_field": csrf_token_field,
         "format_date": format_date,
         "format_time": format_time,
         "format_datetime": format_datetime,

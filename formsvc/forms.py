@@ -6,6 +6,7 @@ import secrets
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from formsvc.i18n import _, _l
@@ -48,3 +49,11 @@ class OnceForm(FlaskForm):
 def csrf_retry_message() -> str:
     """What a person reads when their CSRF token expired: nothing is lost, just tap again."""
     return _("This page was open for a while, so we need one more tap. Please press the button again.")
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """WTForms choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+NO_CHOICE = (0, "—")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import UTC, date, datetime
+from html import unescape
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
@@ -238,7 +239,7 @@ def page_text(html: str | bytes) -> str:
     """The visible text of a page, tags removed and white space collapsed."""
     html = html.decode() if isinstance(html, bytes) else html
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
 
 
 def login(client, user: dict):

@@ -20,6 +20,7 @@ from formsvc.accounts.services import (
 from formsvc.audit.services import record
 from formsvc.errors import DomainError
 from formsvc.extensions import db
+from formsvc.forms import NO_CHOICE, choices
 from formsvc.i18n import _
 from formsvc.sites.models import Township
 from formsvc.sites.services import all_sites
@@ -28,9 +29,9 @@ bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
 
 def _fill_choices(form: UserForm) -> None:
-    form.sites.choices = [(site.id, f"{site.township.name} · {site.name}") for site in all_sites()]
+    form.sites.choices = choices((site.id, f"{site.township.name} · {site.name}") for site in all_sites())
     townships = db.session.execute(select(Township).order_by(Township.name)).scalars()
-    form.township.choices = [(0, "—")] + [(township.id, township.name) for township in townships]
+    form.township.choices = choices([NO_CHOICE] + [(township.id, township.name) for township in townships])
 
 
 def _user_or_404(user_id: int) -> User:

@@ -17,11 +17,6 @@ from formsvc.urls import safe_next
 bp = Blueprint("accounts", __name__, url_prefix="/admin")
 
 
-@bp.context_processor
-def _logout_form():
-    return {"logout_form": LogoutForm()}
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()

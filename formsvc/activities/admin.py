@@ -15,6 +15,7 @@ from formsvc.activities.services import ActivityPlan, schedule, update_activity
 from formsvc.audit.services import record
 from formsvc.errors import DomainError
 from formsvc.extensions import db
+from formsvc.forms import NO_CHOICE, choices
 from formsvc.i18n import _
 from formsvc.sites.models import Township
 from formsvc.timeutil import local_today, to_local
@@ -33,10 +34,10 @@ def activity_for(user, activity_id: int, *, write: bool = False) -> Activity:
 
 def _fill_choices(form: ScheduleForm) -> None:
     sites = [site for site in visible_sites(current_user) if site.active]
-    form.sites.choices = [(site.id, f"{site.township.name} · {site.name}") for site in sites]
+    form.sites.choices = choices((site.id, f"{site.township.name} · {site.name}") for site in sites)
     township_ids = sorted({site.township_id for site in sites})
     townships = db.session.execute(select(Township).where(Township.id.in_(township_ids)).order_by(Township.name))
-    form.township.choices = [(0, "—")] + [(township.id, township.name) for township in townships.scalars()]
+    form.township.choices = choices([NO_CHOICE] + [(township.id, township.name) for township in townships.scalars()])
 
 
 def _chosen_sites(form: ScheduleForm):

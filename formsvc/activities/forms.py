@@ -7,18 +7,20 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from formsvc.accounts.forms import CheckboxListField
 from formsvc.activities.models import ACTIVITY_KIND_TITLES, ActivityKind
-from formsvc.forms import strip_filter
+from formsvc.forms import choices, strip_filter
 from formsvc.i18n import _l
 
-WEEKDAY_TITLES = [
-    ("1", _l("Mon")),
-    ("2", _l("Tue")),
-    ("3", _l("Wed")),
-    ("4", _l("Thu")),
-    ("5", _l("Fri")),
-    ("6", _l("Sat")),
-    ("7", _l("Sun")),
-]
+WEEKDAY_TITLES = choices(
+    [
+        ("1", _l("Mon")),
+        ("2", _l("Tue")),
+        ("3", _l("Wed")),
+        ("4", _l("Thu")),
+        ("5", _l("Fri")),
+        ("6", _l("Sat")),
+        ("7", _l("Sun")),
+    ]
+)
 
 
 def schedulable_kinds() -> list[SelectChoice]:

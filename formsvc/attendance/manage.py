@@ -5,21 +5,22 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import Blueprint, render_template, request
+from flask_babel import format_date
 from flask_login import current_user, login_required
 
-from formsvc.accounts.forms import LogoutForm
+from formsvc.accounts.forms import ActionForm
 from formsvc.accounts.scoping import site_for, visible_sites
+from formsvc.activities.services import series_at
+from formsvc.attendance.dashboard import is_quiet, last_activity_days, month_comparison, weekly_trend
 from formsvc.attendance.daybook import DayCounts, day_counts, daybook
+from formsvc.charts import bar_chart_svg
 from formsvc.documents.qr import qr_svg
+from formsvc.extensions import db
+from formsvc.i18n import _
 from formsvc.timeutil import local_today
 from formsvc.urls import external_url
 
 bp = Blueprint("manage", __name__, url_prefix="/admin")
-
-
-@bp.context_processor
-def _admin_template_globals():
-    return {"logout_form": LogoutForm()}
 
 
 def _requested_day(default: date) -> date:
@@ -35,14 +36,30 @@ def dashboard():
     today = local_today()
     sites = visible_sites(current_user)
     counts = day_counts([site.id for site in sites], today)
-    rows = [(site, counts.get(site.id, DayCounts())) for site in sites]
+    site_ids = [site.id for site in sites]
+    last_days = last_activity_days(site_ids)
+    rows = [(site, counts.get(site.id, DayCounts()), last_days.get(site.id)) for site in sites]
     totals = DayCounts(
-        child_participations=sum(c.child_participations for _, c in rows),
-        distinct_children=sum(c.distinct_children for _, c in rows),
-        guardians=sum(c.guardians for _, c in rows),
-        volunteers=sum(c.volunteers for _, c in rows),
+        child_participations=sum(c.child_participations for _, c, _ in rows),
+        distinct_children=sum(c.distinct_children for _, c, _ in rows),
+        guardians=sum(c.guardians for _, c, _ in rows),
+        volunteers=sum(c.volunteers for _, c, _ in rows),
     )
-    return render_template("admin/dashboard.html", rows=rows, totals=totals, today=today)
+    trend = weekly_trend(site_ids, today)
+    chart = bar_chart_svg(
+        [format_date(point.starts_on, "M/d") for point in trend],
+        [point.child_participations for point in trend],
+        title=_("Child visits per week, last 12 weeks"),
+    )
+    return render_template(
+        "admin/dashboard.html",
+        rows=rows,
+        totals=totals,
+        today=today,
+        months=month_comparison(site_ids, today),
+        chart=chart,
+        quiet={site.id for site, _, last in rows if site.active and is_quiet(last, today)},
+    )
 
 
 @bp.route("/sites/<int:site_id>")
@@ -52,9 +69,13 @@ def site_day(site_id: int):
     today = local_today()
     day = _requested_day(today)
     poster_url = external_url("public.site_page", token=site.public_token)
+    book = daybook(site, day)
+    db.session.commit()  # keep the day's implicit activities (daily opening, series) the page links to
     return render_template(
         "admin/site_day.html",
-        book=daybook(site, day),
+        book=book,
+        series=series_at(site),
+        action_form=ActionForm(),
         is_today=day == today,
         previous_day=day - timedelta(days=1),
         next_day=day + timedelta(days=1),

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, make_response, redirect, render_template, re
 from sqlalchemy import select
 
 from formsvc.activities.models import Activity, Audience
-from formsvc.activities.services import activity_by_token, todays_activities
+from formsvc.activities.services import activity_by_token, reopens_at, todays_activities
 from formsvc.attendance import device
 from formsvc.attendance.forms import ChildSignInForm, GuardianSignInForm, VolunteerSignInForm
 from formsvc.attendance.models import AdultRole, Relation
@@ -87,9 +87,11 @@ def _handle_sign_in(activity: Activity, form, template: str, sign_in):
         problem = csrf_retry_message()
     if form.is_submitted():
         form.ensure_nonce()
-    window_closed = not activity.is_open_at(utcnow())
+    now = utcnow()
+    window_closed = not activity.is_open_at(now)
     return render_template(
         template,
+        reopens=reopens_at(activity, now) if window_closed else None,
         form=form,
         activity=activity,
         site=activity.site,

@@ -14,6 +14,7 @@ from formsvc.accounts.models import User
 from formsvc.accounts.permissions import admin_required
 from formsvc.audit.models import AuditEntry
 from formsvc.extensions import db
+from formsvc.forms import NO_CHOICE, choices
 from formsvc.i18n import _l
 from formsvc.sites.models import Site
 from formsvc.timeutil import local_day_bounds
@@ -37,12 +38,13 @@ class AuditFilterForm(FlaskForm):
 @admin_required
 def index():
     form = AuditFilterForm(request.args)
-    form.user.choices = [(0, "—")] + [
-        (user.id, user.username) for user in db.session.execute(select(User).order_by(User.username)).scalars()
-    ]
-    form.site.choices = [(0, "—")] + [
-        (site.id, site.name) for site in db.session.execute(select(Site).order_by(Site.name)).scalars()
-    ]
+    form.user.choices = choices(
+        [NO_CHOICE]
+        + [(user.id, user.username) for user in db.session.execute(select(User).order_by(User.username)).scalars()]
+    )
+    form.site.choices = choices(
+        [NO_CHOICE] + [(site.id, site.name) for site in db.session.execute(select(Site).order_by(Site.name)).scalars()]
+    )
     query = select(AuditEntry, User.username, Site.name).outerjoin(User, User.id == AuditEntry.user_id)
     query = query.outerjoin(Site, Site.id == AuditEntry.site_id)
     if form.validate():

@@ -124,6 +124,9 @@ def plan_site_import(raw: bytes, filename: str) -> SiteImportPlan:
     if missing:
         raise DomainError(_("Missing columns: {columns}.").format(columns=", ".join(missing)), code="missing_columns")
     seen: dict[tuple[str, str], int] = {}
+    existing_sites = {
+        (site.township.name, site.name): site for site in db.session.execute(select(Site).join(Township)).scalars()
+    }
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -150,7 +153,7 @@ def plan_site_import(raw: bytes, filename: str) -> SiteImportPlan:
         if plan.problems and plan.problems[-1].row == number:
             continue
         values["level"] = level
-        existing = _site_by_names(values["township"], values["name"])
+        existing = existing_sites.get(key)
         if existing is None:
             plan.to_create.append(values)
         elif (existing.village, existing.level, existing.address) != (values["village"], level, values["address"]):
@@ -160,22 +163,22 @@ def plan_site_import(raw: bytes, filename: str) -> SiteImportPlan:
     return plan
 
 
-def _site_by_names(township_name: str, site_name: str) -> Site | None:
-    return db.session.execute(
-        select(Site).join(Township).where(Township.name == township_name, Site.name == site_name)
-    ).scalar_one_or_none()
-
-
 def apply_site_import(plan: SiteImportPlan) -> None:
     if plan.problems:
         raise DomainError(_("The file has errors; nothing was imported."), code="import_has_errors")
+    townships: dict[str, Township] = {}
     for values in plan.to_create:
-        create_site(
-            township_name=values["township"],
-            name=values["name"],
-            village=values["village"],
-            level=values["level"],
-            address=values["address"],
+        name = values["township"]
+        if name not in townships:
+            townships[name] = township_named(name, create=True)
+        db.session.add(
+            Site(
+                township_id=townships[name].id,
+                name=values["name"],
+                village=values["village"],
+                level=values["level"],
+                address=values["address"],
+            )
         )
     for site, values in plan.to_update:
         site.village = values["village"]
