@@ -6,8 +6,8 @@ import io
 
 from sqlalchemy import func, select
 
-from formsvc.sites.models import Site
 from formsvc.extensions import db
+from formsvc.sites.models import Site
 from tests.conftest import form_fields, login, page_text
 
 
