@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The address printed in QR codes; set it to the server's public https address in production.
+BASE_URL ?= http://$(HOST):$(PORT)
+export BASE_URL
 TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/formsvc_test
 export FLASK_APP := app
 

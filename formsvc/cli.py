@@ -30,7 +30,9 @@ def _print_welcome(logins) -> None:
     from formsvc.sites.services import all_sites
     from formsvc.urls import external_url
 
-    click.echo("Demo logins (http://…/admin):")
+    from flask import current_app
+
+    click.echo(f"Demo logins ({current_app.config['BASE_URL']}/admin):")
     for login in logins:
         click.echo(f"  {login.username:<10} {login.password:<16} {login.role} — {login.sites}")
     sites = all_sites()
