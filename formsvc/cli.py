@@ -24,6 +24,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(sites_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(translate_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(purge_command)
 
 
 def _print_welcome(logins) -> None:
@@ -188,3 +191,67 @@ def translate_update():
 def translate_compile():
     """Compile messages.po files into the .mo files the app reads."""
     _pybabel("compile", "-d", str(TRANSLATIONS))
+
+
+@click.command("backup")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(out: Path):
+    """Back up the database while the app runs (SQLite online backup, or pg_dump)."""
+    from formsvc.privacy.backup import backup
+
+    try:
+        backup(db.engine, out)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Backed up to {out} ({out.stat().st_size} bytes).")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(source: Path):
+    """Restore a backup into the configured database, which must be empty."""
+    from formsvc.privacy.backup import restore
+
+    try:
+        restore(db.engine, source)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Restored {source}.")
+
+
+@click.command("purge")
+@click.option("--older-than", "period", default=None, help="e.g. 3y, 18m, 400d (default: RETENTION, 3y)")
+@click.option("--dry-run", is_flag=True, help="Only say what would be anonymised.")
+@with_appcontext
+def purge_command(period: str | None, dry_run: bool):
+    """Anonymise personal fields of old records; their counts stay in the tallies."""
+    from flask import current_app
+
+    from formsvc.accounts.throttle import forget_old_attempts
+    from formsvc.audit.services import record
+    from formsvc.db import utcnow
+    from formsvc.privacy.retention import plan_purge, purge
+    from formsvc.timeutil import local_today
+
+    period = period or current_app.config["RETENTION"]
+    try:
+        plan = plan_purge(local_today(), period) if dry_run else purge(local_today(), period, utcnow())
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    verb = "Would anonymise" if dry_run else "Anonymised"
+    click.echo(
+        f"{verb} records of activities before {plan.cutoff}: {plan.adult_signins} adult sign-ins, "
+        f"{plan.children} children."
+    )
+    if not dry_run:
+        forget_old_attempts()
+        record(
+            "privacy.purge",
+            target=period,
+            cutoff=plan.cutoff.isoformat(),
+            adult_signins=plan.adult_signins,
+            children=plan.children,
+        )
+        db.session.commit()

@@ -61,6 +61,11 @@ def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict:
         "WTF_CSRF_TIME_LIMIT": 6 * 3600,
         "WTF_CSRF_SSL_STRICT": False,
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        # Failed logins allowed in 15 minutes, per username typed and per client address.
+        "LOGIN_FAILURES_PER_ACCOUNT": 5,
+        "LOGIN_FAILURES_PER_IP": 50,
+        # How long personal fields are kept before `flask purge` anonymises them.
+        "RETENTION": os.environ.get("RETENTION", "3y"),
         "MAX_FORM_MEMORY_SIZE": 512 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -68,4 +73,19 @@ def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict:
         "REMEMBER_COOKIE_SECURE": secure,
         "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
         "PREFERRED_URL_SCHEME": "https" if secure else "http",
+        # How many reverse proxies (nginx, a load balancer) stand in front and set X-Forwarded-*.
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
+        # Lecture mode: the QR on the screen changes every ROTATING_QR_SECONDS; a code stays
+        # good for its own and the next period plus the grace (a slow scan on a weak phone).
+        "ROTATING_QR_SECONDS": int(os.environ.get("ROTATING_QR_SECONDS", "30")),
+        "ROTATING_QR_GRACE_SECONDS": int(os.environ.get("ROTATING_QR_GRACE_SECONDS", "15")),
+        # A good scan lets that phone send the activity's forms for this long.
+        "SCAN_PASS_MINUTES": int(os.environ.get("SCAN_PASS_MINUTES", "10")),
+        # Lectures: a sign-in this long after sign-in opens is marked late.
+        "LATE_AFTER_MINUTES": int(os.environ.get("LATE_AFTER_MINUTES", "15")),
+        # Rate limits (Flask-Limiter): Redis when set (shared by every worker), else memory.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_SIGNIN_PER_DEVICE": os.environ.get("RATELIMIT_SIGNIN_PER_DEVICE", "20/minute"),
+        "RATELIMIT_SIGNIN_PER_IP": os.environ.get("RATELIMIT_SIGNIN_PER_IP", "600/minute"),
+        "RATELIMIT_SCAN_PER_IP": os.environ.get("RATELIMIT_SCAN_PER_IP", "600/minute"),
     }

@@ -39,6 +39,8 @@ def set_response_headers(response):
     if response.mimetype == "text/html":
         # Pages carry personal data, and iOS WeChat keeps HTML for hours past its expiry.
         response.headers["Cache-Control"] = "no-store"
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")

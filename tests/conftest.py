@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from formsvc import create_app
@@ -91,7 +91,8 @@ def app(tmp_path_factory):
 def _empty_all_tables(app) -> None:
     with app.app_context():
         db.session.remove()
-        tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+        existing = set(inspect(db.engine).get_table_names())
+        tables = [table.name for table in reversed(db.metadata.sorted_tables) if table.name in existing]
         with db.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))

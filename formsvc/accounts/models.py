@@ -6,11 +6,11 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from formsvc.db import Base, TimestampMixin, UTCDateTime
+from formsvc.db import Base, TimestampMixin, UTCDateTime, utcnow
 from formsvc.enums import enum_column_type
 from formsvc.i18n import _l
 from formsvc.sites.models import Site, Township
@@ -80,3 +80,21 @@ class User(UserMixin, TimestampMixin, Base):
     @property
     def can_write(self) -> bool:
         return self.role in (Role.ADMIN, Role.MANAGER)
+
+
+class LoginAttempt(Base):
+    """One try at the login form, kept a short while to slow down password guessing."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # As typed (lower-cased), whether or not such a user exists: throttling must not reveal that.
+    username: Mapped[str] = mapped_column(String(40))
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    succeeded: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (
+        Index("ix_login_attempts_username_at", "username", "at"),
+        Index("ix_login_attempts_ip_at", "ip", "at"),
+    )

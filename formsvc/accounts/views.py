@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from formsvc.accounts.forms import ChangePasswordForm, LoginForm, LogoutForm
 from formsvc.accounts.services import authenticate, change_password
+from formsvc.accounts.throttle import TooManyAttempts, check_login_allowed, note_login_attempt
 from formsvc.audit.services import record
 from formsvc.errors import DomainError
 from formsvc.extensions import db
@@ -24,12 +25,19 @@ def login():
     if not form.is_submitted():
         form.next.data = request.args.get("next", "")
     elif form.validate_on_submit():
-        user = authenticate(form.username.data, form.password.data)
-        if user is not None:
+        ip = request.remote_addr or ""
+        try:
+            check_login_allowed(form.username.data, ip)
+        except TooManyAttempts as error:
+            problem = error.message
+        else:
+            user = authenticate(form.username.data, form.password.data)
+            note_login_attempt(form.username.data, ip, succeeded=user is not None)
             db.session.commit()
-            login_user(user)
-            return redirect(safe_next(form.next.data, url_for("manage.dashboard")))
-        problem = _("The username or password is not right.")
+            if user is not None:
+                login_user(user)
+                return redirect(safe_next(form.next.data, url_for("manage.dashboard")))
+            problem = _("The username or password is not right.")
     elif "csrf_token" in form.errors:
         problem = csrf_retry_message()
     return render_template("admin/login.html", form=form, problem=problem)

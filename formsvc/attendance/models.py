@@ -149,6 +149,8 @@ class Child(TimestampMixin, Base):
     guardian_name: Mapped[str] = mapped_column(String(40), default="")
     guardian_relation: Mapped[Relation | None] = mapped_column(enum_column_type(Relation))
     guardian_phone: Mapped[str] = mapped_column(String(20), default="")
+    # Set when the retention purge removed the personal fields; the child still counts.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     site: Mapped[Site] = relationship()
     categories: Mapped[list[ChildCategoryPeriod]] = relationship(
@@ -240,6 +242,8 @@ class AdultSignIn(TimestampMixin, Base):
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     void_reason: Mapped[str] = mapped_column(String(200), default="")
     voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Set when the retention purge removed the personal fields; the sign-in still counts.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     activity: Mapped[Activity] = relationship()
 
