@@ -5,11 +5,3 @@ from formsvc.activities.models import Activity, ActivitySeries  # noqa: F401
 from formsvc.attendance.models import AdultSignIn, Attendance, Child, ChildCategoryPeriod, Submission  # noqa: F401
 from formsvc.audit.models import AuditEntry  # noqa: F401
 from formsvc.sites.models import Site, Township  # noqa: F401
-from formsvc.surveys.models import (  # noqa: F401
-    SurveyAnswer,
-    SurveyLink,
-    SurveyQuestion,
-    SurveyResponse,
-    SurveyTemplate,
-    SurveyVersion,
-)
