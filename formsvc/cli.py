@@ -174,6 +174,8 @@ def translate_extract():
         "_l",
         "--no-location",
         "--sort-output",
+        "--ignore-dirs",
+        ".*",
         "-o",
         str(TRANSLATIONS / "messages.pot"),
         ".",
