@@ -9,14 +9,28 @@ BASE_URL ?= http://$(HOST):$(PORT)
 export BASE_URL
 TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/formsvc_test
 export FLASK_APP := app
+QUALITY := tests/quality
 
-.PHONY: run test test-sqlite test-postgres lint format translations system-packages bench clean
+.PHONY: run test test-sqlite test-postgres lint format translations system-packages bench clean quality-deps screenshots
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
+
+# Lighthouse, axe-core and the Nu HTML Checker for tests/quality, exactly as its lock file says
+# (--ignore-scripts: vnu-jar's install script would fetch a Java; the machine's is used).
+$(QUALITY)/node_modules/.installed: $(QUALITY)/package.json $(QUALITY)/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --prefix $(QUALITY) --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm is missing: the page checks in $(QUALITY) will skip (bash .ci/install-system-packages --test)"; fi
+
+quality-deps: $(QUALITY)/node_modules/.installed
+
+# Retake the README's phone screenshots into docs/screenshots/.
+screenshots: $(BIN)/.installed translations
+	UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q $(QUALITY)/test_screenshots.py
 
 system-packages:
 	@bash .ci/install-system-packages
@@ -38,10 +52,10 @@ test: $(BIN)/.installed translations
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
-test-sqlite: $(BIN)/.installed translations
+test-sqlite: $(BIN)/.installed translations quality-deps
 	$(BIN)/pytest
 
-test-postgres: $(BIN)/.installed translations
+test-postgres: $(BIN)/.installed translations quality-deps
 	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/pytest
 
 lint: $(BIN)/.installed

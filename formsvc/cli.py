@@ -19,6 +19,11 @@ TRANSLATIONS = PROJECT_ROOT / "formsvc" / "translations"
 
 
 def register(app: Flask) -> None:
+    from formsvc.printables.cli import posters_command
+    from formsvc.tallies.cli import tally_command
+
+    app.cli.add_command(posters_command)
+    app.cli.add_command(tally_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(first_start_command)
     app.cli.add_command(sites_cli)
@@ -30,10 +35,10 @@ def register(app: Flask) -> None:
 
 
 def _print_welcome(logins) -> None:
+    from flask import current_app
+
     from formsvc.sites.services import all_sites
     from formsvc.urls import external_url
-
-    from flask import current_app
 
     click.echo(f"Demo logins ({current_app.config['BASE_URL']}/admin):")
     for login in logins:

@@ -85,6 +85,12 @@ def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict:
         "LATE_AFTER_MINUTES": int(os.environ.get("LATE_AFTER_MINUTES", "15")),
         # Rate limits (Flask-Limiter): Redis when set (shared by every worker), else memory.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or "memory://",
+        # Redis down must not stop a lecture: count in memory meanwhile, and never fail a request.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1}
+        if os.environ.get("RATELIMIT_STORAGE_URI", "").startswith(("redis", "rediss"))
+        else {},
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_SIGNIN_PER_DEVICE": os.environ.get("RATELIMIT_SIGNIN_PER_DEVICE", "20/minute"),
         "RATELIMIT_SIGNIN_PER_IP": os.environ.get("RATELIMIT_SIGNIN_PER_IP", "600/minute"),
         "RATELIMIT_SCAN_PER_IP": os.environ.get("RATELIMIT_SCAN_PER_IP", "600/minute"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 
-from flask import Blueprint, current_app, make_response, redirect, request, url_for
+from flask import Blueprint, current_app, has_request_context, make_response, redirect, request, url_for
 from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -28,6 +28,28 @@ def switch_language(locale: str):
     if locale in LOCALES:
         response.set_cookie(LOCALE_COOKIE, locale, max_age=400 * 24 * 3600, samesite="Lax", httponly=True)
     return response
+
+
+# "Larger text" on this phone: a cookie the server reads, so no script is needed.
+TEXT_SIZE_COOKIE = "text"
+
+
+@bp.route("/text/<any(large, standard):size>")
+def switch_text_size(size: str):
+    target = safe_next(request.args.get("next"), "/")
+    response = make_response(redirect(target))
+    if size == "large":
+        secure = current_app.config["SESSION_COOKIE_SECURE"]
+        response.set_cookie(
+            TEXT_SIZE_COOKIE, "large", max_age=400 * 24 * 3600, samesite="Lax", httponly=True, secure=secure
+        )
+    else:
+        response.delete_cookie(TEXT_SIZE_COOKIE)
+    return response
+
+
+def large_text() -> bool:
+    return has_request_context() and request.cookies.get(TEXT_SIZE_COOKIE) == "large"
 
 
 @bp.route("/healthz")
@@ -86,4 +108,5 @@ def template_globals() -> dict:
         "current_locale": locale,
         "html_lang": "zh-Hans" if locale.startswith("zh") else locale,
         "locales": [("zh_Hans", "中文"), ("en", "English")],
+        "large_text": large_text(),
     }

@@ -14,6 +14,8 @@ from formsvc.attendance.models import Child, ChildStatus, Relation
 from formsvc.extensions import db
 from formsvc.sites.models import Site, SiteLevel
 from formsvc.sites.services import create_site
+from formsvc.surveys.defaults import ensure_parent_satisfaction
+from formsvc.surveys.services import attach_to_activity
 from formsvc.text import name_key
 from formsvc.timeutil import local_day_bounds, local_today
 
@@ -64,7 +66,7 @@ def seed_demo() -> list[DemoLogin]:
         # working sign-in; real daily openings follow DAILY_OPENS / DAILY_CLOSES.
         daily = ensure_daily_opening(site, today)
         daily.opens_at, daily.closes_at = local_day_bounds(today)
-    schedule_activity(
+    lecture = schedule_activity(
         sites[0],
         kind=ActivityKind.PARENT_TRAINING,
         title="家庭教育讲座：如何陪伴留守儿童",
@@ -73,6 +75,8 @@ def seed_demo() -> list[DemoLogin]:
         closes="23:59",
         for_guardians=True,
     )
+    # The receipt of a guardian's sign-in then offers the ready-made parent survey.
+    attach_to_activity(ensure_parent_satisfaction(), lecture, opens_before_close=None)
     schedule_activity(
         sites[3],
         kind=ActivityKind.VOLUNTEER,

@@ -41,10 +41,10 @@ ERROR_HINTS = {
 }
 
 
-def render_error(status: int):
+def render_error(status: int, detail: str | None = None):
     title = ERROR_TITLES.get(status) or ERROR_TITLES[500 if status >= 500 else 400]
     hint = ERROR_HINTS.get(status) or ERROR_HINTS[500 if status >= 500 else 400]
-    return render_template("errors/error.html", status=status, title=title, hint=hint), status
+    return render_template("errors/error.html", status=status, title=title, hint=hint, detail=detail), status
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -52,6 +52,10 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if error.code == 429:  # a rate limit: say how long to wait
+            from formsvc.ratelimits import render_too_many_requests
+
+            return render_too_many_requests()
         return render_error(error.code)
 
     @app.errorhandler(Exception)

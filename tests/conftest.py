@@ -22,6 +22,10 @@ from sqlalchemy.engine import make_url
 from formsvc import create_app
 from formsvc.extensions import db
 
+# The browser fixtures live in their own module; registering it here makes them visible to
+# every test folder (tests/browser and tests/quality share one Chromium per session).
+pytest_plugins = ["tests.browser_support"]
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -77,6 +81,8 @@ def app(tmp_path_factory):
             "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
             "DAILY_OPENS": "07:00",
             "DAILY_CLOSES": "21:00",
+            # Rate limits stay on in tests, counted in memory and emptied after every test.
+            "RATELIMIT_STORAGE_URI": "memory://",
         }
     )
     with app.app_context():
@@ -105,6 +111,15 @@ def _empty_all_tables(app) -> None:
 def _clean_database(app):
     yield
     _empty_all_tables(app)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(app):
+    """Rate-limit counts start from zero in every test, as the tables do."""
+    yield
+    from formsvc.extensions import limiter
+
+    limiter.reset()
 
 
 @pytest.fixture
@@ -156,6 +171,7 @@ class Factory:
         children=False,
         guardians=True,
         volunteers=False,
+        rotating_code=False,
     ) -> dict:
         from formsvc.activities.models import ActivityKind
         from formsvc.activities.services import schedule_activity
@@ -172,6 +188,7 @@ class Factory:
                 for_children=children,
                 for_guardians=guardians,
                 for_volunteers=volunteers,
+                rotating_code=rotating_code,
             )
             db.session.commit()
             return {"id": activity.id, "token": activity.public_token}

@@ -71,6 +71,7 @@ def new():
             for_children=form.for_children.data,
             for_guardians=form.for_guardians.data,
             for_volunteers=form.for_volunteers.data,
+            rotating_code=form.rotating_code.data,
             weekdays="".join(form.weekdays.data or []),
             until=form.until.data,
         )
@@ -113,6 +114,7 @@ def edit(activity_id: int):
         form.for_children.data = activity.for_children
         form.for_guardians.data = activity.for_guardians
         form.for_volunteers.data = activity.for_volunteers
+        form.rotating_code.data = activity.rotating_code
     elif form.validate_on_submit():
         try:
             update_activity(
@@ -123,6 +125,7 @@ def edit(activity_id: int):
                 for_children=form.for_children.data,
                 for_guardians=form.for_guardians.data,
                 for_volunteers=form.for_volunteers.data,
+                rotating_code=form.rotating_code.data,
             )
         except DomainError as error:
             problem = error.message

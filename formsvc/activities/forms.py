@@ -36,6 +36,7 @@ class ActivityDetailsForm(FlaskForm):
     for_children = BooleanField(_l("Children sign in"))
     for_guardians = BooleanField(_l("Parents and guardians sign in"))
     for_volunteers = BooleanField(_l("Volunteers sign in"))
+    rotating_code = BooleanField(_l("Sign-in only with the changing QR code on the screen (lectures)"))
 
 
 class ScheduleForm(ActivityDetailsForm):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from formsvc.db import Base, TimestampMixin, UTCDateTime
@@ -68,6 +68,8 @@ class ActivitySeries(TimestampMixin, Base):
     for_children: Mapped[bool] = mapped_column(default=True)
     for_guardians: Mapped[bool] = mapped_column(default=False)
     for_volunteers: Mapped[bool] = mapped_column(default=False)
+    # Copied to each day's activity: sign-in needs the changing QR on the screen.
+    rotating_code: Mapped[bool] = mapped_column(default=False, server_default=false())
     stopped: Mapped[bool] = mapped_column(default=False)
 
     site: Mapped[Site] = relationship()
@@ -100,6 +102,9 @@ class Activity(TimestampMixin, Base):
     # The token in the activity's sign-in links.
     public_token: Mapped[str] = mapped_column(String(16), unique=True, default=new_activity_token)
     cancelled: Mapped[bool] = mapped_column(default=False)
+    # Lecture mode: sign-in only after scanning the changing QR on the screen (the kiosk page),
+    # so a photo of the poster or a forwarded link does not work from home.
+    rotating_code: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Set when the activity is one day of a repeating series.
     series_id: Mapped[int | None] = mapped_column(ForeignKey("activity_series.id"))
 

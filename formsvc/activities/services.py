@@ -93,6 +93,7 @@ def ensure_series_days(site: Site, day: date) -> None:
                         for_children=series.for_children,
                         for_guardians=series.for_guardians,
                         for_volunteers=series.for_volunteers,
+                        rotating_code=series.rotating_code,
                     )
                 )
         except IntegrityError:
@@ -132,6 +133,7 @@ def schedule_activity(
     for_children: bool = False,
     for_guardians: bool = False,
     for_volunteers: bool = False,
+    rotating_code: bool = False,
 ) -> Activity:
     """One activity at one site (the CLI, the demo and the tests use this directly)."""
     plan = ActivityPlan(
@@ -143,6 +145,7 @@ def schedule_activity(
         for_children=for_children,
         for_guardians=for_guardians,
         for_volunteers=for_volunteers,
+        rotating_code=rotating_code,
     )
     return schedule(plan, [site])[0]
 
@@ -160,6 +163,8 @@ class ActivityPlan:
     for_guardians: bool = False
     for_volunteers: bool = False
     weekdays: str = ""
+    # Lecture mode: sign-in needs the changing QR code on the screen.
+    rotating_code: bool = False
     until: date | None = None
 
 
@@ -185,7 +190,10 @@ def schedule(plan: ActivityPlan, sites: list[Site]) -> list[Activity | ActivityS
         raise DomainError(_("Choose at least one Children's Home."), code="no_sites")
     made: list[Activity | ActivitySeries] = []
     audiences = dict(
-        for_children=plan.for_children, for_guardians=plan.for_guardians, for_volunteers=plan.for_volunteers
+        for_children=plan.for_children,
+        for_guardians=plan.for_guardians,
+        for_volunteers=plan.for_volunteers,
+        rotating_code=plan.rotating_code,
     )
     for site in sites:
         if plan.weekdays:
@@ -225,6 +233,7 @@ def update_activity(
     for_children: bool,
     for_guardians: bool,
     for_volunteers: bool,
+    rotating_code: bool | None = None,
 ) -> None:
     check_plan(
         ActivityPlan(
@@ -244,6 +253,8 @@ def update_activity(
     activity.for_children = for_children
     activity.for_guardians = for_guardians
     activity.for_volunteers = for_volunteers
+    if rotating_code is not None:
+        activity.rotating_code = rotating_code
     db.session.flush()
 
 

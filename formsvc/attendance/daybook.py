@@ -6,16 +6,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
+from formsvc.accounts.models import User
 from formsvc.activities.models import Activity
 from formsvc.activities.services import activities_on
 from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, Child
+from formsvc.attendance.roster import review_count
+from formsvc.attendance.voiding import reason_title
 from formsvc.extensions import db
 from formsvc.sites.models import Site
 
 
 @dataclass(frozen=True)
 class ChildLine:
+    attendance_id: int
     name: str
     child_id: int
     new_to_review: bool
@@ -23,10 +28,13 @@ class ChildLine:
     signed_by: str
     source: str
     receipt_code: str
+    # Signed in at a lecture after the lateness limit (formsvc.attendance.services.is_late).
+    late: bool = False
 
 
 @dataclass(frozen=True)
 class AdultLine:
+    signin_id: int
     name: str
     role: str
     relation: str
@@ -36,6 +44,19 @@ class AdultLine:
     signed_in_at: datetime
     source: str
     receipt_code: str
+    late: bool = False
+
+
+@dataclass(frozen=True)
+class VoidedLine:
+    """A record that no longer counts, kept visible with why, who and when."""
+
+    name: str
+    signed_in_at: datetime
+    source: str
+    reason: str
+    voided_by: str
+    voided_at: datetime
 
 
 @dataclass
@@ -43,6 +64,7 @@ class ActivityDay:
     activity: Activity
     children: list[ChildLine] = field(default_factory=list)
     adults: list[AdultLine] = field(default_factory=list)
+    voided: list[VoidedLine] = field(default_factory=list)
 
     @property
     def guardian_count(self) -> int:
@@ -67,6 +89,8 @@ class Daybook:
     day: date
     activities: list[ActivityDay]
     counts: DayCounts
+    # Children created by public sign-ins, waiting for the manager's review (any day).
+    to_review: int = 0
 
 
 def day_counts(site_ids, day: date) -> dict[int, DayCounts]:
@@ -105,6 +129,7 @@ def daybook(site: Site, day: date) -> Daybook:
         for attendance, child in rows:
             by_id[attendance.activity_id].children.append(
                 ChildLine(
+                    attendance_id=attendance.id,
                     name=child.name,
                     child_id=child.id,
                     new_to_review=child.status == "to_review",
@@ -112,6 +137,7 @@ def daybook(site: Site, day: date) -> Daybook:
                     signed_by=attendance.signed_by.title if attendance.signed_by else "",
                     source=attendance.source.title,
                     receipt_code=attendance.receipt_code,
+                    late=attendance.late,
                 )
             )
         signins = db.session.execute(
@@ -122,6 +148,7 @@ def daybook(site: Site, day: date) -> Daybook:
         for signin in signins:
             by_id[signin.activity_id].adults.append(
                 AdultLine(
+                    signin_id=signin.id,
                     name=signin.name,
                     role=signin.role,
                     relation=signin.relation.title if signin.relation else "",
@@ -131,7 +158,37 @@ def daybook(site: Site, day: date) -> Daybook:
                     signed_in_at=signin.signed_in_at,
                     source=signin.source.title,
                     receipt_code=signin.receipt_code,
+                    late=signin.late,
                 )
             )
+        _add_voided(by_id)
     counts = day_counts([site.id], day).get(site.id, DayCounts())
-    return Daybook(site=site, day=day, activities=list(by_id.values()), counts=counts)
+    return Daybook(site=site, day=day, activities=list(by_id.values()), counts=counts, to_review=review_count(site))
+
+
+def _add_voided(by_id: dict[int, ActivityDay]) -> None:
+    voider = aliased(User)
+    children = db.session.execute(
+        select(Attendance, Child.name, voider.display_name)
+        .join(Child, Child.id == Attendance.child_id)
+        .outerjoin(voider, voider.id == Attendance.voided_by_id)
+        .where(Attendance.activity_id.in_(by_id), Attendance.voided_at.is_not(None))
+    ).all()
+    adults = db.session.execute(
+        select(AdultSignIn, AdultSignIn.name, voider.display_name)
+        .outerjoin(voider, voider.id == AdultSignIn.voided_by_id)
+        .where(AdultSignIn.activity_id.in_(by_id), AdultSignIn.voided_at.is_not(None))
+    ).all()
+    for item, name, voided_by in [*children, *adults]:
+        by_id[item.activity_id].voided.append(
+            VoidedLine(
+                name=name,
+                signed_in_at=item.signed_in_at,
+                source=item.source.title,
+                reason=reason_title(item.void_reason),
+                voided_by=voided_by or "",
+                voided_at=item.voided_at,
+            )
+        )
+    for entry in by_id.values():
+        entry.voided.sort(key=lambda line: line.voided_at, reverse=True)

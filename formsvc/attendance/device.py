@@ -6,8 +6,10 @@ nothing about the person ever goes into a URL.
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, current_app, request, session
 from itsdangerous import BadSignature, URLSafeSerializer
+
+from formsvc.tokens import random_token
 
 COOKIE = "fs_me"
 MAX_AGE = 400 * 24 * 3600  # browsers cap cookie lifetimes at about 400 days
@@ -61,3 +63,19 @@ def remember(response: Response, form) -> None:
 
 def forget(response: Response) -> None:
     response.delete_cookie(COOKIE)
+
+
+# A random id for this browser, kept in the signed session cookie (it ends with the browser
+# session): per-phone rate limits count by it, so one Wi-Fi shared by a village is not one
+# phone. Dropping the cookie only yields a fresh id, which the per-address bound still counts.
+DEVICE_ID_KEY = "device_id"
+
+
+def device_id() -> str | None:
+    value = session.get(DEVICE_ID_KEY)
+    return value if isinstance(value, str) else None
+
+
+def ensure_device_id() -> None:
+    if device_id() is None:
+        session[DEVICE_ID_KEY] = random_token(12)

@@ -6,8 +6,8 @@ import enum
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, false, text
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from formsvc.activities.models import Activity
 from formsvc.db import Base, TimestampMixin, UTCDateTime, utcnow
@@ -185,25 +185,38 @@ class ChildCategoryPeriod(TimestampMixin, Base):
     child: Mapped[Child] = relationship(back_populates="categories")
 
 
-class Attendance(TimestampMixin, Base):
-    """A child at an activity. Never deleted: a wrong record is voided with a reason."""
+class CountedRecord(TimestampMixin):
+    """What every record that counts carries: where and how it came in, its receipt, its voiding.
 
-    __tablename__ = "attendances"
+    A wrong record is never deleted: it is voided with a reason, and voided records never count.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
-    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
     source: Mapped[Source] = mapped_column(enum_column_type(Source))
-    # Who did the signing in on the phone (the child, a grandmother …), when known.
-    signed_by: Mapped[Relation | None] = mapped_column(enum_column_type(Relation))
     signed_in_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Signed in at a lecture LATE_AFTER_MINUTES or more after sign-in opened (QR sign-ins only).
+    late: Mapped[bool] = mapped_column(default=False, server_default=false())
     receipt_code: Mapped[str] = mapped_column(String(8), default=new_receipt_code)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     void_reason: Mapped[str] = mapped_column(String(200), default="")
     voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    activity: Mapped[Activity] = relationship()
+    @declared_attr
+    def activity(cls) -> Mapped[Activity]:
+        return relationship(Activity)
+
+
+class Attendance(CountedRecord, Base):
+    """A child at an activity. Never deleted: a wrong record is voided with a reason."""
+
+    __tablename__ = "attendances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    # Who did the signing in on the phone (the child, a grandmother …), when known.
+    signed_by: Mapped[Relation | None] = mapped_column(enum_column_type(Relation))
+
     child: Mapped[Child] = relationship()
 
     __table_args__ = (
@@ -218,13 +231,12 @@ class Attendance(TimestampMixin, Base):
     )
 
 
-class AdultSignIn(TimestampMixin, Base):
+class AdultSignIn(CountedRecord, Base):
     """A guardian at a lecture or a volunteer at an activity."""
 
     __tablename__ = "adult_signins"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
     role: Mapped[AdultRole] = mapped_column(enum_column_type(AdultRole))
     name: Mapped[str] = mapped_column(String(40))
     name_key: Mapped[str] = mapped_column(String(40))
@@ -235,17 +247,8 @@ class AdultSignIn(TimestampMixin, Base):
     child_name: Mapped[str] = mapped_column(String(40), default="")
     # Set when the child's name matched the roster; the text above is kept either way.
     child_id: Mapped[int | None] = mapped_column(ForeignKey("children.id"))
-    source: Mapped[Source] = mapped_column(enum_column_type(Source))
-    signed_in_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    receipt_code: Mapped[str] = mapped_column(String(8), default=new_receipt_code)
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    void_reason: Mapped[str] = mapped_column(String(200), default="")
-    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Set when the retention purge removed the personal fields; the sign-in still counts.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    activity: Mapped[Activity] = relationship()
 
     __table_args__ = (
         Index("ix_adult_signins_activity", "activity_id"),

@@ -7,19 +7,22 @@ from sqlalchemy import select
 
 from formsvc.activities.models import Activity, Audience
 from formsvc.activities.services import activity_by_token, reopens_at, todays_activities
-from formsvc.attendance import device
+from formsvc.attendance import device, scanpass
 from formsvc.attendance.forms import ChildSignInForm, GuardianSignInForm, VolunteerSignInForm
 from formsvc.attendance.models import AdultRole, Relation
 from formsvc.attendance.services import (
-    WindowClosed,
     sign_in_adult,
     sign_in_child,
     submission_by_token,
 )
 from formsvc.db import utcnow
+from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.forms import csrf_retry_message
+from formsvc.ratelimits import signin_limits
 from formsvc.sites.models import Site
+from formsvc.sites.rotation import site_of_retired_token
+from formsvc.surveys.answering import open_surveys_at_site, surveys_after_sign_in
 from formsvc.text import mask_name
 from formsvc.timeutil import local_today
 from formsvc.tokens import looks_like_token
@@ -44,15 +47,21 @@ def site_by_token(token: str) -> Site | None:
 def site_page(token: str):
     site = site_by_token(token)
     if site is None:
-        abort(404)
+        retired = site_of_retired_token(token)
+        if retired is None:
+            abort(404)
+        return render_template("public/poster_retired.html", site=retired), 410
     now = utcnow()
     open_now, later = todays_activities(site, local_today(now), now) if site.active else ([], [])
     db.session.commit()  # the daily opening may have just been created
     choices = [(activity, audience) for activity in open_now for audience in activity.audiences]
-    if len(choices) == 1:
+    surveys = open_surveys_at_site(site, now=now)
+    if len(choices) == 1 and not surveys:
         activity, audience = choices[0]
         return redirect(url_for(FORM_ENDPOINTS[audience], token=activity.public_token))
-    return render_template("public/site.html", site=site, choices=choices, later=later, endpoints=FORM_ENDPOINTS)
+    return render_template(
+        "public/site.html", site=site, choices=choices, later=later, endpoints=FORM_ENDPOINTS, surveys=surveys
+    )
 
 
 def _activity_for(token: str, audience: Audience) -> Activity:
@@ -66,21 +75,28 @@ def _handle_sign_in(activity: Activity, form, template: str, sign_in):
     """The post/redirect/get cycle every public form shares.
 
     Whatever went wrong — a field, an expired CSRF token, a window that closed while the
-    person typed — the form comes back with everything still in it.
+    person typed, a scan pass that ran out (lecture mode, see scanpass.py) — the form comes
+    back with everything still in it.
     """
+    device.ensure_device_id()
+    if activity.rotating_code and not form.is_submitted() and not scanpass.holds(activity):
+        return scanpass.scan_again_page(activity, scanpass.scan_needed_message())
     problem = None
     if not form.is_submitted():
-        device.prefill(form)
+        if not scanpass.restore_draft(activity, form):
+            device.prefill(form)
         form.ensure_nonce()
     elif form.validate_on_submit():
         try:
+            scanpass.check(activity, form)
             result = sign_in(form)
             db.session.commit()
-        except WindowClosed as error:
+        except DomainError as error:  # the window closed, or the scan pass ran out
             db.session.rollback()
             problem = error.message
         else:
             response = redirect(url_for("public.receipt", token=result.submission.token))
+            scanpass.forget_draft()
             device.remember(response, form)
             return response
     elif "csrf_token" in form.errors:
@@ -106,6 +122,7 @@ def _relation(value: str | None) -> Relation | None:
 
 
 @bp.route("/a/<token>/child", methods=["GET", "POST"])
+@signin_limits
 def child_form(token: str):
     activity = _activity_for(token, Audience.CHILDREN)
     return _handle_sign_in(
@@ -122,6 +139,7 @@ def child_form(token: str):
 
 
 @bp.route("/a/<token>/guardian", methods=["GET", "POST"])
+@signin_limits
 def guardian_form(token: str):
     activity = _activity_for(token, Audience.GUARDIANS)
     return _handle_sign_in(
@@ -142,6 +160,7 @@ def guardian_form(token: str):
 
 
 @bp.route("/a/<token>/volunteer", methods=["GET", "POST"])
+@signin_limits
 def volunteer_form(token: str):
     activity = _activity_for(token, Audience.VOLUNTEERS)
     return _handle_sign_in(
@@ -164,9 +183,9 @@ def volunteer_form(token: str):
 @bp.route("/r/<token>")
 def receipt(token: str):
     submission = submission_by_token(token)
-    if submission is None:
+    record = submission and (submission.attendance or submission.adult_signin)
+    if record is None:  # unknown, or a workspace write (roll-call, paper) that has no receipt page
         abort(404)
-    record = submission.attendance or submission.adult_signin
     name = submission.attendance.child.name if submission.attendance else record.name
     return render_template(
         "public/receipt.html",
@@ -175,6 +194,7 @@ def receipt(token: str):
         activity=record.activity,
         site=record.activity.site,
         masked_name=mask_name(name),
+        surveys=surveys_after_sign_in(submission),
     )
 
 

@@ -9,12 +9,13 @@ person counts once per activity, even when two phones race.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from formsvc.activities.models import Activity
+from formsvc.activities.models import Activity, ActivityKind
 from formsvc.attendance.models import (
     AdultRole,
     AdultSignIn,
@@ -66,6 +67,17 @@ def check_window(activity: Activity, now: datetime) -> None:
         raise WindowClosed(_("Sign-in for this activity has not opened yet."), code="not_open_yet")
     if now >= activity.closes_at:
         raise WindowClosed(_("Sign-in for this activity has closed."), code="window_closed")
+
+
+def is_late(activity: Activity, now: datetime) -> bool:
+    """A lecture sign-in LATE_AFTER_MINUTES or more after sign-in opened (when the lecture starts).
+
+    Lectures are parent trainings and every activity that uses the changing QR code; a daily
+    opening or an all-day volunteer service has no "late".
+    """
+    if activity.kind != ActivityKind.PARENT_TRAINING and not activity.rotating_code:
+        return False
+    return now >= activity.opens_at + timedelta(minutes=int(current_app.config["LATE_AFTER_MINUTES"]))
 
 
 def match_roster(site: Site, name: str) -> Child | None:
@@ -171,6 +183,7 @@ def sign_in_child(
             source=Source.QR,
             signed_by=signed_by,
             signed_in_at=now,
+            late=is_late(activity, now),
         )
         db.session.add(attendance)
         db.session.flush()
@@ -214,6 +227,7 @@ def sign_in_adult(
             child_id=child.id if child else None,
             source=Source.QR,
             signed_in_at=now,
+            late=is_late(activity, now),
         )
         db.session.add(signin)
         db.session.flush()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from formsvc.db import Base, TimestampMixin
+from formsvc.db import Base, TimestampMixin, UTCDateTime, utcnow
 from formsvc.enums import enum_column_type
 from formsvc.i18n import _l
 from formsvc.tokens import random_token
@@ -80,3 +80,18 @@ class Site(TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<Site {self.id} {self.name}>"
+
+
+class RetiredSiteToken(Base):
+    """A poster token that was rotated away: its QR now says "no longer valid" instead of 404."""
+
+    __tablename__ = "retired_site_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(16), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    retired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who rotated it; None from the command line.
+    retired_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    site: Mapped[Site] = relationship()

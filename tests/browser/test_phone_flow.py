@@ -17,7 +17,7 @@ from sqlalchemy import select
 from formsvc.attendance.models import AdultSignIn, Attendance, Child
 from formsvc.extensions import db
 from formsvc.text import mask_name
-from tests.browser.conftest import PHONE_SCALE, PHONE_WIDTH
+from tests.browser_support import PHONE_SCALE, PHONE_WIDTH
 from tests.conftest import SHANGHAI
 
 try:

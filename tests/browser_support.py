@@ -1,4 +1,6 @@
-"""A live server and a headless Chromium dressed up as a cheap Android phone inside WeChat.
+"""Browser fixtures (live server, Chromium, phones), shared by tests/browser and tests/quality.
+
+A live server and a headless Chromium dressed up as a cheap Android phone inside WeChat.
 
 The server runs the session's test ``app`` in a thread on a free port, on the real clock: a
 browser cannot be sent back in time, so the tests make activities whose window covers now.
@@ -45,7 +47,7 @@ PHONE = {
     "user_agent": WECHAT_ANDROID,
     "locale": "zh-CN",
 }
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
 @pytest.fixture(scope="session")

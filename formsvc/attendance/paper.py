@@ -1,0 +1,234 @@
+"""Typing in a signed paper sheet (签到表): one person per line, checked, then saved once.
+
+Syntax, also explained on the page:
+
+- children: one name per line (commas or 、 may separate several names on a line);
+- guardians: the name first, then in any order a relation word (奶奶, 妈妈 …), a mobile
+  number, a village (a word ending in 村, 社区, 屯 …) and the child's name, separated by
+  spaces or commas;
+- volunteers: the name first, then a mobile number and the organisation or village.
+
+A manager typing their own sheet is trusted: an unknown child's name is added to the roster
+as an active child (not sent to the review queue). People already signed in are skipped,
+and a name written twice counts once.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from formsvc.accounts.models import User
+from formsvc.activities.models import Activity, Audience
+from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, Child, Source, Submission
+from formsvc.attendance.once import Once, moment_within, run_once
+from formsvc.attendance.paper_syntax import ParsedLine, parse_sheet
+from formsvc.attendance.services import _active_adult_signin, _active_attendance, match_roster, submission_by_nonce
+from formsvc.audit.services import record
+from formsvc.db import utcnow
+from formsvc.errors import DomainError
+from formsvc.extensions import db
+from formsvc.i18n import _
+from formsvc.text import name_key
+from formsvc.timeutil import local_today
+
+# Sheets of one month are often typed in during the next; older activities may already be
+# in a printed, stamped tally.
+PAPER_LATE_DAYS = 62
+ROLES = {Audience.GUARDIANS: AdultRole.GUARDIAN, Audience.VOLUNTEERS: AdultRole.VOLUNTEER}
+
+
+class PaperError(DomainError):
+    code = "paper_error"
+
+
+class LineStatus(enum.StrEnum):
+    ON_ROSTER = "on_roster"
+    NEW = "new"
+    ALREADY_SIGNED_IN = "already_signed_in"
+    REPEATED = "repeated"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    parsed: ParsedLine
+    status: LineStatus
+    child: Child | None = None
+
+    @property
+    def writes(self) -> bool:
+        return self.status in (LineStatus.ON_ROSTER, LineStatus.NEW)
+
+
+@dataclass
+class PaperPreview:
+    audience: Audience
+    lines: list[PreviewLine] = field(default_factory=list)
+
+    def count(self, *statuses: LineStatus) -> int:
+        return sum(1 for line in self.lines if line.status in statuses)
+
+    @property
+    def to_write(self) -> int:
+        return self.count(LineStatus.ON_ROSTER, LineStatus.NEW)
+
+    @property
+    def new_children(self) -> int:
+        return self.count(LineStatus.NEW) if self.audience == Audience.CHILDREN else 0
+
+    @property
+    def skipped(self) -> int:
+        return self.count(LineStatus.ALREADY_SIGNED_IN, LineStatus.REPEATED)
+
+    @property
+    def invalid(self) -> int:
+        return self.count(LineStatus.INVALID)
+
+
+def paper_digest(audience: str, text: str) -> str:
+    """Ties a save to the exact list that was checked: edit the text, and it must be checked again."""
+    lines = "\n".join(line.strip() for line in (text or "").splitlines() if line.strip())
+    return hashlib.sha256(f"{audience}\n{lines}".encode()).hexdigest()[:32]
+
+
+def check_paper_open(activity: Activity, audience: Audience, now: datetime | None = None) -> None:
+    today = local_today(now)
+    if activity.cancelled:
+        raise PaperError(_("This activity has been cancelled."), code="cancelled")
+    if audience not in activity.audiences:
+        raise PaperError(_("This activity does not take this kind of sign-in."), code="wrong_audience")
+    if activity.on_date > today:
+        raise PaperError(_("Paper sheets can be entered from the day of the activity."), code="not_yet")
+    if activity.on_date < today - timedelta(days=PAPER_LATE_DAYS):
+        raise PaperError(
+            _("Paper sheets can be entered up to {days} days after an activity; this one is older.").format(
+                days=PAPER_LATE_DAYS
+            ),
+            code="too_late",
+        )
+
+
+def _classify(activity: Activity, audience: Audience, parsed: ParsedLine, seen: set[str]) -> PreviewLine:
+    if parsed.problem:
+        return PreviewLine(parsed, LineStatus.INVALID)
+    key = name_key(parsed.name)
+    if key in seen:
+        return PreviewLine(parsed, LineStatus.REPEATED)
+    seen.add(key)
+    if audience == Audience.CHILDREN:
+        child = match_roster(activity.site, parsed.name)
+        if child is None:
+            return PreviewLine(parsed, LineStatus.NEW)
+        status = LineStatus.ALREADY_SIGNED_IN if _active_attendance(activity, child) else LineStatus.ON_ROSTER
+        return PreviewLine(parsed, status, child)
+    child = match_roster(activity.site, parsed.child_name) if parsed.child_name else None
+    if _active_adult_signin(activity, ROLES[audience], parsed.name):
+        return PreviewLine(parsed, LineStatus.ALREADY_SIGNED_IN, child)
+    return PreviewLine(parsed, LineStatus.NEW, child)
+
+
+def preview_paper(activity: Activity, audience: Audience, text: str, now: datetime | None = None) -> PaperPreview:
+    check_paper_open(activity, audience, now)
+    parsed = parse_sheet(text, audience)
+    if not parsed:
+        raise PaperError(_("Please type at least one name."), code="empty")
+    seen: set[str] = set()
+    return PaperPreview(audience, [_classify(activity, audience, line, seen) for line in parsed])
+
+
+@dataclass(frozen=True)
+class PaperResult:
+    preview: PaperPreview | None
+    written: int = 0
+    repeated: bool = False
+
+
+def _write_child(
+    activity: Activity, line: PreviewLine, *, user: User, moment: datetime, created: list[int]
+) -> int | None:
+    child = line.child or match_roster(activity.site, line.parsed.name)
+    if child is None:
+        child = Child(site_id=activity.site_id, name=line.parsed.name, name_key=name_key(line.parsed.name))
+        db.session.add(child)
+        db.session.flush()
+        created.append(child.id)
+    attendance = Attendance(
+        activity_id=activity.id, child_id=child.id, source=Source.PAPER, signed_in_at=moment, recorded_by_id=user.id
+    )
+    return _insert(attendance)
+
+
+def _write_adult(activity: Activity, line: PreviewLine, role: AdultRole, *, user: User, moment: datetime) -> int | None:
+    parsed = line.parsed
+    signin = AdultSignIn(
+        activity_id=activity.id,
+        role=role,
+        name=parsed.name,
+        name_key=name_key(parsed.name),
+        relation=parsed.relation,
+        phone=parsed.phone,
+        village=parsed.village,
+        child_name=parsed.child_name,
+        child_id=line.child.id if line.child else None,
+        source=Source.PAPER,
+        signed_in_at=moment,
+        recorded_by_id=user.id,
+    )
+    return _insert(signin)
+
+
+def _insert(item) -> int | None:
+    """Insert one record; None when the same person signed in by QR a moment ago."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(item)
+            db.session.flush()
+    except IntegrityError:
+        return None
+    return item.id
+
+
+def enter_paper(
+    activity: Activity, audience: Audience, text: str, *, nonce: str, user: User, now: datetime | None = None
+) -> PaperResult:
+    """Save a checked sheet, once per nonce. The text is checked again: the preview is not trusted."""
+    now = now or utcnow()
+    if submission_by_nonce(nonce) is not None:
+        return PaperResult(None, repeated=True)
+    preview = preview_paper(activity, audience, text, now)
+    if preview.invalid:
+        raise PaperError(_("Some lines could not be read. Please correct them first."), code="invalid_lines")
+    moment = moment_within(activity, now)
+
+    def work(_submission: Submission) -> int:
+        created: list[int] = []
+        ids = []
+        for line in preview.lines:
+            if not line.writes:
+                continue
+            if audience == Audience.CHILDREN:
+                ids.append(_write_child(activity, line, user=user, moment=moment, created=created))
+            else:
+                ids.append(_write_adult(activity, line, ROLES[audience], user=user, moment=moment))
+        written = [record_id for record_id in ids if record_id is not None]
+        record(
+            "paper.enter",
+            user=user,
+            site_id=activity.site_id,
+            target=f"activity:{activity.id}",
+            audience=str(audience),
+            records=written,
+            new_children=created,
+            skipped=preview.skipped + len(ids) - len(written),
+        )
+        return len(written)
+
+    once: Once[int] = run_once(nonce, work)
+    if once.repeated:
+        return PaperResult(None, repeated=True)
+    return PaperResult(preview, written=once.value or 0)

@@ -1,0 +1,109 @@
+"""Reading the lines typed from a paper sheet; the rules are in ``formsvc.attendance.paper``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from formsvc.activities.models import Audience
+from formsvc.attendance.models import Relation
+from formsvc.i18n import _
+from formsvc.text import clean_text, is_mainland_mobile, name_key, normalise_phone
+
+NAME_MAX = 30
+VILLAGE_MAX = 40
+MAX_LINES = 500
+CHILD_SEPARATORS = re.compile(r"[,，、;；]+")
+ADULT_SEPARATORS = re.compile(r"[\s,，、;；]+")
+PHONE_LIKE = re.compile(r"^[+\d][\d\-－()（）]{6,}$")
+# A word ending like this is a place, not the child's name.
+VILLAGE_ENDINGS = ("村", "社区", "屯", "组", "寨", "小区", "街道", "镇", "乡")
+RELATION_WORDS = {
+    Relation.FATHER: ("父亲", "爸爸", "爸", "father", "dad"),
+    Relation.MOTHER: ("母亲", "妈妈", "妈", "mother", "mum", "mom"),
+    Relation.GRANDFATHER: ("爷爷", "祖父", "grandfather", "grandpa"),
+    Relation.GRANDMOTHER: ("奶奶", "祖母", "grandmother", "grandma"),
+    Relation.MATERNAL_GRANDFATHER: ("外公", "姥爷", "外祖父"),
+    Relation.MATERNAL_GRANDMOTHER: ("外婆", "姥姥", "外祖母"),
+    Relation.OTHER_RELATIVE: (
+        "亲属", "其他亲属", "亲戚", "叔叔", "婶婶", "伯伯", "伯父", "伯母", "姑姑", "姑父", "舅舅", "舅妈",
+        "姨妈", "阿姨", "姨父", "哥哥", "姐姐", "relative",
+    ),
+    Relation.OTHER: ("其他", "other"),
+}  # fmt: skip
+_RELATION_BY_WORD = {name_key(word): relation for relation, words in RELATION_WORDS.items() for word in words}
+
+
+@dataclass(frozen=True)
+class ParsedLine:
+    number: int
+    text: str
+    name: str = ""
+    relation: Relation | None = None
+    phone: str = ""
+    village: str = ""
+    child_name: str = ""
+    # Why the line cannot be saved, in words; empty when it can.
+    problem: str = ""
+
+
+def _name_problem(name: str) -> str:
+    if len(name) > NAME_MAX:
+        return _("A name has at most {max} characters.").format(max=NAME_MAX)
+    if not any(char.isalpha() for char in name):
+        return _("“{text}” does not look like a name.").format(text=name)
+    return ""
+
+
+def _child_lines(number: int, text: str) -> list[ParsedLine]:
+    names = [clean_text(part) for part in CHILD_SEPARATORS.split(text)]
+    return [ParsedLine(number, text, name=name, problem=_name_problem(name)) for name in names if name]
+
+
+def _adult_line(number: int, text: str, audience: Audience) -> ParsedLine:
+    tokens = [token for token in ADULT_SEPARATORS.split(text) if token]
+    if not tokens:
+        return ParsedLine(number, text, problem=_("“{text}” does not look like a name.").format(text=text))
+    name, *rest = tokens
+    values: dict = {"relation": None, "phone": "", "village": "", "child_name": ""}
+    problem = _name_problem(name)
+    if PHONE_LIKE.match(name):
+        problem = _("Please start the line with the person's name.")
+    leftovers = []
+    for token in rest:
+        relation = _RELATION_BY_WORD.get(name_key(token)) if audience == Audience.GUARDIANS else None
+        if relation and values["relation"] is None:
+            values["relation"] = relation
+        elif PHONE_LIKE.match(token) and not values["phone"]:
+            values["phone"] = normalise_phone(token)
+            if not is_mainland_mobile(values["phone"]):
+                problem = problem or _("“{text}” is not an 11-digit mobile number.").format(text=token)
+        elif audience == Audience.GUARDIANS and token.endswith(VILLAGE_ENDINGS) and not values["village"]:
+            values["village"] = token
+        else:
+            leftovers.append(token)
+    if audience == Audience.VOLUNTEERS:
+        values["village"] = " ".join(leftovers)
+    elif len(leftovers) == 1:
+        values["child_name"] = leftovers[0]
+    elif leftovers:
+        problem = problem or _("Cannot tell what “{text}” is.").format(text=" ".join(leftovers))
+    if len(values["village"]) > VILLAGE_MAX or len(values["child_name"]) > NAME_MAX:
+        problem = problem or _("Part of this line is too long.")
+    return ParsedLine(number, text, name=name, problem=problem, **values)
+
+
+def parse_sheet(text: str, audience: Audience) -> list[ParsedLine]:
+    lines = []
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        line = clean_text(raw)
+        if not line:
+            continue
+        if audience == Audience.CHILDREN:
+            lines.extend(_child_lines(number, line))
+        else:
+            lines.append(_adult_line(number, line, audience))
+        if len(lines) > MAX_LINES:
+            lines.append(ParsedLine(number, line, problem=_("At most {max} names at once.").format(max=MAX_LINES)))
+            break
+    return lines

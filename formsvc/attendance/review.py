@@ -1,0 +1,191 @@
+"""The review queue: children created by public sign-ins whose name matched nobody.
+
+The manager confirms such a child (a new child on the roster), merges them into the child
+they really are (a typo, a nickname), or rejects them (a prank, a test). Each action is one
+transaction with one audit entry; the child row is locked first, so two managers acting on
+the same entry at once cannot both succeed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from formsvc.accounts.models import User
+from formsvc.attendance.models import AdultSignIn, Attendance, Child, ChildStatus
+from formsvc.attendance.namesearch import pinyin_sort_key, search_keys
+from formsvc.attendance.roster import roster
+from formsvc.attendance.voiding import REASON_MAX, VOID_REASON_MERGED, VOID_REASON_REJECTED
+from formsvc.audit.services import record
+from formsvc.db import utcnow
+from formsvc.errors import DomainError
+from formsvc.extensions import db
+from formsvc.i18n import _
+from formsvc.sites.models import Site
+from formsvc.text import clean_text
+
+
+class ReviewError(DomainError):
+    code = "review_error"
+
+
+@dataclass(frozen=True)
+class ReviewEntry:
+    child: Child
+    attendance_count: int
+    last_seen: datetime | None
+    # Active children whose name or initials look alike: the likely merge targets, first.
+    suggestions: list[Child]
+
+
+def _looks_alike(a: str, b: str) -> bool:
+    keys_a, keys_b = set(search_keys(a).split(" ")), set(search_keys(b).split(" "))
+    return bool(keys_a & keys_b) or (len(a) > 1 and len(b) > 1 and a[-2:] == b[-2:])
+
+
+def review_queue(site: Site) -> tuple[list[ReviewEntry], list[Child]]:
+    """The children waiting for review, and the active roster to merge them into."""
+    waiting = roster(site, statuses=(ChildStatus.TO_REVIEW,))
+    active = roster(site, statuses=(ChildStatus.ACTIVE,))
+    stats = {}
+    if waiting:
+        stats = {
+            child_id: (count, last)
+            for child_id, count, last in db.session.execute(
+                select(Attendance.child_id, func.count(Attendance.id), func.max(Attendance.signed_in_at))
+                .where(Attendance.child_id.in_([child.id for child in waiting]), Attendance.voided_at.is_(None))
+                .group_by(Attendance.child_id)
+            )
+        }
+    entries = []
+    for child in waiting:
+        count, last = stats.get(child.id, (0, None))
+        suggestions = [other for other in active if _looks_alike(child.name, other.name)]
+        entries.append(ReviewEntry(child, count, last, suggestions))
+    entries.sort(key=lambda entry: (entry.last_seen is None, pinyin_sort_key(entry.child.name)))
+    return entries, active
+
+
+def _locked(child: Child) -> Child:
+    return db.session.execute(
+        select(Child).where(Child.id == child.id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def _waiting(child: Child) -> Child:
+    child = _locked(child)
+    if child.status != ChildStatus.TO_REVIEW:
+        raise ReviewError(
+            _("{name} has already been reviewed ({status}).").format(name=child.name, status=child.status.title),
+            code="not_to_review",
+        )
+    return child
+
+
+def confirm_child(child: Child, *, user: User) -> Child:
+    child = _waiting(child)
+    child.status = ChildStatus.ACTIVE
+    record("child.confirm", user=user, site_id=child.site_id, target=f"child:{child.id}", name=child.name)
+    db.session.flush()
+    return child
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    moved: int
+    voided: int
+
+
+def _void(attendance: Attendance, *, user: User, reason: str, now: datetime) -> None:
+    attendance.voided_at = now
+    attendance.void_reason = reason
+    attendance.voided_by_id = user.id
+
+
+def _target_has(attendance: Attendance, target: Child) -> bool:
+    return (
+        db.session.execute(
+            select(Attendance.id).where(
+                Attendance.activity_id == attendance.activity_id,
+                Attendance.child_id == target.id,
+                Attendance.voided_at.is_(None),
+            )
+        ).first()
+        is not None
+    )
+
+
+def _move(attendance: Attendance, target: Child, *, user: User, now: datetime) -> bool:
+    """Give ``attendance`` to ``target``; void it instead when the target was already there."""
+    if not _target_has(attendance, target):
+        try:
+            with db.session.begin_nested():
+                attendance.child_id = target.id
+                db.session.flush()
+            return True
+        except IntegrityError:
+            # The target signed in to the same activity a moment ago: now it is a duplicate.
+            db.session.refresh(attendance)
+    _void(attendance, user=user, reason=VOID_REASON_MERGED, now=now)
+    return False
+
+
+def merge_child(child: Child, target: Child, *, user: User, now: datetime | None = None) -> MergeResult:
+    """Merge a to-review child into an active child of the same site."""
+    now = now or utcnow()
+    if target.id == child.id or target.site_id != child.site_id:
+        raise ReviewError(_("Please choose another child of this Children's Home."), code="bad_target")
+    child = _waiting(child)
+    target = _locked(target)
+    if target.status != ChildStatus.ACTIVE:
+        raise ReviewError(_("Please choose a child who is on the roster."), code="bad_target")
+    attendances = db.session.execute(
+        select(Attendance)
+        .where(Attendance.child_id == child.id, Attendance.voided_at.is_(None))
+        .order_by(Attendance.id)
+    ).scalars()
+    moved = voided = 0
+    for attendance in list(attendances):
+        if _move(attendance, target, user=user, now=now):
+            moved += 1
+        else:
+            voided += 1
+    relinked = db.session.execute(select(AdultSignIn).where(AdultSignIn.child_id == child.id)).scalars()
+    for signin in relinked:
+        signin.child_id = target.id
+    child.status = ChildStatus.MERGED
+    child.merged_into_id = target.id
+    record(
+        "child.merge",
+        user=user,
+        site_id=child.site_id,
+        target=f"child:{child.id}",
+        name=child.name,
+        merged_into=target.id,
+        merged_into_name=target.name,
+        moved=moved,
+        voided=voided,
+    )
+    db.session.flush()
+    return MergeResult(moved=moved, voided=voided)
+
+
+def reject_child(child: Child, *, user: User, reason: str = "", now: datetime | None = None) -> int:
+    """Reject a to-review child; their attendance no longer counts. Returns how many were voided."""
+    now = now or utcnow()
+    child = _waiting(child)
+    reason = clean_text(reason)[:REASON_MAX] or VOID_REASON_REJECTED
+    attendances = db.session.execute(
+        select(Attendance).where(Attendance.child_id == child.id, Attendance.voided_at.is_(None))
+    ).scalars()
+    voided = 0
+    for attendance in list(attendances):
+        _void(attendance, user=user, reason=reason, now=now)
+        voided += 1
+    child.status = ChildStatus.REJECTED
+    record("child.reject", user=user, site_id=child.site_id, target=f"child:{child.id}", name=child.name, reason=reason)
+    db.session.flush()
+    return voided

@@ -1,0 +1,214 @@
+"""The manager's roster pages: the children of a site, adding and editing one, the review queue."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from formsvc.accounts.forms import ActionForm
+from formsvc.accounts.scoping import site_for
+from formsvc.attendance.admin_common import form_problem
+from formsvc.attendance.admin_forms import SEARCH_MAX, ChildForm, MergeForm, NewChildForm, RejectForm
+from formsvc.attendance.models import Child, ChildStatus
+from formsvc.attendance.review import confirm_child, merge_child, reject_child, review_queue
+from formsvc.attendance.roster import (
+    ROSTER_STATUSES,
+    create_child,
+    review_count,
+    roster,
+    roster_child,
+    same_name_on_roster,
+    update_child,
+)
+from formsvc.errors import DomainError
+from formsvc.extensions import db
+from formsvc.i18n import _
+from formsvc.sites.models import Site
+from formsvc.text import mask_phone
+from formsvc.timeutil import local_today
+
+bp = Blueprint("roster", __name__, url_prefix="/admin")
+
+
+def _search_term() -> str:
+    return request.args.get("q", "").strip()[:SEARCH_MAX]
+
+
+@bp.route("/sites/<int:site_id>/children")
+@login_required
+def children(site_id: int):
+    site = site_for(current_user, site_id)
+    query = _search_term()
+    return render_template(
+        "admin/roster/index.html",
+        site=site,
+        children=roster(site, query),
+        query=query,
+        review_count=review_count(site),
+        today=local_today(),
+        mask_phone=mask_phone,
+    )
+
+
+def _after_save(site: Site, child: Child, message: str):
+    flash(message)
+    twin = same_name_on_roster(site, child.name, other_than=child.id)
+    if twin is not None:
+        flash(_("Note: another child on the roster is also called {name}.").format(name=child.name), "warning")
+    return redirect(url_for(".children", site_id=site.id, _anchor=f"child-{child.id}"))
+
+
+@bp.route("/sites/<int:site_id>/children/new", methods=["GET", "POST"])
+@login_required
+def new_child(site_id: int):
+    site = site_for(current_user, site_id, write=True)
+    form = NewChildForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            child = create_child(site, form.child_data(), user=current_user, nonce=form.nonce.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            problem = error.message
+        else:
+            if child is None:
+                flash(_("This form had already been saved; nothing new was added."), "warning")
+                return redirect(url_for(".children", site_id=site.id))
+            return _after_save(site, child, _("{name} was added to the roster.").format(name=child.name))
+    elif form.is_submitted():
+        problem = form_problem(form)
+    form.ensure_nonce()
+    return render_template("admin/roster/child_form.html", form=form, site=site, child=None, problem=problem)
+
+
+@bp.route("/sites/<int:site_id>/children/<int:child_id>", methods=["GET", "POST"])
+@login_required
+def edit_child(site_id: int, child_id: int):
+    site = site_for(current_user, site_id, write=True)
+    child = roster_child(site, child_id)
+    if child is None or child.status not in ROSTER_STATUSES:
+        abort(404)
+    form = ChildForm()
+    problem = None
+    if not form.is_submitted():
+        form.fill_from(child)
+    elif form.validate_on_submit():
+        try:
+            update_child(child, form.child_data(), user=current_user)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            problem = error.message
+        else:
+            return _after_save(site, child, _("Saved: {name}.").format(name=child.name))
+    else:
+        problem = form_problem(form)
+    return render_template("admin/roster/child_form.html", form=form, site=site, child=child, problem=problem)
+
+
+# --- the review queue ------------------------------------------------------------------
+
+
+def _merge_choices(active: list[Child], suggestions: list[Child] = ()) -> list[SelectChoice]:
+    """The roster as merge targets; children with a similar name first, in their own group."""
+    suggested = {child.id for child in suggestions}
+    others = _("Everyone else on the roster") if suggestions else None
+    return (
+        [SelectChoice("", "—")]
+        + [SelectChoice(str(child.id), child.name, optgroup=_("Similar names")) for child in suggestions]
+        + [SelectChoice(str(child.id), child.name, optgroup=others) for child in active if child.id not in suggested]
+    )
+
+
+def _review_page(site: Site, bound: dict | None = None, problem: str | None = None):
+    entries, active = review_queue(site)
+    forms = {}
+    for entry in entries if current_user.can_write else ():
+        child_id = entry.child.id
+        forms[child_id] = {
+            "confirm": ActionForm(prefix=f"c{child_id}", formdata=None),
+            "merge": MergeForm(prefix=f"m{child_id}", formdata=None),
+            "reject": RejectForm(prefix=f"r{child_id}", formdata=None),
+        }
+        forms[child_id].update((bound or {}).get(child_id, {}))
+        forms[child_id]["merge"].target.choices = _merge_choices(active, entry.suggestions)
+    return render_template(
+        "admin/roster/review.html", site=site, entries=entries, active=active, forms=forms, problem=problem
+    )
+
+
+@bp.route("/sites/<int:site_id>/review")
+@login_required
+def review(site_id: int):
+    return _review_page(site_for(current_user, site_id))
+
+
+def _waiting_child(site: Site, child_id: int) -> Child:
+    child = roster_child(site, child_id)
+    if child is None:
+        abort(404)
+    return child
+
+
+def _done(site: Site, message: str | None = None, error: DomainError | None = None):
+    if error is not None:
+        db.session.rollback()
+        flash(error.message, "warning")
+    else:
+        db.session.commit()
+        flash(message)
+    return redirect(url_for(".review", site_id=site.id))
+
+
+@bp.route("/sites/<int:site_id>/review/<int:child_id>/confirm", methods=["POST"])
+@login_required
+def confirm(site_id: int, child_id: int):
+    site = site_for(current_user, site_id, write=True)
+    child = _waiting_child(site, child_id)
+    form = ActionForm(prefix=f"c{child_id}")
+    if not form.validate_on_submit():
+        return _review_page(site, {child_id: {"confirm": form}}, form_problem(form))
+    try:
+        confirm_child(child, user=current_user)
+    except DomainError as error:
+        return _done(site, error=error)
+    return _done(site, _("{name} is now on the roster.").format(name=child.name))
+
+
+@bp.route("/sites/<int:site_id>/review/<int:child_id>/merge", methods=["POST"])
+@login_required
+def merge(site_id: int, child_id: int):
+    site = site_for(current_user, site_id, write=True)
+    child = _waiting_child(site, child_id)
+    form = MergeForm(prefix=f"m{child_id}")
+    form.target.choices = _merge_choices(roster(site, statuses=(ChildStatus.ACTIVE,)))
+    if not form.validate_on_submit():
+        return _review_page(site, {child_id: {"merge": form}}, form_problem(form))
+    target = roster_child(site, int(form.target.data))
+    try:
+        result = merge_child(child, target, user=current_user)
+    except DomainError as error:
+        return _done(site, error=error)
+    message = _("{name} was merged into {target}. Sign-ins moved: {moved}; duplicates voided: {voided}.").format(
+        name=child.name, target=target.name, moved=result.moved, voided=result.voided
+    )
+    return _done(site, message)
+
+
+@bp.route("/sites/<int:site_id>/review/<int:child_id>/reject", methods=["POST"])
+@login_required
+def reject(site_id: int, child_id: int):
+    site = site_for(current_user, site_id, write=True)
+    child = _waiting_child(site, child_id)
+    form = RejectForm(prefix=f"r{child_id}")
+    if not form.validate_on_submit():
+        return _review_page(site, {child_id: {"reject": form}}, form_problem(form))
+    try:
+        voided = reject_child(child, user=current_user, reason=form.reason.data or "")
+    except DomainError as error:
+        return _done(site, error=error)
+    return _done(
+        site, _("{name} was rejected. Sign-ins that no longer count: {voided}.").format(name=child.name, voided=voided)
+    )

@@ -1,0 +1,39 @@
+"""Lecture mode, on the phone: a scan of the changing code on the screen leads to the form."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+
+from formsvc.activities.services import activity_by_token
+from formsvc.attendance import device, scanpass
+from formsvc.attendance.public import FORM_ENDPOINTS
+from formsvc.attendance.rotating import code_is_valid
+from formsvc.i18n import _
+from formsvc.ratelimits import scan_limits
+
+bp = Blueprint("scan", __name__)
+
+
+@bp.route("/k/<token>/<code>")
+@scan_limits
+def scan_code(token: str, code: str):
+    activity = activity_by_token(token)
+    if activity is None or not activity.site.active or not activity.audiences:
+        abort(404)
+    device.ensure_device_id()
+    if not code_is_valid(activity, code):
+        # Expired or made up: the same friendly page either way, and nothing is counted.
+        return scanpass.scan_again_page(
+            activity, _("This QR code has already changed. Please scan the code on the screen again."), status=410
+        )
+    scanpass.grant(activity)
+    audiences = activity.audiences
+    if len(audiences) == 1:
+        return redirect(url_for(FORM_ENDPOINTS[audiences[0]], token=activity.public_token))
+    return render_template(
+        "public/site.html",
+        site=activity.site,
+        choices=[(activity, audience) for audience in audiences],
+        later=[],
+        endpoints=FORM_ENDPOINTS,
+    )

@@ -1,0 +1,144 @@
+"""The scan pass of lecture mode, and the typed input kept while a person scans again.
+
+A good scan of the changing code (formsvc/attendance/rotating.py) puts a pass for that
+activity into the phone's session — Flask's signed cookie, nothing on the server — good for
+SCAN_PASS_MINUTES. The forms of a rotating-code activity need it: opened without one they say
+"scan the code on the screen", and a POST without one writes nothing.
+
+When the pass runs out while a grandparent is still typing, nothing typed is lost:
+
+* the form comes back with everything in it (same nonce, fresh CSRF token) and the message
+  to scan again; scanning sets a new pass in the same cookie jar, so *this* page, still open,
+  can simply be sent again — that is what happens when iOS WeChat brings the page back from its
+  back/forward cache, or when the person scans with another app and returns;
+* the input (with its nonce) is also kept in the session as a draft, because the usual way
+  back is WeChat's own scanner, which opens the scanned link in a new page — and Android
+  WeChat reloads pages instead of restoring them. The form the scan leads to comes back
+  filled in from the draft, so the person only presses "Sign in".
+
+Both pages carry the same nonce, so sending both still counts once. The draft is dropped when
+it is restored, when a sign-in succeeds, or after DRAFT_MINUTES; values are cut short so the
+cookie stays far below the browsers' 4 KB limit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, render_template, session
+
+from formsvc.activities.models import Activity
+from formsvc.attendance.services import submission_by_nonce
+from formsvc.db import utcnow
+from formsvc.errors import DomainError
+from formsvc.i18n import _
+
+PASSES_KEY = "scan_passes"
+DRAFT_KEY = "scan_draft"
+DRAFT_MINUTES = 30
+DRAFT_VALUE_MAX = 60
+_NOT_KEPT = ("csrf_token",)
+
+
+class ScanNeeded(DomainError):
+    code = "scan_needed"
+
+
+def _now(now: datetime | None) -> int:
+    return int((now or utcnow()).timestamp())
+
+
+def _passes() -> dict:
+    value = session.get(PASSES_KEY)
+    return value if isinstance(value, dict) else {}
+
+
+def grant(activity: Activity, now: datetime | None = None) -> None:
+    """A good scan: this phone may send the activity's forms for SCAN_PASS_MINUTES."""
+    moment = _now(now)
+    passes = {key: until for key, until in _passes().items() if isinstance(until, int) and until > moment}
+    passes[str(activity.id)] = moment + 60 * int(current_app.config["SCAN_PASS_MINUTES"])
+    session[PASSES_KEY] = passes
+
+
+def holds(activity: Activity, now: datetime | None = None) -> bool:
+    until = _passes().get(str(activity.id))
+    return isinstance(until, int) and until > _now(now)
+
+
+def check(activity: Activity, form, now: datetime | None = None) -> None:
+    """Before a sign-in is written: a rotating-code activity needs a pass on this phone.
+
+    A form that was already sent and counted (a resend after a dropped connection) needs
+    none: it gets its receipt again.
+    """
+    if not activity.rotating_code or holds(activity, now):
+        return
+    if submission_by_nonce(form.nonce.data or "") is not None:
+        return
+    keep_draft(activity, form, now)
+    raise ScanNeeded(
+        _("Please scan the QR code on the screen again, then press “Sign in” once more. Everything you typed is kept.")
+    )
+
+
+def keep_draft(activity: Activity, form, now: datetime | None = None) -> None:
+    fields = {
+        field.name: field.data[:DRAFT_VALUE_MAX]
+        for field in form
+        if field.name not in _NOT_KEPT and isinstance(field.data, str) and field.data
+    }
+    # One draft at a time keeps the cookie small; a newer one replaces it.
+    session[DRAFT_KEY] = {"activity": activity.id, "until": _now(now) + 60 * DRAFT_MINUTES, "fields": fields}
+
+
+def _draft(activity: Activity, now: datetime | None = None) -> dict | None:
+    draft = session.get(DRAFT_KEY)
+    if not isinstance(draft, dict) or draft.get("activity") != activity.id:
+        return None
+    until = draft.get("until")
+    if not isinstance(until, int) or until <= _now(now) or not isinstance(draft.get("fields"), dict):
+        return None
+    return draft["fields"]
+
+
+def has_draft(activity: Activity) -> bool:
+    return _draft(activity) is not None
+
+
+def restore_draft(activity: Activity, form) -> bool:
+    """Fill a fresh form with the input kept while the person scanned again; True when it did."""
+    fields = _draft(activity)
+    if fields is None:
+        return False
+    for field in form:
+        value = fields.get(field.name)
+        if field.name not in _NOT_KEPT and isinstance(value, str):
+            field.data = value
+    forget_draft()
+    return True
+
+
+def forget_draft() -> None:
+    session.pop(DRAFT_KEY, None)
+
+
+def scan_again_page(activity: Activity, message: str, status: int = 200):
+    """The page instead of a form: scan the code on the screen (what was typed is kept)."""
+    return (
+        render_template(
+            "public/scan_again.html",
+            activity=activity,
+            site=activity.site,
+            message=message,
+            draft_kept=has_draft(activity),
+        ),
+        status,
+    )
+
+
+def scan_needed_message() -> str:
+    return _(
+        "This sign-in works only with the QR code shown on the screen at the activity. "
+        "A photo of the poster or a forwarded link does not work."
+    )

@@ -1,0 +1,72 @@
+"""Writing CSV and XLSX files people open in Excel or WPS: safe cells, Chinese column widths.
+
+openpyxl is imported inside the functions that need it, like WeasyPrint: sign-in workers
+never write a workbook.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+# A cell starting with one of these is read as a formula by Excel, WPS or LibreOffice
+# ("=HYPERLINK(…)", "+cmd|…", "@SUM(…)"); tab and carriage return start one after a paste.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def neutralise(value):
+    """A text cell that a spreadsheet would run as a formula gets a leading single quote.
+
+    Names typed on a public form end up in exports; ``=1+1`` must stay text. Numbers and
+    other values pass through unchanged, so they stay numbers.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    """UTF-8 with a BOM (so Excel on Chinese Windows does not read it as GBK), neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([neutralise(cell) for cell in header])
+    for row in rows:
+        writer.writerow([neutralise("" if cell is None else cell) for cell in row])
+    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+
+
+def xlsx_value(value):
+    """A value ready for an openpyxl cell: neutralised, and without characters XLSX forbids."""
+    if isinstance(value, str):
+        return neutralise(_XLSX_ILLEGAL.sub("", value))
+    return value
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in a spreadsheet: a Chinese character is about two Latin ones."""
+    return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text)
+
+
+def fit_columns(sheet, *, first_row: int = 1, minimum: int = 6, maximum: int = 40) -> None:
+    """Set each column's width from its widest cell at or below ``first_row``."""
+    from openpyxl.utils import get_column_letter
+
+    widths: dict[int, int] = {}
+    for row in sheet.iter_rows(min_row=first_row):
+        for cell in row:
+            if cell.value is None:
+                continue
+            text = f"{cell.value:,}" if isinstance(cell.value, int | float) else str(cell.value)
+            widths[cell.column] = max(widths.get(cell.column, 0), display_width(text))
+    for column, width in widths.items():
+        sheet.column_dimensions[get_column_letter(column)].width = max(minimum, min(maximum, width + 2))
+
+
+def workbook_bytes(workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,1 @@
+"""Satisfaction surveys: versioned templates, where they are answered, responses and results."""

@@ -1,0 +1,152 @@
+"""Survey results in the workspace: on screen, as PDF and as XLSX; hiding abusive comments."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import Select, select
+
+from formsvc.accounts.forms import ActionForm
+from formsvc.accounts.scoping import site_for, visible_site_ids, visible_sites
+from formsvc.audit.services import record
+from formsvc.db import utcnow
+from formsvc.extensions import db
+from formsvc.forms import choices
+from formsvc.i18n import _
+from formsvc.sites.models import Site
+from formsvc.surveys.access import template_for
+from formsvc.surveys.answering import survey_locale
+from formsvc.surveys.exports import results_pdf, results_xlsx
+from formsvc.surveys.forms import ResultsFilterForm
+from formsvc.surveys.models import SurveyAnswer, SurveyTemplate
+from formsvc.surveys.results import ResultFilter, charts_for, mean_text, percent, survey_results
+from formsvc.surveys.services import usable_at
+from formsvc.urls import safe_next
+
+bp = Blueprint("survey_results", __name__, url_prefix="/admin/surveys")
+
+
+def _scope_choices(template: SurveyTemplate) -> list[tuple[str, str]]:
+    """The whole of the user's scope, each township in it, each site in it (where the survey may run)."""
+    sites = [site for site in visible_sites(current_user) if usable_at(template, site.id)]
+    everything = _("Whole district") if current_user.is_admin else _("All my Children's Homes")
+    pairs = [("all", everything)]
+    townships = {site.township_id: site.township.name for site in sites}
+    if len(townships) > 1:
+        pairs += [(f"t{township_id}", name) for township_id, name in townships.items()]
+    pairs += [(f"s{site.id}", site.name) for site in sites]
+    return pairs
+
+
+def _scope_site_ids(scope: str) -> Select:
+    visible = visible_site_ids(current_user)
+    if scope[:1] in ("t", "s") and scope[1:].isdigit():
+        column = Site.township_id if scope[0] == "t" else Site.id
+        return select(Site.id).where(Site.id.in_(visible), column == int(scope[1:]))
+    return visible
+
+
+def _period_label(date_from: date | None, date_to: date | None) -> str:
+    if not date_from and not date_to:
+        return _("All time")
+    return "{} – {}".format(date_from.isoformat() if date_from else "…", date_to.isoformat() if date_to else "…")
+
+
+def _filtered(template_id: int, *, for_print: bool):
+    """The template, the filter form (from the query string) and the results it asks for."""
+    template = template_for(current_user, template_id)
+    form = ResultsFilterForm(request.args)
+    scopes = _scope_choices(template)
+    form.scope.choices = choices(scopes)
+    form.validate()
+    scope = form.scope.data if form.scope.data in dict(scopes) else "all"
+    date_from = form.date_from.data if not form.date_from.errors else None
+    date_to = form.date_to.data if not form.date_to.errors else None
+    search = form.q.data if not form.q.errors else ""
+    flt = ResultFilter(
+        site_ids=_scope_site_ids(scope),
+        date_from=date_from,
+        date_to=date_to,
+        search=search or "",
+        include_hidden=not for_print,
+    )
+    results = survey_results(template, flt, survey_locale())
+    labels = {"scope_label": dict(scopes)[scope], "period_label": _period_label(date_from, date_to)}
+    return template, form, results, labels
+
+
+@bp.route("/<int:template_id>/results")
+@login_required
+def results(template_id: int):
+    template, form, found, labels = _filtered(template_id, for_print=False)
+    return render_template(
+        "admin/surveys/results.html",
+        template=template,
+        form=form,
+        results=found,
+        charts=charts_for(found),
+        percent=percent,
+        mean_text=mean_text,
+        query=request.args.to_dict(),
+        in_wechat="MicroMessenger" in (request.user_agent.string or ""),
+        action_form=ActionForm(),
+        can_hide=current_user.can_write,
+        **labels,
+    )
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/<int:template_id>/results.<any(pdf, xlsx):fmt>")
+@login_required
+def export(template_id: int, fmt: str):
+    template, _form, found, labels = _filtered(template_id, for_print=True)
+    record(
+        "survey.export",
+        user=current_user,
+        site_id=template.site_id,
+        target=f"survey_templates:{template.id}",
+        format=fmt,
+        scope=labels["scope_label"],
+        period=labels["period_label"],
+    )
+    db.session.commit()
+    stamp = f"survey-{template.id}-{utcnow():%Y%m%d}"
+    if fmt == "pdf":
+        return _download(results_pdf(found, **labels), "application/pdf", f"{stamp}.pdf")
+    return _download(
+        results_xlsx(found, **labels),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"{stamp}.xlsx",
+    )
+
+
+@bp.route("/answers/<int:answer_id>/<any(hide, show):action>", methods=["POST"])
+@login_required
+def hide_answer(answer_id: int, action: str):
+    """Hide an abusive comment from printouts and exports (or show it again); it is never deleted."""
+    answer = db.session.get(SurveyAnswer, answer_id)
+    if answer is None or not answer.text:
+        abort(404)
+    response = answer.response
+    site_for(current_user, response.site_id, write=True)
+    template_for(current_user, response.template_id)
+    if ActionForm().validate_on_submit():
+        answer.hidden_at = utcnow() if action == "hide" else None
+        answer.hidden_by_id = current_user.id if action == "hide" else None
+        record(
+            f"survey.answer_{action}",
+            user=current_user,
+            site_id=response.site_id,
+            target=f"survey_answers:{answer.id}",
+        )
+        db.session.commit()
+    fallback = url_for("survey_results.results", template_id=response.template_id)
+    return redirect(safe_next(request.args.get("next"), fallback))

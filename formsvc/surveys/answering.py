@@ -1,0 +1,276 @@
+"""Answering a survey on a phone: when a link is open, and storing a response exactly once.
+
+Windows. A site survey is open whenever the site is active. An activity survey opens at the
+activity's start, or ``opens_before_close`` minutes before its sign-in closes (for a lecture:
+"in the last 15 minutes"), and stays open until ``OPEN_AFTER_CLOSE`` after sign-in closes, so a
+parent can still answer on the way home or that evening.
+
+Exactly once. Every rendered form carries a nonce, unique in ``survey_responses``: a double
+tap or a resend after a dropped connection finds the first response and stores nothing. One
+response per phone and link: the phone's random survey cookie, hashed with the app's secret,
+is unique per link (never the IP address — a whole village shares one Wi-Fi). Both checks run
+before the insert and again, through the unique constraints, inside a savepoint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import get_locale
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from formsvc.activities.models import Activity
+from formsvc.attendance.models import AdultRole, Submission
+from formsvc.db import utcnow
+from formsvc.errors import DomainError
+from formsvc.extensions import db
+from formsvc.i18n import _
+from formsvc.sites.models import Site
+from formsvc.surveys.builder import is_empty, shown_keys
+from formsvc.surveys.models import (
+    QuestionKind,
+    SurveyAnswer,
+    SurveyLink,
+    SurveyQuestion,
+    SurveyResponse,
+    SurveyTemplate,
+    SurveyVersion,
+)
+from formsvc.timeutil import local_today
+from formsvc.tokens import looks_like_token
+
+OPEN_AFTER_CLOSE = timedelta(hours=24)
+TEXT_LIMITS = {QuestionKind.SHORT_TEXT: 200, QuestionKind.LONG_TEXT: 2000}
+
+
+class SurveyClosed(DomainError):
+    code = "survey_closed"
+
+
+class AlreadyAnswered(DomainError):
+    code = "already_answered"
+
+
+class AnswerMissing(DomainError):
+    code = "answer_missing"
+
+
+@dataclass(frozen=True)
+class OpenSurvey:
+    """A survey a person can answer now, as a big button shows it."""
+
+    token: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Answered:
+    response: SurveyResponse
+    # True when this very form had been sent before (double tap, resend).
+    repeated: bool = False
+
+
+def link_by_token(token: str) -> SurveyLink | None:
+    if not looks_like_token(token, 16):
+        return None
+    return db.session.execute(select(SurveyLink).where(SurveyLink.public_token == token)).scalar_one_or_none()
+
+
+def link_window(link: SurveyLink) -> tuple[datetime | None, datetime | None]:
+    """When an activity survey opens and closes; (None, None) for a site survey."""
+    activity = link.activity
+    if activity is None:
+        return None, None
+    opens = activity.opens_at
+    if link.opens_before_close is not None:
+        opens = max(opens, activity.closes_at - timedelta(minutes=link.opens_before_close))
+    return opens, activity.closes_at + OPEN_AFTER_CLOSE
+
+
+def closed_reason(link: SurveyLink, now: datetime) -> str | None:
+    """Why the link takes no answers now, in words; None when it is open."""
+    if link.stopped_at is not None or not link.site.active:
+        return _("This survey has ended. Thank you!")
+    if link.activity is not None and link.activity.cancelled:
+        return _("This activity has been cancelled.")
+    opens, closes = link_window(link)
+    if opens is not None and now < opens:
+        return _("This survey has not opened yet.")
+    if closes is not None and now >= closes:
+        return _("This survey has ended. Thank you!")
+    return None
+
+
+def _open_survey(link: SurveyLink, locale: str) -> OpenSurvey:
+    return OpenSurvey(link.public_token, link.template.current.title(locale))
+
+
+def survey_locale() -> str:
+    """The language a phone sees a survey in: English when it asks for English, else Chinese."""
+    return "en" if str(get_locale() or "").startswith("en") else "zh_Hans"
+
+
+def open_surveys_at_site(site: Site, *, now: datetime | None = None, locale: str | None = None) -> list[OpenSurvey]:
+    """Site surveys and the surveys of today's (and last night's) activities that are open now."""
+    now = now or utcnow()
+    locale = locale or survey_locale()
+    if not site.active:
+        return []
+    today = local_today(now)
+    links = db.session.execute(
+        select(SurveyLink)
+        .outerjoin(Activity, Activity.id == SurveyLink.activity_id)
+        .where(
+            SurveyLink.site_id == site.id,
+            SurveyLink.stopped_at.is_(None),
+            (SurveyLink.activity_id.is_(None)) | (Activity.on_date.between(today - timedelta(days=1), today)),
+        )
+        .order_by(SurveyLink.activity_id.is_(None), SurveyLink.id)
+    ).scalars()
+    return [_open_survey(link, locale) for link in links if closed_reason(link, now) is None]
+
+
+def surveys_after_sign_in(
+    submission: Submission, *, now: datetime | None = None, locale: str | None = None
+) -> list[OpenSurvey]:
+    """What the receipt of a guardian's sign-in offers: the activity's survey, when open."""
+    signin = submission.adult_signin
+    if signin is None or signin.role != AdultRole.GUARDIAN:
+        return []
+    link = db.session.execute(
+        select(SurveyLink).where(SurveyLink.activity_id == signin.activity_id, SurveyLink.stopped_at.is_(None))
+    ).scalar_one_or_none()
+    if link is None or closed_reason(link, now or utcnow()) is not None:
+        return []
+    return [_open_survey(link, locale or survey_locale())]
+
+
+def device_key(device_token: str) -> str:
+    """What is stored of the phone's survey cookie: a keyed hash, never the cookie itself."""
+    secret = current_app.secret_key.encode() if isinstance(current_app.secret_key, str) else current_app.secret_key
+    return hmac.new(secret, b"survey-device:" + device_token.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def response_by_nonce(nonce: str) -> SurveyResponse | None:
+    return db.session.execute(select(SurveyResponse).where(SurveyResponse.nonce == nonce)).scalar_one_or_none()
+
+
+def answered_on_device(link: SurveyLink, key: str | None) -> bool:
+    if not key:
+        return False
+    found = db.session.execute(
+        select(SurveyResponse.id).where(SurveyResponse.link_id == link.id, SurveyResponse.device_key == key).limit(1)
+    ).first()
+    return found is not None
+
+
+def version_for(link: SurveyLink, version_id: int | None) -> SurveyVersion:
+    """The version a form was built from, if it belongs to the link's template; else the current one."""
+    if version_id:
+        version = db.session.get(SurveyVersion, version_id)
+        if version is not None and version.template_id == link.template_id:
+            return version
+    template: SurveyTemplate = link.template
+    return template.current
+
+
+def _answer_rows(questions: list[SurveyQuestion], answers: dict) -> list[SurveyAnswer]:
+    """The rows to store: only questions that were shown, only valid values."""
+    shown = shown_keys(questions, answers)
+    rows = []
+    for question in questions:
+        value = answers.get(question.key)
+        if question.key not in shown or is_empty(value):
+            if question.required and question.key in shown:
+                raise AnswerMissing(_("Please answer every question marked as required."), key=question.key)
+            continue
+        allowed = {choice for choice, _label in question.choices("zh_Hans")}
+        if question.kind == QuestionKind.RATING and value in allowed:
+            rows.append(SurveyAnswer(question_id=question.id, number=int(value)))
+        elif question.kind in (QuestionKind.SINGLE, QuestionKind.YES_NO) and value in allowed:
+            rows.append(SurveyAnswer(question_id=question.id, choice=value))
+        elif question.kind == QuestionKind.MULTIPLE:
+            picked = [choice for choice in dict.fromkeys(value) if choice in allowed]
+            rows.extend(SurveyAnswer(question_id=question.id, choice=choice) for choice in picked)
+        elif question.kind.is_text:
+            rows.append(SurveyAnswer(question_id=question.id, text=str(value).strip()[: TEXT_LIMITS[question.kind]]))
+    return rows
+
+
+def submit_response(
+    link: SurveyLink,
+    version: SurveyVersion,
+    answers: dict,
+    *,
+    nonce: str,
+    device: str | None,
+    locale: str = "",
+    now: datetime | None = None,
+) -> Answered:
+    """Store one response; ``answers`` maps question keys to a value, or a list for multiple choice.
+
+    Answers to questions whose condition was not met are ignored (the form shows every
+    question when JavaScript is off, with "only if you answered …").
+    """
+    prior = response_by_nonce(nonce)
+    if prior is not None:
+        return Answered(prior, repeated=True)
+    now = now or utcnow()
+    reason = closed_reason(link, now)
+    if reason:
+        raise SurveyClosed(reason)
+    if version.template_id != link.template_id:
+        raise DomainError(_("This survey has changed. Please answer it again."), code="wrong_version")
+    if answered_on_device(link, device):
+        # The same form may have been stored a moment ago, between the two checks.
+        prior = response_by_nonce(nonce)
+        if prior is not None:
+            return Answered(prior, repeated=True)
+        raise AlreadyAnswered(_("You have already answered this survey. Thank you!"))
+    on_date = link.activity.on_date if link.activity is not None else local_today(now)
+    try:
+        with db.session.begin_nested():
+            # Freezing first makes an edit of this version wait, then copy it (services.editable_version).
+            db.session.execute(
+                update(SurveyVersion)
+                .where(SurveyVersion.id == version.id, SurveyVersion.frozen.is_(False))
+                .values(frozen=True)
+                .execution_options(synchronize_session=False)
+            )
+            questions = list(
+                db.session.execute(
+                    select(SurveyQuestion)
+                    .where(SurveyQuestion.version_id == version.id)
+                    .order_by(SurveyQuestion.position)
+                ).scalars()
+            )
+            response = SurveyResponse(
+                link_id=link.id,
+                template_id=link.template_id,
+                version_id=version.id,
+                site_id=link.site_id,
+                activity_id=link.activity_id,
+                on_date=on_date,
+                nonce=nonce,
+                device_key=device,
+                locale=locale[:10],
+                created_at=now,
+            )
+            response.answers = _answer_rows(questions, answers)
+            db.session.add(response)
+            db.session.flush()
+    except IntegrityError:
+        # The same form sent twice at once, or the same phone on two tabs: answer with what is stored.
+        prior = response_by_nonce(nonce)
+        if prior is not None:
+            return Answered(prior, repeated=True)
+        if answered_on_device(link, device):
+            raise AlreadyAnswered(_("You have already answered this survey. Thank you!")) from None
+        raise
+    db.session.refresh(version, ["frozen"])
+    return Answered(response)

@@ -1,0 +1,180 @@
+"""The tally as CSV, XLSX and PDF: three renderings of one Tally object.
+
+CSV header (stable English keys, in this order):
+``row_type`` (site / township / total), ``township``, ``site``, ``activities``,
+``child_participations``, ``distinct_children``, ``guardian_signins``, ``volunteer_signins``,
+``survey_responses``, ``activities_<kind>`` for every kind, ``child_participations_<kind>``
+for every kind; then ``distinct_children_<kind>`` for every kind, ``paper_records``,
+``digital_records``, ``category_<category>_participations`` and
+``category_<category>_children`` for every child category. Kinds: daily, parent_training,
+volunteer, visit, festival, other. One row per site, then the township subtotals, then the
+total. UTF-8 with a BOM; text cells that a spreadsheet would run as a formula are prefixed
+with a single quote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from formsvc.activities.models import ActivityKind
+from formsvc.attendance.models import ChildCategory
+from formsvc.documents.pdf import generated_at_text, render_pdf
+from formsvc.documents.spreadsheet import csv_bytes, fit_columns, workbook_bytes, xlsx_value
+from formsvc.i18n import _
+from formsvc.tallies.services import CATEGORIES, KINDS, Figures, Tally, TallyRow
+
+XLSX_HEADER_ROW = 3
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the CSV header
+    title: Callable[[], str]  # the XLSX header, in the reader's language
+    value: Callable[[Figures], int | float | None]
+
+
+def _kind_title(kind: str) -> str:
+    return ActivityKind(kind).title
+
+
+def _category_title(category: str) -> str:
+    return ChildCategory(category).title
+
+
+def figure_columns() -> list[Column]:
+    columns = [
+        Column("activities", lambda: _("Activities"), lambda f: f.activities),
+        Column("child_participations", lambda: _("Child visits"), lambda f: f.child_participations),
+        Column("distinct_children", lambda: _("Children"), lambda f: f.distinct_children),
+        Column("guardian_signins", lambda: _("Guardian sign-ins"), lambda f: f.guardian_signins),
+        Column("volunteer_signins", lambda: _("Volunteer sign-ins"), lambda f: f.volunteer_signins),
+        Column("survey_responses", lambda: _("Survey responses"), lambda f: f.survey_responses),
+    ]
+    for kind in KINDS:
+        columns.append(
+            Column(
+                f"activities_{kind}",
+                lambda kind=kind: _("Activities: {part}").format(part=_kind_title(kind)),
+                lambda f, kind=kind: f.activities_by_kind[kind],
+            )
+        )
+    for kind in KINDS:
+        columns.append(
+            Column(
+                f"child_participations_{kind}",
+                lambda kind=kind: _("Child visits: {part}").format(part=_kind_title(kind)),
+                lambda f, kind=kind: f.participations_by_kind[kind],
+            )
+        )
+    for kind in KINDS:
+        columns.append(
+            Column(
+                f"distinct_children_{kind}",
+                lambda kind=kind: _("Children: {part}").format(part=_kind_title(kind)),
+                lambda f, kind=kind: f.children_by_kind[kind],
+            )
+        )
+    columns += [
+        Column("paper_records", lambda: _("Paper records"), lambda f: f.paper_records),
+        Column("digital_records", lambda: _("Digital records"), lambda f: f.digital_records),
+    ]
+    for category in CATEGORIES:
+        columns.append(
+            Column(
+                f"category_{category}_participations",
+                lambda category=category: _("Child visits: {part}").format(part=_category_title(category)),
+                lambda f, category=category: f.participations_by_category[category],
+            )
+        )
+    for category in CATEGORIES:
+        columns.append(
+            Column(
+                f"category_{category}_children",
+                lambda category=category: _("Children: {part}").format(part=_category_title(category)),
+                lambda f, category=category: f.children_by_category[category],
+            )
+        )
+    return columns
+
+
+CSV_HEADER = ["row_type", "township", "site", *(column.key for column in figure_columns())]
+
+
+def tally_csv(tally: Tally) -> bytes:
+    columns = figure_columns()
+    rows = (
+        [row.row_type, row.township, row.site, *(column.value(row.figures) for column in columns)] for row in tally.rows
+    )
+    return csv_bytes(CSV_HEADER, rows)
+
+
+def _row_labels(row: TallyRow) -> tuple[str, str]:
+    if row.row_type == "township":
+        return row.township, _("Subtotal")
+    if row.row_type == "total":
+        return _("Total"), ""
+    return row.township, row.site
+
+
+def tally_title(tally: Tally) -> str:
+    return _("Tally of the Children's Homes")
+
+
+def tally_xlsx(tally: Tally) -> bytes:
+    """One sheet: a title, the header row (frozen, with the name columns), one row per row."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    columns = figure_columns()
+    workbook = Workbook()
+    ws = workbook.active
+    ws.title = _("Tally")[:31]
+    ws["A1"] = xlsx_value(f"{tally_title(tally)} · {tally.scope_label} · {tally.period_label}")
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A2"] = xlsx_value(_("Generated {time}").format(time=generated_at_text()))
+    headers = [_("Township"), _("Children's Home"), *(column.title() for column in columns)]
+    for index, title in enumerate(headers, start=1):
+        cell = ws.cell(row=XLSX_HEADER_ROW, column=index, value=xlsx_value(title))
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="EEEEEE")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for offset, row in enumerate(tally.rows, start=1):
+        number = XLSX_HEADER_ROW + offset
+        values = [*_row_labels(row), *(column.value(row.figures) for column in columns)]
+        for index, value in enumerate(values, start=1):
+            cell = ws.cell(row=number, column=index, value=xlsx_value(value))
+            if row.row_type != "site":
+                cell.font = Font(bold=True)
+    fit_columns(ws, first_row=XLSX_HEADER_ROW + 1, minimum=8)
+    for index in range(3, len(headers) + 1):
+        letter = ws.cell(row=XLSX_HEADER_ROW, column=index).column_letter
+        ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, 12)
+    ws.row_dimensions[XLSX_HEADER_ROW].height = 48
+    ws.freeze_panes = ws.cell(row=XLSX_HEADER_ROW + 1, column=3)
+    ws.print_title_rows = f"{XLSX_HEADER_ROW}:{XLSX_HEADER_ROW}"
+    return workbook_bytes(workbook)
+
+
+def tally_context(tally: Tally) -> dict:
+    """What the HTML page and the PDF both show: plain values built from the Tally."""
+    return {
+        "tally": tally,
+        "kinds": [(kind, _kind_title(kind)) for kind in KINDS],
+        "categories": [(category, _category_title(category)) for category in CATEGORIES],
+        # A township subtotal is worth a line only when the tally spans several townships.
+        "show_subtotals": tally.scope.kind == "district",
+    }
+
+
+def tally_pdf(tally: Tally) -> bytes:
+    return render_pdf(
+        "pdf/tally.html",
+        {
+            "title": tally_title(tally),
+            "scope_label": tally.scope_label,
+            "period_label": tally.period_label,
+            "landscape": True,
+            **tally_context(tally),
+        },
+    )

@@ -1,0 +1,146 @@
+"""The tally page and its PDF, Excel and CSV downloads; all scoped to what the person may see."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from formsvc.accounts.forms import LogoutForm
+from formsvc.accounts.models import Role, User
+from formsvc.accounts.scoping import visible_site_ids, visible_sites
+from formsvc.audit.services import record
+from formsvc.charts import bar_chart_svg
+from formsvc.documents.downloads import CSV_MIMETYPE, PDF_MIMETYPE, XLSX_MIMETYPE, download
+from formsvc.errors import DomainError
+from formsvc.extensions import db
+from formsvc.i18n import _
+from formsvc.sites.models import Site, Township
+from formsvc.tallies.exports import tally_context, tally_csv, tally_pdf, tally_xlsx
+from formsvc.tallies.forms import TallyForm
+from formsvc.tallies.periods import Scope, parse_scope, period_range
+from formsvc.tallies.report import key_figures_paragraph
+from formsvc.tallies.services import Tally, compute_tally
+from formsvc.timeutil import local_today
+
+bp = Blueprint("tallies", __name__, url_prefix="/admin")
+
+EXPORTS = {
+    "pdf": (PDF_MIMETYPE, tally_pdf),
+    "xlsx": (XLSX_MIMETYPE, tally_xlsx),
+    "csv": (CSV_MIMETYPE, tally_csv),
+}
+
+
+@bp.context_processor
+def _admin_template_globals():
+    return {"logout_form": LogoutForm()}
+
+
+def scope_choices(user: User) -> dict[str, list[tuple[str, str]]]:
+    """The scopes ``user`` may tally, grouped for the select: district, townships, sites."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    if user.role == Role.ADMIN:
+        groups[_("District")] = [("district", _("Whole district"))]
+    if user.role in (Role.ADMIN, Role.TOWNSHIP_VIEWER):
+        townships = db.session.execute(
+            select(Township.id, Township.name)
+            .where(Township.id.in_(select(Site.township_id).where(Site.id.in_(visible_site_ids(user)))))
+            .order_by(Township.name)
+        ).all()
+        groups[_("Townships")] = [(f"township:{id_}", name) for id_, name in townships]
+    groups[_("Children's Homes")] = [(f"site:{site.id}", site.name) for site in visible_sites(user)]
+    return {label: choices for label, choices in groups.items() if choices}
+
+
+def quick_periods(today: date) -> list[tuple[str, str]]:
+    quarter = (today.month - 1) // 3 + 1
+    return [
+        (f"{today.year}-{today.month:02d}", _("This month")),
+        (f"{today.year}-Q{quarter}", _("This quarter")),
+        (str(today.year), _("This year")),
+        (str(today.year - 1), _("Last year")),
+    ]
+
+
+def _tally_from_request() -> tuple[TallyForm, Tally | None, str | None]:
+    """Read scope and period from the query string; a scope the person may not see is a 404."""
+    form = TallyForm(request.args)
+    groups = scope_choices(current_user)
+    allowed = [value for choices in groups.values() for value, _label in choices]
+    if not allowed:
+        abort(404)
+    form.scope.choices = groups
+    if not form.scope.data:
+        form.scope.data = allowed[0]
+    if form.scope.data not in allowed:
+        abort(404)
+    if not form.period.data and not (form.date_from.data or form.date_to.data):
+        form.period.data = f"{local_today().year}-{local_today().month:02d}"
+    if not form.validate():
+        return form, None, None
+    try:
+        scope: Scope = parse_scope(form.scope.data)
+        if form.date_from.data or form.date_to.data:
+            if not (form.date_from.data and form.date_to.data):
+                raise DomainError(_("Please give both dates, or a period."), code="bad_period")
+            date_from, date_to = form.date_from.data, form.date_to.data
+        else:
+            date_from, date_to = period_range(form.period.data)
+        tally = compute_tally(scope, date_from, date_to, allowed_site_ids=visible_site_ids(current_user))
+    except DomainError as error:
+        return form, None, error.message
+    return form, tally, None
+
+
+@bp.route("/tallies")
+@login_required
+def index():
+    form, tally, problem = _tally_from_request()
+    context = {}
+    if tally is not None:
+        figures = tally.total.figures
+        context = tally_context(tally)
+        kinds = [kind for kind, _title in context["kinds"]]
+        titles = [title for _kind, title in context["kinds"]]
+        context["charts"] = [
+            bar_chart_svg(titles, [figures.activities_by_kind[k] for k in kinds], title=_("Activities by kind")),
+            bar_chart_svg(
+                titles,
+                [figures.participations_by_kind[k] for k in kinds],
+                title=_("Child visits by kind of activity"),
+            ),
+        ]
+        if tally.scope.kind == "district":
+            context["paragraph"] = key_figures_paragraph(tally)
+    return render_template(
+        "admin/tallies/index.html",
+        form=form,
+        problem=problem,
+        quick_periods=quick_periods(local_today()),
+        query=request.args.to_dict(),
+        **context,
+    )
+
+
+@bp.route("/tallies.<any(pdf, xlsx, csv):fmt>")
+@login_required
+def export(fmt: str):
+    form, tally, problem = _tally_from_request()
+    if tally is None:
+        abort(400)
+    mimetype, render = EXPORTS[fmt]
+    body = render(tally)
+    record(
+        "tally.export",
+        user=current_user,
+        target=str(tally.scope),
+        format=fmt,
+        date_from=tally.date_from.isoformat(),
+        date_to=tally.date_to.isoformat(),
+    )
+    db.session.commit()
+    name = f"tally-{str(tally.scope).replace(':', '-')}-{tally.date_from:%Y%m%d}-{tally.date_to:%Y%m%d}.{fmt}"
+    return download(body, mimetype, name)

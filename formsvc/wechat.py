@@ -1,0 +1,78 @@
+"""WeChat's in-app browser, where the QR codes open: downloads there fail without a word.
+
+Android WeChat cannot save or show a PDF or a spreadsheet; the tap just does nothing. So when
+a download (PDF, Excel, CSV, Word, ZIP — or anything sent as an attachment) is asked for from
+mobile WeChat, the app answers with a page that says how to open the same address in the
+phone's browser ("··· → 在浏览器打开") and shows the address to copy. One response hook
+covers every download in the app, whoever adds it; ``download_link`` in
+``templates/_macros/downloads.html`` can say the same next to a link before it is tapped.
+
+Desktop WeChat (``WindowsWechat``, ``MacWechat``) downloads files normally and is left alone.
+The page offers "try here anyway" (``?in_wechat=open``) for phones whose WeChat can show the
+file itself, as iPhones often can with a PDF.
+"""
+
+from __future__ import annotations
+
+from flask import Response, has_request_context, make_response, render_template, request
+from werkzeug.http import parse_options_header
+
+DOWNLOAD_TYPES = frozenset(
+    {
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.ms-excel",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/msword",
+        "application/zip",
+        "application/octet-stream",
+        "text/csv",
+    }
+)
+DESKTOP_MARKERS = ("WindowsWechat", "MacWechat")
+OPEN_ANYWAY_ARG = "in_wechat"
+
+
+def in_wechat(user_agent: str | None = None) -> bool:
+    """True inside mobile WeChat's (or WeCom's) in-app browser, by its User-Agent."""
+    if user_agent is None:
+        if not has_request_context():
+            return False
+        user_agent = request.headers.get("User-Agent", "")
+    return "MicroMessenger" in user_agent and not any(marker in user_agent for marker in DESKTOP_MARKERS)
+
+
+def is_download(response: Response) -> bool:
+    disposition, _options = parse_options_header(response.headers.get("Content-Disposition"))
+    return response.mimetype in DOWNLOAD_TYPES or disposition == "attachment"
+
+
+def _file_name(response: Response) -> str:
+    _disposition, options = parse_options_header(response.headers.get("Content-Disposition"))
+    return options.get("filename", "")
+
+
+def open_anyway_url() -> str:
+    separator = "&" if request.query_string else "?"
+    return f"{request.url}{separator}{OPEN_ANYWAY_ARG}=open"
+
+
+def explain_downloads_in_wechat(response: Response) -> Response:
+    """After every request: a download asked for from WeChat becomes a page saying what to do."""
+    if (
+        request.method != "GET"
+        or response.status_code != 200
+        or not is_download(response)
+        or not in_wechat()
+        or request.args.get(OPEN_ANYWAY_ARG) == "open"
+    ):
+        return response
+    name = _file_name(response)
+    response.close()
+    page = make_response(
+        render_template(
+            "wechat/open_in_browser.html", file_name=name, file_url=request.url, open_anyway=open_anyway_url()
+        )
+    )
+    page.vary.add("User-Agent")
+    return page

@@ -1,0 +1,225 @@
+"""Paper sheets: typed in, checked, saved exactly once, with the roster matched and duplicates skipped."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+
+from formsvc.activities.models import Activity, Audience
+from formsvc.attendance.models import AdultSignIn, Attendance, Child, ChildStatus, Relation, Source
+from formsvc.attendance.paper import LineStatus, PaperError, enter_paper, preview_paper
+from formsvc.attendance.paper_syntax import parse_sheet
+from formsvc.extensions import db
+from tests.conftest import form_fields, page_text
+from tests.workspace_helpers import DAY, EN, NOW, audits, count, qr_sign_in, race, signed_in_client, township_viewer
+
+
+@pytest.fixture(autouse=True)
+def frozen_afternoon():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def home(app, make):
+    site = make.site()
+    lecture = make.activity(site, day=DAY, title="家长课堂", children=True, guardians=True)
+    wang = make.child(site, "王小明")
+    li = make.child(site, "李思琪")
+    qr_sign_in(app, lecture["id"], "王小明")
+    return {"site": site, "manager": make.user("amy", sites=[site]), "lecture": lecture, "wang": wang, "li": li}
+
+
+def paper_url(home) -> str:
+    return f"/admin/activities/{home['lecture']['id']}/paper"
+
+
+def check(client, home, lines, audience="children", fields=None):
+    fields = fields or form_fields(client.get(paper_url(home)).data)
+    data = {**fields, "audience": audience, "lines": lines, "check": "y"}
+    data.pop("save", None)
+    return client.post(paper_url(home), data=data, headers=EN)
+
+
+def save(client, checked_page, lines, audience="children"):
+    fields = form_fields(checked_page.data)
+    fields.pop("check", None)
+    data = {**fields, "audience": audience, "lines": lines, "save": "y"}
+    return client.post(checked_page.request.path, data=data, headers=EN)
+
+
+def test_child_lines():
+    lines = parse_sheet("王小明\n\n 李思琪、黄子轩 ,韦丽丽\n１２３", Audience.CHILDREN)
+    assert [(line.number, line.name) for line in lines] == [
+        (1, "王小明"),
+        (3, "李思琪"),
+        (3, "黄子轩"),
+        (3, "韦丽丽"),
+        (4, "１２３"),
+    ]
+    assert [bool(line.problem) for line in lines] == [False] * 4 + [True]
+
+
+def test_guardian_lines_in_any_order(app):
+    with app.test_request_context():
+        first, second, third, fourth = parse_sheet(
+            "李秀英 奶奶 138-1234-5678 新华村 王小明\n"
+            "韦大姐，13912345678，妈妈\n"
+            "黄伯 外公 王小明 李思琪\n"
+            "张三 12345678",
+            Audience.GUARDIANS,
+        )
+    assert (first.name, first.relation, first.phone, first.village, first.child_name) == (
+        "李秀英",
+        Relation.GRANDMOTHER,
+        "13812345678",
+        "新华村",
+        "王小明",
+    )
+    assert (second.name, second.relation, second.phone, second.problem) == (
+        "韦大姐",
+        Relation.MOTHER,
+        "13912345678",
+        "",
+    )
+    assert third.problem  # two names left over: which one is the child?
+    assert fourth.problem  # not a mobile number
+
+
+def test_volunteer_lines_keep_the_organisation():
+    (line,) = parse_sheet("张华 13912345678 县团委 青年志愿者", Audience.VOLUNTEERS)
+    assert (line.name, line.phone, line.village, line.problem) == ("张华", "13912345678", "县团委 青年志愿者", "")
+
+
+def test_preview_sorts_lines_into_matched_new_duplicate(app, ctx, home):
+    activity = db.session.get(Activity, home["lecture"]["id"])
+    preview = preview_paper(activity, Audience.CHILDREN, "王小明\n李 思琪\n黄子轩\n李思琪\n!!!", NOW)
+    assert [line.status for line in preview.lines] == [
+        LineStatus.ALREADY_SIGNED_IN,
+        LineStatus.ON_ROSTER,
+        LineStatus.NEW,
+        LineStatus.REPEATED,
+        LineStatus.INVALID,
+    ]
+    assert (preview.to_write, preview.new_children, preview.skipped, preview.invalid) == (2, 1, 2, 1)
+
+
+def test_check_then_save_writes_once(app, home):
+    client = signed_in_client(app, home["manager"])
+    lines = "王小明\n李思琪\n黄子轩\n李思琪"
+    checked = check(client, home, lines)
+    text = page_text(checked.data)
+    assert checked.status_code == 200
+    assert "Already signed in — skipped" in text and "New — will be added to the roster" in text
+    assert "Written twice — counted once" in text and "To save: 2" in text
+    assert count(app, Attendance) == 1  # checking writes nothing
+    saved = save(client, checked, lines)
+    assert saved.status_code == 302
+    assert saved.headers["Location"].endswith(f"#activity-{home['lecture']['id']}")
+    with app.app_context():
+        paper = db.session.execute(db.select(Attendance).where(Attendance.source == Source.PAPER)).scalars().all()
+        assert len(paper) == 2
+        assert {a.recorded_by_id for a in paper} == {home["manager"]["id"]}
+        new = db.session.execute(db.select(Child).where(Child.name == "黄子轩")).scalar_one()
+        assert new.status == ChildStatus.ACTIVE  # the manager's own sheet is trusted
+    assert audits(app, "paper.enter") == 1
+    # The confirm posted again (back button, resend): nothing new.
+    again = save(client, checked, lines)
+    assert again.status_code == 302
+    assert count(app, Attendance) == 3 and count(app, Child) == 3
+    assert audits(app, "paper.enter") == 1
+    day = client.get(again.headers["Location"], headers=EN)
+    assert "This sheet had already been saved" in page_text(day.data)
+    assert "Paper sheet" in page_text(day.data)
+
+
+def test_a_list_changed_after_checking_must_be_checked_again(app, home):
+    client = signed_in_client(app, home["manager"])
+    checked = check(client, home, "李思琪")
+    response = save(client, checked, "李思琪\n黄子轩")
+    assert response.status_code == 200
+    assert "The list changed after it was checked" in page_text(response.data)
+    assert count(app, Attendance) == 1
+    saved = save(client, response, "李思琪\n黄子轩")
+    assert saved.status_code == 302
+    assert count(app, Attendance) == 3
+
+
+def test_a_second_sheet_after_a_save_gets_a_new_nonce(app, home):
+    client = signed_in_client(app, home["manager"])
+    checked = check(client, home, "李思琪")
+    save(client, checked, "李思琪")
+    # Back to the old page (same nonce), then a different sheet is typed and checked.
+    second = check(client, home, "黄子轩", fields=form_fields(checked.data))
+    assert form_fields(second.data)["nonce"] != form_fields(checked.data)["nonce"]
+    assert save(client, second, "黄子轩").status_code == 302
+    assert count(app, Child, Child.name == "黄子轩") == 1
+
+
+def test_guardians_from_paper(app, home):
+    client = signed_in_client(app, home["manager"])
+    lines = "李秀英 奶奶 13812345678 新华村 王小明\n韦大姐 妈妈"
+    checked = check(client, home, lines, audience="guardians")
+    assert "Grandmother (father's side) · 13812345678 · 新华村 · 王小明" in page_text(checked.data)
+    assert save(client, checked, lines, audience="guardians").status_code == 302
+    with app.app_context():
+        signins = db.session.execute(db.select(AdultSignIn).order_by(AdultSignIn.id)).scalars().all()
+        assert [(s.name, s.source, s.recorded_by_id) for s in signins] == [
+            ("李秀英", Source.PAPER, home["manager"]["id"]),
+            ("韦大姐", Source.PAPER, home["manager"]["id"]),
+        ]
+        assert signins[0].child_id == home["wang"] and signins[0].relation == Relation.GRANDMOTHER
+
+
+def test_lines_that_cannot_be_read_block_the_save(app, home):
+    client = signed_in_client(app, home["manager"])
+    lines = "李秀英 奶奶 12345678"
+    checked = check(client, home, lines, audience="guardians")
+    assert "is not an 11-digit mobile number" in page_text(checked.data)
+    assert "save" not in form_fields(checked.data)
+    fields = {**form_fields(checked.data), "audience": "guardians", "lines": lines, "save": "y"}
+    response = client.post(paper_url(home), data=fields, headers=EN)
+    assert "Some lines could not be read" in page_text(response.data)
+    assert count(app, AdultSignIn) == 0
+
+
+def test_only_the_activitys_audiences_and_days(app, ctx, make, home):
+    activity = db.session.get(Activity, home["lecture"]["id"])
+    with pytest.raises(PaperError) as error:
+        preview_paper(activity, Audience.VOLUNTEERS, "张华", NOW)
+    assert error.value.code == "wrong_audience"
+    with pytest.raises(PaperError) as error:
+        preview_paper(activity, Audience.CHILDREN, "王小明", NOW + timedelta(days=63))
+    assert error.value.code == "too_late"
+    preview_paper(activity, Audience.CHILDREN, "王小明", NOW + timedelta(days=62))
+
+
+def test_a_township_viewer_cannot_enter_paper(app, home):
+    client = signed_in_client(app, township_viewer(app, home["site"]))
+    assert client.get(paper_url(home)).status_code == 403
+    assert client.post(paper_url(home), data={"lines": "黄子轩"}).status_code == 403
+
+
+def test_another_sites_manager_gets_404(app, make, home):
+    client = signed_in_client(app, make.user("bob", sites=[make.site("河西村儿童之家")]))
+    assert client.get(paper_url(home)).status_code == 404
+    assert client.post(paper_url(home), data={"lines": "黄子轩", "save": "y"}).status_code == 404
+    assert count(app, Child) == 2
+
+
+def test_one_sheet_saved_from_two_tabs_at_once_counts_once(app, home):
+    from formsvc.accounts.models import User
+    from formsvc.forms import new_nonce
+
+    nonce = new_nonce()
+
+    def confirm(_index):
+        activity = db.session.get(Activity, home["lecture"]["id"])
+        user = db.session.get(User, home["manager"]["id"])
+        enter_paper(activity, Audience.CHILDREN, "李思琪\n黄子轩\n韦丽丽", nonce=nonce, user=user, now=NOW)
+
+    assert race(app, 4, confirm) == []
+    assert count(app, Attendance, Attendance.source == Source.PAPER) == 3
+    assert count(app, Child) == 4 and audits(app, "paper.enter") == 1

@@ -1,0 +1,217 @@
+"""The review queue: confirm, merge (moving attendance, voiding duplicates) or reject a new child."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+
+from formsvc.accounts.models import User
+from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, Child, ChildStatus
+from formsvc.attendance.review import ReviewError, confirm_child, merge_child, reject_child
+from formsvc.attendance.services import sign_in_adult
+from formsvc.extensions import db
+from formsvc.forms import new_nonce
+from tests.conftest import form_fields, page_text
+from tests.workspace_helpers import DAY, EN, NOW, audits, count, qr_sign_in, signed_in_client, township_viewer
+
+
+@pytest.fixture(autouse=True)
+def frozen_afternoon():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def home(app, make):
+    site = make.site()
+    daily = make.daily(site, DAY)
+    lecture = make.activity(site, day=DAY, title="周末活动", children=True, guardians=True)
+    wang = make.child(site, "王小明")
+    qr_sign_in(app, daily["id"], "王小明")
+    # A grandmother typed the name wrong, at both activities: a new child to review.
+    qr_sign_in(app, daily["id"], "王晓明")
+    qr_sign_in(app, lecture["id"], "王晓明")
+    with app.app_context():
+        typo = db.session.execute(db.select(Child).where(Child.name == "王晓明")).scalar_one()
+        assert typo.status == ChildStatus.TO_REVIEW
+        typo_id = typo.id
+    return {
+        "site": site,
+        "manager": make.user("amy", sites=[site]),
+        "daily": daily,
+        "lecture": lecture,
+        "wang": wang,
+        "typo": typo_id,
+    }
+
+
+def review_url(home, suffix="") -> str:
+    return f"/admin/sites/{home['site']['id']}/review{suffix}"
+
+
+def post_action(client, home, action, **values):
+    fields = form_fields(client.get(review_url(home)).data)
+    prefix = {"confirm": "c", "merge": "m", "reject": "r"}[action]
+    child = home["typo"]
+    data = {f"{prefix}{child}-csrf_token": fields[f"{prefix}{child}-csrf_token"]}
+    data.update({f"{prefix}{child}-{key}": value for key, value in values.items()})
+    return client.post(review_url(home, f"/{child}/{action}"), data=data, headers=EN)
+
+
+def active_attendance(app, child_id) -> int:
+    return count(app, Attendance, Attendance.child_id == child_id, Attendance.voided_at.is_(None))
+
+
+def test_the_queue_lists_new_children_and_suggests_the_likely_match(app, home):
+    client = signed_in_client(app, home["manager"])
+    response = client.get(review_url(home), headers=EN)
+    text = page_text(response.data)
+    assert response.status_code == 200
+    assert "王晓明" in text and "sign-ins that count: 2" in text
+    assert "Similar names on the roster: 王小明" in text
+    day = page_text(client.get(f"/admin/sites/{home['site']['id']}", headers=EN).data)
+    assert "New children to review: 1" in day
+
+
+def test_confirm_puts_the_child_on_the_roster(app, home):
+    client = signed_in_client(app, home["manager"])
+    response = post_action(client, home, "confirm")
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Child, home["typo"]).status == ChildStatus.ACTIVE
+    assert audits(app, "child.confirm") == 1
+    # The same button again (a double tap): a message, no second change.
+    again = client.post(review_url(home, f"/{home['typo']}/confirm"), data={}, headers=EN)
+    assert again.status_code == 200  # the form failed (no CSRF): the page says so
+    assert audits(app, "child.confirm") == 1
+
+
+def test_merge_moves_attendance_and_voids_duplicates(app, home):
+    client = signed_in_client(app, home["manager"])
+    response = post_action(client, home, "merge", target=str(home["wang"]))
+    assert response.status_code == 302
+    with app.app_context():
+        typo = db.session.get(Child, home["typo"])
+        assert typo.status == ChildStatus.MERGED and typo.merged_into_id == home["wang"]
+        daily_dup = db.session.execute(
+            db.select(Attendance).where(Attendance.activity_id == home["daily"]["id"], Attendance.child_id == typo.id)
+        ).scalar_one()
+        assert daily_dup.voided_at is not None and daily_dup.void_reason == "merged duplicate"
+        moved = db.session.execute(
+            db.select(Attendance).where(Attendance.activity_id == home["lecture"]["id"])
+        ).scalar_one()
+        assert moved.child_id == home["wang"] and moved.voided_at is None
+    assert active_attendance(app, home["wang"]) == 2
+    assert active_attendance(app, home["typo"]) == 0
+    assert audits(app, "child.merge") == 1
+    flashed = page_text(client.get(review_url(home), headers=EN).data)
+    assert "Sign-ins moved: 1; duplicates voided: 1." in flashed
+
+
+def test_merge_relinks_a_guardians_sign_in(app, ctx, home):
+    from formsvc.activities.models import Activity
+
+    lecture = db.session.get(Activity, home["lecture"]["id"])
+    signin = sign_in_adult(
+        lecture,
+        role=AdultRole.GUARDIAN,
+        name="王奶奶",
+        relation=None,
+        phone="",
+        village="",
+        child_name="王晓明",
+        nonce=new_nonce(),
+        now=NOW,
+    ).submission.adult_signin
+    assert signin.child_id == home["typo"]
+    user = db.session.get(User, home["manager"]["id"])
+    merge_child(db.session.get(Child, home["typo"]), db.session.get(Child, home["wang"]), user=user)
+    db.session.commit()
+    assert db.session.get(AdultSignIn, signin.id).child_id == home["wang"]
+
+
+def test_merge_refuses_a_child_who_is_not_on_the_roster(app, ctx, make, home):
+    user = db.session.get(User, home["manager"]["id"])
+    typo = db.session.get(Child, home["typo"])
+    with pytest.raises(ReviewError) as error:
+        merge_child(typo, typo, user=user)
+    assert error.value.code == "bad_target"
+    stranger = db.session.get(Child, make.child(make.site("河西村儿童之家"), "王小明"))
+    with pytest.raises(ReviewError):
+        merge_child(typo, stranger, user=user)
+
+
+def test_merge_needs_a_target_from_the_list(app, make, home):
+    stranger = make.child(make.site("河西村儿童之家"), "王小明")
+    client = signed_in_client(app, home["manager"])
+    response = post_action(client, home, "merge", target=str(stranger))
+    assert response.status_code == 200
+    assert "Not a valid choice" in page_text(response.data)
+    with app.app_context():
+        assert db.session.get(Child, home["typo"]).status == ChildStatus.TO_REVIEW
+
+
+def test_reject_voids_the_sign_ins(app, home):
+    client = signed_in_client(app, home["manager"])
+    response = post_action(client, home, "reject", reason="不是本村的孩子")
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Child, home["typo"]).status == ChildStatus.REJECTED
+        reasons = db.session.execute(
+            db.select(Attendance.void_reason, Attendance.voided_by_id).where(Attendance.child_id == home["typo"])
+        ).all()
+    assert reasons == [("不是本村的孩子", home["manager"]["id"])] * 2
+    assert active_attendance(app, home["wang"]) == 1  # the real child keeps theirs
+    assert audits(app, "child.reject") == 1
+    day = page_text(client.get(f"/admin/sites/{home['site']['id']}", headers=EN).data)
+    assert "Child visits 1" in day and "不是本村的孩子" in day
+
+
+def test_reject_without_a_reason_uses_a_standard_one(app, ctx, home):
+    user = db.session.get(User, home["manager"]["id"])
+    assert reject_child(db.session.get(Child, home["typo"]), user=user) == 2
+    reasons = set(
+        db.session.execute(db.select(Attendance.void_reason).where(Attendance.voided_at.is_not(None))).scalars()
+    )
+    assert reasons == {"rejected at review"}
+
+
+def test_a_reviewed_child_cannot_be_reviewed_again(app, ctx, home):
+    user = db.session.get(User, home["manager"]["id"])
+    typo = db.session.get(Child, home["typo"])
+    confirm_child(typo, user=user)
+    for action in (lambda: confirm_child(typo, user=user), lambda: reject_child(typo, user=user)):
+        with pytest.raises(ReviewError) as error:
+            action()
+        assert error.value.code == "not_to_review"
+
+
+def test_a_second_confirm_from_another_tab_says_it_was_done(app, home):
+    client = signed_in_client(app, home["manager"])
+    fields = form_fields(client.get(review_url(home)).data)
+    child = home["typo"]
+    data = {f"c{child}-csrf_token": fields[f"c{child}-csrf_token"]}
+    client.post(review_url(home, f"/{child}/confirm"), data=data)
+    again = client.post(review_url(home, f"/{child}/confirm"), data=data, headers=EN, follow_redirects=True)
+    assert "has already been reviewed" in page_text(again.data)
+    assert audits(app, "child.confirm") == 1
+
+
+def test_a_township_viewer_reads_the_queue_but_cannot_act(app, home):
+    client = signed_in_client(app, township_viewer(app, home["site"]))
+    page = client.get(review_url(home))
+    assert page.status_code == 200 and "王晓明" in page_text(page.data)
+    assert "/confirm" not in page.data.decode()
+    for action in ("confirm", "merge", "reject"):
+        assert client.post(review_url(home, f"/{home['typo']}/{action}"), data={}).status_code == 403
+    with app.app_context():
+        assert db.session.get(Child, home["typo"]).status == ChildStatus.TO_REVIEW
+
+
+def test_another_sites_manager_gets_404_everywhere(app, make, home):
+    client = signed_in_client(app, make.user("bob", sites=[make.site("河西村儿童之家")]))
+    assert client.get(review_url(home)).status_code == 404
+    for action in ("confirm", "merge", "reject"):
+        assert client.post(review_url(home, f"/{home['typo']}/{action}"), data={}).status_code == 404
+    with app.app_context():
+        assert db.session.get(Child, home["typo"]).status == ChildStatus.TO_REVIEW

@@ -1,0 +1,215 @@
+"""The roster: list and search (pinyin initials too), add and edit a child with categories."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import time_machine
+
+from formsvc.attendance.models import Child, ChildCategory, ChildCategoryPeriod, ChildStatus
+from formsvc.attendance.namesearch import name_matches
+from formsvc.attendance.roster import CategoryPeriodData, ChildData, RosterError, roster, update_child
+from formsvc.extensions import db
+from formsvc.sites.models import Site
+from tests.conftest import form_fields, page_text
+from tests.workspace_helpers import EN, NOW, audits, count, signed_in_client, township_viewer
+
+
+@pytest.fixture(autouse=True)
+def frozen_afternoon():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def home(app, make):
+    site = make.site()
+    return {"site": site, "manager": make.user("amy", sites=[site])}
+
+
+def roster_url(home, suffix="") -> str:
+    return f"/admin/sites/{home['site']['id']}/children{suffix}"
+
+
+def set_status(app, child_id, status):
+    with app.app_context():
+        db.session.get(Child, child_id).status = status
+        db.session.commit()
+
+
+def new_child_data(client, home, **values) -> dict:
+    fields = form_fields(client.get(roster_url(home, "/new")).data)
+    return {**fields, "name": "王小明", "gender": "m", **values}
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [("wxm", True), ("WXM", True), ("xm", True), ("wangxiaoming", True), ("小明", True), ("lsq", False), ("", True)],
+)
+def test_name_search_by_pinyin_initials(query, found):
+    assert name_matches("王小明", query) is found
+
+
+def test_surnames_with_two_readings_are_found_by_either(ctx):
+    assert name_matches("曾小贤", "zxx") and name_matches("曾小贤", "cxx")
+
+
+def test_the_list_shows_active_and_new_children_and_finds_wxm(app, make, home):
+    site = home["site"]
+    wang = make.child(site, "王小明")
+    make.child(site, "李思琪")
+    merged = make.child(site, "王晓明")
+    set_status(app, merged, ChildStatus.MERGED)
+    rejected = make.child(site, "测试")
+    set_status(app, rejected, ChildStatus.REJECTED)
+    new = make.child(site, "黄子轩")
+    set_status(app, new, ChildStatus.TO_REVIEW)
+    client = signed_in_client(app, home["manager"])
+    text = page_text(client.get(roster_url(home), headers=EN).data)
+    assert "王小明" in text and "李思琪" in text and "黄子轩" in text
+    assert "王晓明" not in text and "测试" not in text
+    assert "New — to review" in text
+    found = client.get(roster_url(home, "?q=wxm"), headers=EN)
+    assert f'id="child-{wang}"' in found.data.decode()
+    assert "李思琪" not in page_text(found.data) and "黄子轩" not in page_text(found.data)
+    with app.app_context():
+        assert [child.name for child in roster(db.session.get(Site, site["id"]), "wxm")] == ["王小明"]
+
+
+def test_adding_a_child_with_categories_and_a_guardian(app, home):
+    client = signed_in_client(app, home["manager"])
+    data = new_child_data(
+        client,
+        home,
+        birth_year="2016",
+        grade="四年级",
+        left_behind="y",
+        left_behind_since="2024-09-01",
+        disabled="y",
+        guardian_name="王奶奶",
+        guardian_relation="grandmother",
+        guardian_phone="138 1234 5678",
+    )
+    response = client.post(roster_url(home, "/new"), data=data)
+    assert response.status_code == 302
+    again = client.post(roster_url(home, "/new"), data=data)  # a double tap: still one child
+    assert again.status_code == 302
+    assert count(app, Child) == 1
+    with app.app_context():
+        child = db.session.execute(db.select(Child)).scalar_one()
+        assert child.status == ChildStatus.ACTIVE and child.name_key == "王小明"
+        assert (child.gender, child.birth_year, child.grade) == ("m", 2016, "四年级")
+        assert child.guardian_phone == "13812345678" and child.guardian_relation.value == "grandmother"
+        periods = {(p.category, p.since, p.until) for p in child.categories}
+        assert periods == {(ChildCategory.LEFT_BEHIND, date(2024, 9, 1), None), (ChildCategory.DISABLED, None, None)}
+        assert response.headers["Location"].endswith(f"#child-{child.id}")
+    assert audits(app, "child.create") == 1
+    listed = page_text(client.get(roster_url(home), headers=EN).data)
+    assert "Left-behind" in listed and "With a disability" in listed and "13812345678" in listed
+
+
+def test_a_wrong_phone_keeps_everything_typed(app, home):
+    client = signed_in_client(app, home["manager"])
+    data = new_child_data(client, home, guardian_phone="12345", grade="三年级", left_behind="y")
+    response = client.post(roster_url(home, "/new"), data=data, headers=EN)
+    html = response.data.decode()
+    assert response.status_code == 200
+    assert "11-digit mobile number" in page_text(html)
+    assert 'value="王小明"' in html and 'value="三年级"' in html and 'value="12345"' in html
+    assert form_fields(html).get("left_behind") == "y"
+    assert count(app, Child) == 0
+
+
+def test_dates_of_a_category_must_make_sense(app, home):
+    client = signed_in_client(app, home["manager"])
+    data = new_child_data(client, home, difficult="y", difficult_since="2025-03-01", difficult_until="2025-01-01")
+    response = client.post(roster_url(home, "/new"), data=data, headers=EN)
+    assert "The end date is before the start date." in page_text(response.data)
+    untitled = new_child_data(client, home, military_family_since="2025-03-01")
+    response = client.post(roster_url(home, "/new"), data=untitled, headers=EN)
+    assert "Tick “Military or martyr family” too" in page_text(response.data)
+    assert count(app, Child) == 0
+
+
+def test_editing_a_child_keeps_category_history(app, make, home):
+    child_id = make.child(home["site"], "王小明")
+    client = signed_in_client(app, home["manager"])
+    url = roster_url(home, f"/{child_id}")
+    fields = form_fields(client.get(url).data)
+    assert fields["name"] == "王小明"
+    client.post(url, data={**fields, "left_behind": "y", "left_behind_since": "2023-09-01", "other": "y"})
+    fields = form_fields(client.get(url).data)
+    assert fields["left_behind_since"] == "2023-09-01" and fields.get("other") == "y"
+    fields.pop("other")  # a mistake: untick it
+    response = client.post(url, data={**fields, "left_behind_until": "2026-06-30", "name": "王小明明"})
+    assert response.status_code == 302
+    with app.app_context():
+        child = db.session.get(Child, child_id)
+        assert child.name == "王小明明" and child.name_key == "王小明明"
+        assert [(p.category, p.since, p.until) for p in child.categories] == [
+            (ChildCategory.LEFT_BEHIND, date(2023, 9, 1), date(2026, 6, 30))
+        ]
+    assert audits(app, "child.update") == 2
+
+
+def test_an_ended_period_stays_as_history_when_the_category_comes_back(app, ctx, make, home):
+    from formsvc.accounts.models import User
+
+    user = db.session.get(User, home["manager"]["id"])
+    child = db.session.get(Child, make.child(home["site"], "王小明"))
+    child.categories.append(
+        ChildCategoryPeriod(category=ChildCategory.LEFT_BEHIND, since=date(2020, 1, 1), until=date(2021, 1, 1))
+    )
+    child.categories.append(ChildCategoryPeriod(category=ChildCategory.LEFT_BEHIND, since=date(2025, 1, 1)))
+    db.session.flush()
+    update_child(
+        child,
+        ChildData(name="王小明", categories=(CategoryPeriodData(ChildCategory.LEFT_BEHIND, date(2025, 2, 1)),)),
+        user=user,
+    )
+    assert [(p.since, p.until) for p in child.categories] == [
+        (date(2020, 1, 1), date(2021, 1, 1)),
+        (date(2025, 2, 1), None),
+    ]
+
+
+def test_a_merged_child_cannot_be_edited(app, ctx, make, home):
+    from formsvc.accounts.models import User
+
+    child = db.session.get(Child, make.child(home["site"], "王小明"))
+    child.status = ChildStatus.MERGED
+    with pytest.raises(RosterError) as error:
+        update_child(child, ChildData(name="王小明"), user=db.session.get(User, home["manager"]["id"]))
+    assert error.value.code == "not_editable"
+
+
+def test_a_township_viewer_reads_the_roster_but_cannot_change_it(app, make, home):
+    child_id = make.child(home["site"], "王小明")
+    viewer = township_viewer(app, home["site"])
+    client = signed_in_client(app, viewer)
+    page = client.get(roster_url(home))
+    assert page.status_code == 200 and "王小明" in page_text(page.data)
+    assert client.get(roster_url(home, "/new")).status_code == 403
+    assert client.post(roster_url(home, "/new"), data={"name": "李思琪"}).status_code == 403
+    assert client.get(roster_url(home, f"/{child_id}")).status_code == 403
+    assert client.post(roster_url(home, f"/{child_id}"), data={"name": "李思琪"}).status_code == 403
+    assert count(app, Child) == 1
+
+
+def test_another_sites_manager_gets_404_everywhere(app, make, home):
+    child_id = make.child(home["site"], "王小明")
+    client = signed_in_client(app, make.user("bob", sites=[make.site("河西村儿童之家")]))
+    for url in (roster_url(home), roster_url(home, "/new"), roster_url(home, f"/{child_id}")):
+        assert client.get(url).status_code == 404, url
+    for url in (roster_url(home, "/new"), roster_url(home, f"/{child_id}")):
+        assert client.post(url, data={"name": "李思琪"}).status_code == 404, url
+    with app.app_context():
+        assert db.session.get(Child, child_id).name == "王小明"
+
+
+def test_a_child_of_another_site_is_not_found_under_mine(app, make, home):
+    other = make.site("河西村儿童之家")
+    stranger = make.child(other, "陈一一")
+    client = signed_in_client(app, home["manager"])
+    assert client.get(roster_url(home, f"/{stranger}")).status_code == 404
