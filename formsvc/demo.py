@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
+from datetime import date, time, timedelta
 
 from sqlalchemy import func, select
 
@@ -10,14 +12,24 @@ from formsvc.accounts.models import Role
 from formsvc.accounts.services import create_user
 from formsvc.activities.models import ActivityKind
 from formsvc.activities.services import ensure_daily_opening, schedule_activity
-from formsvc.attendance.models import Child, ChildStatus, Relation
+from formsvc.attendance.models import (
+    AdultRole,
+    AdultSignIn,
+    Attendance,
+    Child,
+    ChildCategory,
+    ChildCategoryPeriod,
+    ChildStatus,
+    Relation,
+    Source,
+)
 from formsvc.extensions import db
 from formsvc.sites.models import Site, SiteLevel
 from formsvc.sites.services import create_site
 from formsvc.surveys.defaults import ensure_parent_satisfaction
 from formsvc.surveys.services import attach_to_activity
 from formsvc.text import name_key
-from formsvc.timeutil import local_day_bounds, local_today
+from formsvc.timeutil import local_to_utc, local_today
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -65,7 +77,9 @@ def seed_demo() -> list[DemoLogin]:
         # The demo's day runs around the clock, so whoever tries it at night still sees a
         # working sign-in; real daily openings follow DAILY_OPENS / DAILY_CLOSES.
         daily = ensure_daily_opening(site, today)
-        daily.opens_at, daily.closes_at = local_day_bounds(today)
+        daily.opens_at, daily.closes_at = local_to_utc(today, time(0, 0)), local_to_utc(today, time(23, 59))
+    db.session.flush()
+    _seed_history(sites, today)
     lecture = schedule_activity(
         sites[0],
         kind=ActivityKind.PARENT_TRAINING,
@@ -108,3 +122,59 @@ def seed_demo() -> list[DemoLogin]:
         DemoLogin("manager1", DEMO_PASSWORD, "site manager", f"{sites[0].name}, {sites[1].name}"),
         DemoLogin("manager2", DEMO_PASSWORD, "site manager", sites[3].name),
     ]
+
+
+HISTORY_WEEKS = 10
+DEMO_GUARDIANS = ["王建国", "李秀英", "黄桂兰", "韦志强", "覃美玲", "陆德华", "蒙春燕", "农永福"]
+
+
+def _seed_history(sites: list[Site], today: date) -> None:
+    """Ten weeks of after-school visits and one past lecture, so the dashboard and tallies have
+    something to show on the first start. Seeded randomness: the same demo every time."""
+    chance = random.Random(2026)
+    for site in sites:
+        children = list(db.session.execute(select(Child).where(Child.site_id == site.id)).scalars())
+        for child in children[::3]:
+            db.session.add(ChildCategoryPeriod(child_id=child.id, category=ChildCategory.LEFT_BEHIND, since=None))
+        for child in children[1::5]:
+            db.session.add(ChildCategoryPeriod(child_id=child.id, category=ChildCategory.DIFFICULT, since=None))
+        busy = 0.2 if site.name.endswith("龙湾村儿童之家") else 0.6
+        for back in range(1, HISTORY_WEEKS * 7):
+            day = today - timedelta(days=back)
+            if day.isoweekday() > 5 or site.name.endswith("龙湾村儿童之家") and back < 35:
+                continue  # weekends closed; one home has gone quiet for five weeks
+            daily = ensure_daily_opening(site, day)
+            for child in children:
+                if chance.random() < busy:
+                    minute = chance.randrange(0, 90)
+                    db.session.add(
+                        Attendance(
+                            activity_id=daily.id,
+                            child_id=child.id,
+                            source=Source.QR if chance.random() < 0.8 else Source.ROLL_CALL,
+                            signed_in_at=local_to_utc(day, time(16 + minute // 60, minute % 60)),
+                        )
+                    )
+    lecture_day = today - timedelta(days=14)
+    past = schedule_activity(
+        sites[0],
+        kind=ActivityKind.PARENT_TRAINING,
+        title="家长学校：隔代教育",
+        day=lecture_day,
+        opens="09:00",
+        closes="11:30",
+        for_guardians=True,
+    )
+    for index, name in enumerate(DEMO_GUARDIANS):
+        db.session.add(
+            AdultSignIn(
+                activity_id=past.id,
+                role=AdultRole.GUARDIAN,
+                name=name,
+                name_key=name_key(name),
+                relation=Relation.GRANDMOTHER if index % 2 else Relation.GRANDFATHER,
+                village=sites[0].village,
+                source=Source.QR,
+                signed_in_at=local_to_utc(lecture_day, time(9, 5 + index)),
+            )
+        )
