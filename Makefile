@@ -58,6 +58,14 @@ test-sqlite: $(BIN)/.installed translations quality-deps
 test-postgres: $(BIN)/.installed translations quality-deps
 	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/pytest
 
+# Benchmarks (bench/, not part of `make test`): start-up, documents, tallies and sign-in
+# throughput on SQLite and PostgreSQL, then one summary table. BENCH_SCALE=city adds the
+# ~10 M-row city year on PostgreSQL (many minutes). Needs wrk (apt-get install -y wrk).
+BENCH_SCALE ?= district
+bench: $(BIN)/.installed translations
+	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 2; }
+	$(BIN)/python bench/summary.py --scale $(BENCH_SCALE)
+
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -119,7 +119,9 @@ def count_rows(app, activity_id: int) -> tuple[int, int, int]:
         return rows, people, submissions
 
 
-def start_gunicorn(port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
+def start_gunicorn(
+    port: int, workers: int, threads: int, log: Path, target: str = "app:app", cwd: Path = ROOT
+) -> subprocess.Popen:
     command = [
         str(VENV_BIN / "gunicorn"),
         "--workers",
@@ -130,10 +132,10 @@ def start_gunicorn(port: int, workers: int, threads: int, log: Path) -> subproce
         f"{HOST}:{port}",
         "--log-level",
         "warning",
-        "app:app",
+        target,
     ]
     with open(log, "wb") as output:
-        server = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy(), stdout=output, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(command, cwd=cwd, env=os.environ.copy(), stdout=output, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if server.poll() is not None:

@@ -67,7 +67,9 @@ def register_blueprints(app: Flask) -> None:
     from formsvc.attendance.scan import bp as scan_bp
     from formsvc.audit.views import bp as audit_bp
     from formsvc.core import bp as core_bp
+    from formsvc.imports.admin import bp as imports_bp
     from formsvc.printables.views import bp as printables_bp
+    from formsvc.privacy.public import bp as privacy_public_bp
     from formsvc.privacy.views import bp as privacy_bp
     from formsvc.sites.admin import bp as sites_admin_bp
     from formsvc.surveys.admin import bp as surveys_admin_bp
@@ -89,19 +91,24 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(surveys_admin_bp)
     app.register_blueprint(survey_results_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(privacy_public_bp)
     app.register_blueprint(roster_bp)
     app.register_blueprint(rollcall_bp)
     app.register_blueprint(entries_bp)
     app.register_blueprint(printables_bp)
     app.register_blueprint(tallies_bp)
+    app.register_blueprint(imports_bp)
 
 
 def register_request_hooks(app: Flask) -> None:
     from formsvc.accounts.views import require_password_change
     from formsvc.compression import compress_response
-    from formsvc.core import set_response_headers
+    from formsvc.core import refuse_cross_site_posts, set_response_headers
+    from formsvc.forms import check_public_body
     from formsvc.wechat import explain_downloads_in_wechat
 
+    app.before_request(refuse_cross_site_posts)
+    app.before_request(check_public_body)
     app.before_request(require_password_change)
     # After-request hooks run last-registered first: WeChat's page replaces a download, then
     # the headers are set, then the body is compressed.

@@ -19,6 +19,7 @@ TRANSLATIONS = PROJECT_ROOT / "formsvc" / "translations"
 
 
 def register(app: Flask) -> None:
+    from formsvc.imports.cli import attendance_cli, ledger_cli
     from formsvc.printables.cli import posters_command
     from formsvc.tallies.cli import tally_command
 
@@ -32,6 +33,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(purge_command)
+    app.cli.add_command(attendance_cli)
+    app.cli.add_command(ledger_cli)
 
 
 def _print_welcome(logins) -> None:

@@ -61,11 +61,18 @@ def from_environment(instance_dir: Path = INSTANCE_DIR) -> dict:
         "WTF_CSRF_TIME_LIMIT": 6 * 3600,
         "WTF_CSRF_SSL_STRICT": False,
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        # The phone forms (sign-in, survey) send a few hundred bytes; more is refused with 413.
+        "PUBLIC_MAX_CONTENT_LENGTH": 64 * 1024,
         # Failed logins allowed in 15 minutes, per username typed and per client address.
         "LOGIN_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_FAILURES_PER_IP": 50,
         # How long personal fields are kept before `flask purge` anonymises them.
         "RETENTION": os.environ.get("RETENTION", "3y"),
+        # Named on the children's-information rules page and in the consent box (PIPL Art. 31);
+        # empty values fall back to "the district Women's Federation (office)".
+        "PRIVACY_ORGANISATION": os.environ.get("PRIVACY_ORGANISATION", ""),
+        "PRIVACY_OFFICER": os.environ.get("PRIVACY_OFFICER", ""),
+        "PRIVACY_CONTACT": os.environ.get("PRIVACY_CONTACT", ""),
         "MAX_FORM_MEMORY_SIZE": 512 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 
-from flask import Blueprint, current_app, has_request_context, make_response, redirect, request, url_for
+from flask import Blueprint, abort, current_app, has_request_context, make_response, redirect, request, url_for
 from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -55,6 +55,19 @@ def large_text() -> bool:
 @bp.route("/healthz")
 def healthz():
     return {"status": "ok"}
+
+
+# Their forms (OnceForm) refuse a cross-site POST themselves and give the form back filled in.
+_FORMS_CHECK_ORIGIN = ("public", "survey_public")
+
+
+def refuse_cross_site_posts():
+    """403 for a POST, PUT, PATCH or DELETE whose Origin or Referer names another site."""
+    from formsvc.forms import foreign_origin
+
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.blueprint not in _FORMS_CHECK_ORIGIN:
+        if foreign_origin():
+            abort(403)
 
 
 def set_response_headers(response):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import unquote_to_bytes, urlsplit
 
+from flask import abort, current_app, request
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import HiddenField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
@@ -36,14 +38,92 @@ class MainlandMobile:
             raise ValidationError(self.message)
 
 
+def foreign_origin() -> bool:
+    """True when a request's Origin (or, lacking one, its Referer) names another site.
+
+    A browser sends Origin with every form POST; an old WebView may send neither header, and
+    then the CSRF token alone decides.
+    """
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    if not source:
+        return False
+    if source.strip() == "null":  # a sandboxed frame, a data: page, a cross-site redirect
+        return True
+    host = urlsplit(source).netloc.lower()
+    allowed = {request.host.lower(), urlsplit(current_app.config["BASE_URL"]).netloc.lower()}
+    return host not in allowed
+
+
 class OnceForm(FlaskForm):
-    """A form whose sending counts once: it carries a nonce rendered with it."""
+    """A form whose sending counts once: it carries a nonce rendered with it.
+
+    A POST from another site fails like a missing CSRF token: nothing is written and the
+    form comes back with what was sent in it.
+    """
 
     nonce = HiddenField(validators=[DataRequired(), Length(min=16, max=64), Regexp(r"^[A-Za-z0-9_-]+$")])
 
     def ensure_nonce(self) -> None:
         if not self.nonce.data:
             self.nonce.data = new_nonce()
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if "csrf_token" in self._fields and foreign_origin():
+            self.csrf_token.errors = [*self.csrf_token.errors, _("This form was sent from another website.")]
+            self._errors = None
+            return False
+        return valid
+
+
+# The phone pages: a form there is a few hundred bytes, so a body over this is refused (413).
+PUBLIC_BLUEPRINTS = ("public", "survey_public", "privacy_public")
+
+
+def check_public_body() -> None:
+    """Before a phone page reads its form: a small body, plain ASCII, UTF-8 once decoded.
+
+    Werkzeug would keep percent-escapes of bytes that are not UTF-8 as literal text ("%FF")
+    and drop a body of raw non-ASCII bytes without a word; both are refused here (400), so a
+    name is stored exactly as the phone sent it or not at all.
+    """
+    if request.blueprint not in PUBLIC_BLUEPRINTS or request.method != "POST":
+        return
+    request.max_content_length = current_app.config["PUBLIC_MAX_CONTENT_LENGTH"]
+    if request.mimetype != "application/x-www-form-urlencoded":
+        return  # refuse_malformed_body() answers it in the view
+    raw = request.get_data(cache=True)  # the form is then parsed from these cached bytes
+    if not raw.isascii():
+        abort(400)
+    for part in raw.split(b"&"):
+        try:
+            unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            abort(400)
+
+
+# Characters no phone keyboard types: what bad UTF-8 decodes to (U+FFFD) and NUL.
+_NEVER_TYPED = ("\ufffd", "\x00")
+
+
+def refuse_malformed_body(form) -> None:
+    """400 for a body no rendered form could have sent; the person's browser still holds the input.
+
+    Refused: another encoding than a plain form's, fields the form does not have, a field sent
+    twice (but for multiple choice), bytes that are not UTF-8, NUL characters. Sizes are
+    bounded before this by MAX_CONTENT_LENGTH, MAX_FORM_MEMORY_SIZE and MAX_FORM_PARTS (413).
+    """
+    if request.mimetype != "application/x-www-form-urlencoded" or request.files:
+        abort(400)
+    for key in request.form:
+        field = form._fields.get(key)
+        if field is None:
+            abort(400)
+        values = request.form.getlist(key)
+        if len(values) > 1 and not isinstance(field, SelectMultipleField):
+            abort(400)
+        if any(char in value for value in values for char in _NEVER_TYPED):
+            abort(400)
 
 
 def csrf_retry_message() -> str:

@@ -253,6 +253,11 @@ def form_fields(html: str | bytes) -> dict[str, str]:
     return reader.fields
 
 
+# The child form's guardian-consent checkbox (formsvc/privacy/consent.py), ticked as a guardian
+# does on the first child sign-in from a phone; sent once the phone accepted, it changes nothing.
+CONSENT = {"consent": "y"}
+
+
 def page_text(html: str | bytes) -> str:
     """The visible text of a page, tags removed and white space collapsed."""
     html = html.decode() if isinstance(html, bytes) else html

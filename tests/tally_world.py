@@ -90,7 +90,7 @@ class World:
             "paper_records": paper,
             "digital_records": len(attendances) + len(adults) - paper,
             "survey_responses": 0,
-            "survey_mean_score": None,
+            "survey_mean_rating": None,
         }
 
 
@@ -99,7 +99,7 @@ def actual(figures) -> dict:
         "activities", "activities_by_kind", "child_participations", "distinct_children", "participations_by_kind",
         "children_by_kind", "participations_by_category", "children_by_category", "guardian_signins",
         "volunteer_signins", "guardians_by_kind", "volunteers_by_kind", "paper_records", "digital_records",
-        "survey_responses", "survey_mean_score",
+        "survey_responses", "survey_mean_rating",
     ]  # fmt: skip
     return {name: getattr(figures, name) for name in names}
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from formsvc.activities.models import Activity
 from formsvc.attendance.models import AdultSignIn, Attendance
 from formsvc.extensions import db
-from tests.conftest import form_fields, local, login, page_text
+from tests.conftest import CONSENT, form_fields, local, login, page_text
 from tests.lecture_helpers import DAY, EN, START, TYPED, count, open_form, scan, scan_path, sign_in_guardian
 
 
@@ -131,7 +131,10 @@ def test_one_scan_lets_a_grandparent_sign_in_several_grandchildren(app, client, 
     assert scan(client, app, children).headers["Location"] == f"/a/{children['token']}/child"
     for name in ("王小明", "王小红", "王小刚"):
         fields = form_fields(client.get(f"/a/{children['token']}/child").data)
-        assert client.post(f"/a/{children['token']}/child", data={**fields, "child_name": name}).status_code == 302
+        assert (
+            client.post(f"/a/{children['token']}/child", data={**fields, **CONSENT, "child_name": name}).status_code
+            == 302
+        )
     assert count(app, Attendance) == 3
 
 
@@ -293,7 +296,7 @@ def test_children_at_a_lecture_can_be_late_but_not_at_the_daily_opening(app, fro
     for activity in (both, daily):
         url = f"/a/{activity['token']}/child"
         fields = form_fields(client.get(url).data)
-        assert client.post(url, data={**fields, "child_name": "王小明"}).status_code == 302
+        assert client.post(url, data={**fields, **CONSENT, "child_name": "王小明"}).status_code == 302
     with app.app_context():
         rows = db.session.execute(select(Attendance.activity_id, Attendance.late)).all()
     assert dict(rows) == {both["id"]: True, daily["id"]: False}

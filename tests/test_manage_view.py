@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 import time_machine
 
-from tests.conftest import form_fields, local, login, page_text
+from tests.conftest import CONSENT, form_fields, local, login, page_text
 
 DAY = date(2026, 11, 27)
 
@@ -21,7 +21,7 @@ def frozen_afternoon():
 def sign_in_child(client, site, name):
     location = client.get(f"/s/{site['token']}").headers["Location"]
     fields = form_fields(client.get(location).data)
-    assert client.post(location, data={**fields, "child_name": name}).status_code == 302
+    assert client.post(location, data={**fields, **CONSENT, "child_name": name}).status_code == 302
 
 
 def sign_in_guardian(client, activity, name, phone=""):
@@ -91,7 +91,7 @@ def test_counts_separate_participations_from_distinct_children(app, make):
         url = f"/a/{activity['token']}/child"
         phone = app.test_client()
         fields = form_fields(phone.get(url).data)
-        assert phone.post(url, data={**fields, "child_name": "王小明"}).status_code == 302
+        assert phone.post(url, data={**fields, **CONSENT, "child_name": "王小明"}).status_code == 302
     sign_in_guardian(app.test_client(), lecture, "王建国", "13812345678")
     sign_in_guardian(app.test_client(), lecture, "王建国")  # same person again: counts once
 

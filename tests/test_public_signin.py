@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from formsvc.attendance.models import AdultSignIn, Attendance, Child, ChildStatus, Submission
 from formsvc.extensions import db
-from tests.conftest import form_fields, local, page_text
+from tests.conftest import CONSENT, form_fields, local, page_text
 
 DAY = date(2026, 11, 27)
 AFTERNOON = local(2026, 11, 27, 16, 30)
@@ -32,7 +32,7 @@ def open_child_form(client, site):
     assert response.status_code == 302, "one open activity should lead straight to its form"
     form_page = client.get(response.headers["Location"])
     assert form_page.status_code == 200
-    return response.headers["Location"], form_fields(form_page.data)
+    return response.headers["Location"], {**form_fields(form_page.data), **CONSENT}
 
 
 def test_site_page_with_one_open_activity_goes_straight_to_the_child_form(client, make):

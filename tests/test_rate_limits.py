@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from formsvc import create_app
 from formsvc.attendance.models import AdultSignIn, Attendance
 from formsvc.extensions import db, limiter
-from tests.conftest import form_fields, local, page_text, skip_or_fail
+from tests.conftest import CONSENT, form_fields, local, page_text, skip_or_fail
 
 DAY = date(2026, 11, 27)
 START = local(2026, 11, 27, 14, 5)
@@ -62,7 +62,7 @@ def test_a_grandparent_signs_in_several_grandchildren(app, client, lecture):
     url = f"/a/{lecture['token']}/child"
     for name in ("王小明", "王小红", "王小刚", "王小丽", "王小军"):
         fields = form_fields(client.get(url).data)
-        assert client.post(url, data={**fields, "child_name": name}).status_code == 302
+        assert client.post(url, data={**fields, **CONSENT, "child_name": name}).status_code == 302
     assert count(app, Attendance) == 5
 
 

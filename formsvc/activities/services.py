@@ -34,15 +34,7 @@ def ensure_daily_opening(site: Site, day: date) -> Activity:
     found = _daily_opening(site, day)
     if found:
         return found
-    config = current_app.config
-    activity = Activity(
-        site_id=site.id,
-        kind=ActivityKind.DAILY,
-        on_date=day,
-        opens_at=local_to_utc(day, parse_clock(config["DAILY_OPENS"])),
-        closes_at=local_to_utc(day, parse_clock(config["DAILY_CLOSES"])),
-        for_children=True,
-    )
+    activity = new_daily_opening(site.id, day)
     try:
         with db.session.begin_nested():
             db.session.add(activity)
@@ -52,6 +44,19 @@ def ensure_daily_opening(site: Site, day: date) -> Activity:
             raise
         return found
     return activity
+
+
+def new_daily_opening(site_id: int, day: date) -> Activity:
+    """A daily opening not yet added to the session (a ledger import adds many at once)."""
+    config = current_app.config
+    return Activity(
+        site_id=site_id,
+        kind=ActivityKind.DAILY,
+        on_date=day,
+        opens_at=local_to_utc(day, parse_clock(config["DAILY_OPENS"])),
+        closes_at=local_to_utc(day, parse_clock(config["DAILY_CLOSES"])),
+        for_children=True,
+    )
 
 
 def _daily_opening(site: Site, day: date) -> Activity | None:

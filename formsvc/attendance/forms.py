@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from wtforms import RadioField, StringField
+from wtforms import BooleanField, HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from formsvc.attendance.models import RELATION_TITLES, Relation
 from formsvc.forms import MainlandMobile, OnceForm, phone_filter, strip_filter
-from formsvc.i18n import _l
+from formsvc.i18n import _, _l
 
 NAME_MAX = 30
 VILLAGE_MAX = 40
@@ -59,6 +59,15 @@ class ChildSignInForm(OnceForm):
         choices=_relation_choices(include_self=True),
         validators=[Optional()],
     )
+    # Guardian consent (formsvc/privacy/consent.py), asked while this phone has not accepted
+    # the current text; the version is the one the page showed.
+    consent = BooleanField(_l("I have read and agree"))
+    consent_version = HiddenField(validators=[Optional(), Regexp(r"^\d{1,6}$")])
+    consent_needed = False
+
+    def validate_consent(self, field):
+        if self.consent_needed and not field.data:
+            raise ValidationError(_("Please tick “I have read and agree”, or press “I do not agree”."))
 
 
 class GuardianSignInForm(OnceForm):

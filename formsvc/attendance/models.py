@@ -228,6 +228,15 @@ class Attendance(CountedRecord, Base):
             sqlite_where=NOT_VOIDED,
             postgresql_where=NOT_VOIDED,
         ),
+        # The tallies read every counted visit from this index alone (docs/performance.md).
+        Index(
+            "ix_attendances_tally",
+            "activity_id",
+            "child_id",
+            "source",
+            sqlite_where=NOT_VOIDED,
+            postgresql_where=NOT_VOIDED,
+        ),
     )
 
 
@@ -252,6 +261,15 @@ class AdultSignIn(CountedRecord, Base):
 
     __table_args__ = (
         Index("ix_adult_signins_activity", "activity_id"),
+        # The tallies read every counted adult sign-in from this index alone.
+        Index(
+            "ix_adult_signins_tally",
+            "activity_id",
+            "role",
+            "source",
+            sqlite_where=NOT_VOIDED,
+            postgresql_where=NOT_VOIDED,
+        ),
         Index(
             "uq_adult_signins_once_per_activity",
             "activity_id",

@@ -132,13 +132,18 @@ def _classify(activity: Activity, audience: Audience, parsed: ParsedLine, seen: 
     return PreviewLine(parsed, LineStatus.NEW, child)
 
 
+def classify_lines(activity: Activity, audience: Audience, parsed: list[ParsedLine]) -> PaperPreview:
+    """Sort lines read from a sheet (typed in or uploaded) into new, on the roster, skipped, invalid."""
+    seen: set[str] = set()
+    return PaperPreview(audience, [_classify(activity, audience, line, seen) for line in parsed])
+
+
 def preview_paper(activity: Activity, audience: Audience, text: str, now: datetime | None = None) -> PaperPreview:
     check_paper_open(activity, audience, now)
     parsed = parse_sheet(text, audience)
     if not parsed:
         raise PaperError(_("Please type at least one name."), code="empty")
-    seen: set[str] = set()
-    return PaperPreview(audience, [_classify(activity, audience, line, seen) for line in parsed])
+    return classify_lines(activity, audience, parsed)
 
 
 @dataclass(frozen=True)
@@ -149,7 +154,7 @@ class PaperResult:
 
 
 def _write_child(
-    activity: Activity, line: PreviewLine, *, user: User, moment: datetime, created: list[int]
+    activity: Activity, line: PreviewLine, *, user: User | None, moment: datetime, created: list[int]
 ) -> int | None:
     child = line.child or match_roster(activity.site, line.parsed.name)
     if child is None:
@@ -158,12 +163,18 @@ def _write_child(
         db.session.flush()
         created.append(child.id)
     attendance = Attendance(
-        activity_id=activity.id, child_id=child.id, source=Source.PAPER, signed_in_at=moment, recorded_by_id=user.id
+        activity_id=activity.id,
+        child_id=child.id,
+        source=Source.PAPER,
+        signed_in_at=moment,
+        recorded_by_id=getattr(user, "id", None),
     )
     return _insert(attendance)
 
 
-def _write_adult(activity: Activity, line: PreviewLine, role: AdultRole, *, user: User, moment: datetime) -> int | None:
+def _write_adult(
+    activity: Activity, line: PreviewLine, role: AdultRole, *, user: User | None, moment: datetime
+) -> int | None:
     parsed = line.parsed
     signin = AdultSignIn(
         activity_id=activity.id,
@@ -177,7 +188,7 @@ def _write_adult(activity: Activity, line: PreviewLine, role: AdultRole, *, user
         child_id=line.child.id if line.child else None,
         source=Source.PAPER,
         signed_in_at=moment,
-        recorded_by_id=user.id,
+        recorded_by_id=getattr(user, "id", None),
     )
     return _insert(signin)
 
@@ -193,6 +204,26 @@ def _insert(item) -> int | None:
     return item.id
 
 
+def write_paper_lines(
+    activity: Activity, preview: PaperPreview, *, user: User | None, moment: datetime
+) -> tuple[list[int], list[int]]:
+    """Write the lines of a checked preview as paper records; the ids of the records and new children.
+
+    A line whose person signed in by QR since the check is skipped (not in the ids). ``user``
+    is None for the command line.
+    """
+    created: list[int] = []
+    ids = []
+    for line in preview.lines:
+        if not line.writes:
+            continue
+        if preview.audience == Audience.CHILDREN:
+            ids.append(_write_child(activity, line, user=user, moment=moment, created=created))
+        else:
+            ids.append(_write_adult(activity, line, ROLES[preview.audience], user=user, moment=moment))
+    return [record_id for record_id in ids if record_id is not None], created
+
+
 def enter_paper(
     activity: Activity, audience: Audience, text: str, *, nonce: str, user: User, now: datetime | None = None
 ) -> PaperResult:
@@ -206,16 +237,7 @@ def enter_paper(
     moment = moment_within(activity, now)
 
     def work(_submission: Submission) -> int:
-        created: list[int] = []
-        ids = []
-        for line in preview.lines:
-            if not line.writes:
-                continue
-            if audience == Audience.CHILDREN:
-                ids.append(_write_child(activity, line, user=user, moment=moment, created=created))
-            else:
-                ids.append(_write_adult(activity, line, ROLES[audience], user=user, moment=moment))
-        written = [record_id for record_id in ids if record_id is not None]
+        written, created = write_paper_lines(activity, preview, user=user, moment=moment)
         record(
             "paper.enter",
             user=user,
@@ -224,7 +246,7 @@ def enter_paper(
             audience=str(audience),
             records=written,
             new_children=created,
-            skipped=preview.skipped + len(ids) - len(written),
+            skipped=preview.skipped + preview.to_write - len(written),
         )
         return len(written)
 

@@ -31,7 +31,7 @@ RELATION_WORDS = {
     ),
     Relation.OTHER: ("其他", "other"),
 }  # fmt: skip
-_RELATION_BY_WORD = {name_key(word): relation for relation, words in RELATION_WORDS.items() for word in words}
+RELATION_BY_WORD = {name_key(word): relation for relation, words in RELATION_WORDS.items() for word in words}
 
 
 @dataclass(frozen=True)
@@ -45,9 +45,12 @@ class ParsedLine:
     child_name: str = ""
     # Why the line cannot be saved, in words; empty when it can.
     problem: str = ""
+    # Where the problem is, for a line read from a spreadsheet ("E", the phone column).
+    column: str = ""
 
 
-def _name_problem(name: str) -> str:
+def name_problem(name: str) -> str:
+    """Why ``name`` cannot be a person's name, in words; empty when it can."""
     if len(name) > NAME_MAX:
         return _("A name has at most {max} characters.").format(max=NAME_MAX)
     if not any(char.isalpha() for char in name):
@@ -57,7 +60,7 @@ def _name_problem(name: str) -> str:
 
 def _child_lines(number: int, text: str) -> list[ParsedLine]:
     names = [clean_text(part) for part in CHILD_SEPARATORS.split(text)]
-    return [ParsedLine(number, text, name=name, problem=_name_problem(name)) for name in names if name]
+    return [ParsedLine(number, text, name=name, problem=name_problem(name)) for name in names if name]
 
 
 def _adult_line(number: int, text: str, audience: Audience) -> ParsedLine:
@@ -66,12 +69,12 @@ def _adult_line(number: int, text: str, audience: Audience) -> ParsedLine:
         return ParsedLine(number, text, problem=_("“{text}” does not look like a name.").format(text=text))
     name, *rest = tokens
     values: dict = {"relation": None, "phone": "", "village": "", "child_name": ""}
-    problem = _name_problem(name)
+    problem = name_problem(name)
     if PHONE_LIKE.match(name):
         problem = _("Please start the line with the person's name.")
     leftovers = []
     for token in rest:
-        relation = _RELATION_BY_WORD.get(name_key(token)) if audience == Audience.GUARDIANS else None
+        relation = RELATION_BY_WORD.get(name_key(token)) if audience == Audience.GUARDIANS else None
         if relation and values["relation"] is None:
             values["relation"] = relation
         elif PHONE_LIKE.match(token) and not values["phone"]:

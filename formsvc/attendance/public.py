@@ -18,7 +18,8 @@ from formsvc.attendance.services import (
 from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
-from formsvc.forms import csrf_retry_message
+from formsvc.forms import csrf_retry_message, refuse_malformed_body
+from formsvc.privacy.consent import consent_needed, record_consent, remember_acceptance, shown_consent
 from formsvc.ratelimits import signin_limits
 from formsvc.sites.models import Site
 from formsvc.sites.rotation import site_of_retired_token
@@ -71,7 +72,7 @@ def _activity_for(token: str, audience: Audience) -> Activity:
     return activity
 
 
-def _handle_sign_in(activity: Activity, form, template: str, sign_in):
+def _handle_sign_in(activity: Activity, form, template: str, sign_in, *, on_success=None, **context):
     """The post/redirect/get cycle every public form shares.
 
     Whatever went wrong — a field, an expired CSRF token, a window that closed while the
@@ -79,6 +80,8 @@ def _handle_sign_in(activity: Activity, form, template: str, sign_in):
     back with everything still in it.
     """
     device.ensure_device_id()
+    if form.is_submitted():
+        refuse_malformed_body(form)
     if activity.rotating_code and not form.is_submitted() and not scanpass.holds(activity):
         return scanpass.scan_again_page(activity, scanpass.scan_needed_message())
     problem = None
@@ -98,6 +101,8 @@ def _handle_sign_in(activity: Activity, form, template: str, sign_in):
             response = redirect(url_for("public.receipt", token=result.submission.token))
             scanpass.forget_draft()
             device.remember(response, form)
+            if on_success is not None:
+                on_success(response)
             return response
     elif "csrf_token" in form.errors:
         problem = csrf_retry_message()
@@ -114,6 +119,7 @@ def _handle_sign_in(activity: Activity, form, template: str, sign_in):
         problem=problem,
         window_closed=window_closed,
         remembered=bool(device.recall()),
+        **context,
     )
 
 
@@ -125,16 +131,31 @@ def _relation(value: str | None) -> Relation | None:
 @signin_limits
 def child_form(token: str):
     activity = _activity_for(token, Audience.CHILDREN)
-    return _handle_sign_in(
-        activity,
-        ChildSignInForm(),
-        "public/child_form.html",
-        lambda form: sign_in_child(
+    form = ChildSignInForm()
+    shown = shown_consent()
+    form.consent_needed = consent_needed(shown.version)
+    if not form.consent_version.data:  # a POST carries the version its page showed
+        form.consent_version.data = str(shown.version)
+    accepted = int(form.consent_version.data) if form.consent_version.data.isdigit() else shown.version
+
+    def sign_in(form):
+        result = sign_in_child(
             activity,
             child_name=form.child_name.data,
             signed_by=_relation(form.signed_by.data),
             nonce=form.nonce.data,
-        ),
+        )
+        if form.consent_needed and not result.repeated:
+            record_consent(version=accepted, activity=activity, attendance_id=result.submission.attendance.id)
+        return result
+
+    return _handle_sign_in(
+        activity,
+        form,
+        "public/child_form.html",
+        sign_in,
+        on_success=(lambda response: remember_acceptance(response, accepted)) if form.consent_needed else None,
+        consent=shown if form.consent_needed else None,
     )
 
 

@@ -84,9 +84,9 @@ def check(activity: Activity, form, now: datetime | None = None) -> None:
 
 def keep_draft(activity: Activity, form, now: datetime | None = None) -> None:
     fields = {
-        field.name: field.data[:DRAFT_VALUE_MAX]
+        field.name: field.data[:DRAFT_VALUE_MAX] if isinstance(field.data, str) else "y"
         for field in form
-        if field.name not in _NOT_KEPT and isinstance(field.data, str) and field.data
+        if field.name not in _NOT_KEPT and ((isinstance(field.data, str) and field.data) or field.data is True)
     }
     # One draft at a time keeps the cookie small; a newer one replaces it.
     session[DRAFT_KEY] = {"activity": activity.id, "until": _now(now) + 60 * DRAFT_MINUTES, "fields": fields}

@@ -1,8 +1,9 @@
 """The paper sign-in sheet (签到表) of an activity, as PDF to print and as an XLSX template.
 
-Who already signed in on a phone is listed first (phone numbers masked), then numbered blank
-rows fill the page. The XLSX carries the activity id in a named, marked cell so a filled-in
-copy can later be uploaded and matched to its activity.
+Who already signed in on a phone is listed first (phone numbers masked, unless a district
+admin asks for them in full — the view audits that), then numbered blank rows fill the page.
+The XLSX carries the activity id in a named, marked cell so a filled-in copy can later be
+uploaded and matched to its activity.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def _clock(moment: datetime) -> str:
     return to_local(moment).strftime("%H:%M")
 
 
-def _digital_entries(activity: Activity) -> list[tuple[datetime, dict]]:
+def _digital_entries(activity: Activity, full_phones: bool) -> list[tuple[datetime, dict]]:
     children = db.session.execute(
         select(Attendance, Child.name)
         .join(Child, Child.id == Attendance.child_id)
@@ -119,7 +120,7 @@ def _digital_entries(activity: Activity) -> list[tuple[datetime, dict]]:
                     "name": signin.name,
                     "relation": relation,
                     "village": signin.village,
-                    "phone": mask_phone(signin.phone),
+                    "phone": signin.phone if full_phones else mask_phone(signin.phone),
                     "signed": f"{signin.source.title} {_clock(signin.signed_in_at)}",
                 },
             )
@@ -128,10 +129,10 @@ def _digital_entries(activity: Activity) -> list[tuple[datetime, dict]]:
     return entries
 
 
-def signin_sheet(activity: Activity) -> SignInSheet:
+def signin_sheet(activity: Activity, *, full_phones: bool = False) -> SignInSheet:
     """The sheet's content as plain values, in the district's language (it is signed by villagers)."""
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_Hans")):
-        entries = _digital_entries(activity)
+        entries = _digital_entries(activity, full_phones)
         lines = [SheetLine(number=number, **values) for number, (_at, values) in enumerate(entries, start=1)]
         total = sheet_rows_total(len(lines))
         lines += [SheetLine(number=number) for number in range(len(lines) + 1, total + 1)]
@@ -148,7 +149,7 @@ def signin_sheet(activity: Activity) -> SignInSheet:
         )
 
 
-def _column_titles() -> list[str]:
+def column_titles() -> list[str]:
     return [_("No."), _("Name"), _("Relation / child"), _("Village"), _("Phone"), _("Signature")]
 
 
@@ -161,7 +162,7 @@ def sheet_pdf(sheet: SignInSheet) -> bytes:
                 "scope_label": sheet.site_name,
                 "period_label": f"{sheet.day} {sheet.hours}",
                 "sheet": sheet,
-                "columns": _column_titles(),
+                "columns": column_titles(),
             },
         )
 
@@ -197,7 +198,7 @@ def sheet_xlsx(sheet: SignInSheet) -> bytes:
             ws.cell(row=row, column=1, value=xlsx_value(label)).font = bold
             ws.cell(row=row, column=2, value=xlsx_value(value))
         thin = Side(style="thin", color="888888")
-        for column, title in enumerate(_column_titles(), start=1):
+        for column, title in enumerate(column_titles(), start=1):
             cell = ws.cell(row=XLSX_HEADER_ROW, column=column, value=xlsx_value(title))
             cell.font = bold
             cell.fill = PatternFill("solid", fgColor="EEEEEE")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.exceptions import Forbidden
 
 from formsvc.accounts.forms import LogoutForm
+from formsvc.accounts.models import Role
 from formsvc.accounts.scoping import site_for, visible_site_ids
 from formsvc.activities.models import Activity
 from formsvc.audit.services import record
@@ -79,12 +81,23 @@ def _activity_for(activity_id: int) -> Activity:
     return activity
 
 
+def _full_phones_asked() -> bool:
+    """``?phones=full``: a district admin asked for unmasked phone numbers (audited as such)."""
+    if request.args.get("phones") != "full":
+        return False
+    if current_user.role != Role.ADMIN:
+        raise Forbidden()
+    return True
+
+
 @bp.route("/activities/<int:activity_id>/sheet.pdf")
 @login_required
 def sheet_pdf_view(activity_id: int):
     activity = _activity_for(activity_id)
-    pdf = sheet_pdf(signin_sheet(activity))
-    record("sheet.print", user=current_user, site_id=activity.site_id, target=f"activity:{activity.id}", format="pdf")
+    full = _full_phones_asked()
+    pdf = sheet_pdf(signin_sheet(activity, full_phones=full))
+    action = "sheet.print_full_phones" if full else "sheet.print"
+    record(action, user=current_user, site_id=activity.site_id, target=f"activity:{activity.id}", format="pdf")
     db.session.commit()
     return download(pdf, PDF_MIMETYPE, f"signin-sheet-{activity.id}.pdf")
 
@@ -93,7 +106,9 @@ def sheet_pdf_view(activity_id: int):
 @login_required
 def sheet_xlsx_view(activity_id: int):
     activity = _activity_for(activity_id)
-    body = sheet_xlsx(signin_sheet(activity))
-    record("sheet.export", user=current_user, site_id=activity.site_id, target=f"activity:{activity.id}", format="xlsx")
+    full = _full_phones_asked()
+    body = sheet_xlsx(signin_sheet(activity, full_phones=full))
+    action = "sheet.export_full_phones" if full else "sheet.export"
+    record(action, user=current_user, site_id=activity.site_id, target=f"activity:{activity.id}", format="xlsx")
     db.session.commit()
     return download(body, XLSX_MIMETYPE, f"signin-sheet-{activity.id}.xlsx")

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, make_response, redirect, render
 from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
-from formsvc.forms import csrf_retry_message
+from formsvc.forms import csrf_retry_message, refuse_malformed_body
 from formsvc.surveys.answering import (
     AlreadyAnswered,
     answered_on_device,
@@ -87,6 +87,8 @@ def answer(token: str):
     sent_version = int(probe.version.data) if probe.is_submitted() and (probe.version.data or "").isdigit() else None
     version = version_for(link, sent_version)
     form = build_survey_form(version.questions, locale)()
+    if form.is_submitted():
+        refuse_malformed_body(form)
     problem = None
     if not form.is_submitted():
         if answered_on_device(link, device):

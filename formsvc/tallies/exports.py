@@ -3,7 +3,8 @@
 CSV header (stable English keys, in this order):
 ``row_type`` (site / township / total), ``township``, ``site``, ``activities``,
 ``child_participations``, ``distinct_children``, ``guardian_signins``, ``volunteer_signins``,
-``survey_responses``, ``activities_<kind>`` for every kind, ``child_participations_<kind>``
+``survey_responses``, ``mean_rating`` (the mean of every 1–5 rating answer of those responses,
+two decimals; empty without any), ``activities_<kind>`` for every kind, ``child_participations_<kind>``
 for every kind; then ``distinct_children_<kind>`` for every kind, ``paper_records``,
 ``digital_records``, ``category_<category>_participations`` and
 ``category_<category>_children`` for every child category. Kinds: daily, parent_training,
@@ -42,6 +43,12 @@ def _category_title(category: str) -> str:
     return ChildCategory(category).title
 
 
+def mean_rating(figures: Figures) -> float | None:
+    """The survey mean as the reports print it: two decimals, None without any rating."""
+    mean = figures.survey_mean_rating
+    return None if mean is None else round(mean, 2)
+
+
 def figure_columns() -> list[Column]:
     columns = [
         Column("activities", lambda: _("Activities"), lambda f: f.activities),
@@ -50,6 +57,7 @@ def figure_columns() -> list[Column]:
         Column("guardian_signins", lambda: _("Guardian sign-ins"), lambda f: f.guardian_signins),
         Column("volunteer_signins", lambda: _("Volunteer sign-ins"), lambda f: f.volunteer_signins),
         Column("survey_responses", lambda: _("Survey responses"), lambda f: f.survey_responses),
+        Column("mean_rating", lambda: _("Mean rating"), lambda f: mean_rating(f)),
     ]
     for kind in KINDS:
         columns.append(

@@ -24,46 +24,39 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import Select, exists, or_, select
 
-from formsvc.activities.models import Activity, ActivityKind
-from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, ChildCategory, ChildCategoryPeriod, Source
+from formsvc.activities.models import Activity
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.sites.models import Site, Township
 from formsvc.tallies.periods import Scope, parse_scope, period_name
+from formsvc.tallies.queries import CATEGORIES, KINDS, all_levels, zeros
 from formsvc.timeutil import local_today
 
-KINDS = tuple(kind.value for kind in ActivityKind)
-CATEGORIES = tuple(category.value for category in ChildCategory)
-PAPER_SOURCES = (Source.PAPER, Source.IMPORT)
-
-
 # --- the result ---------------------------------------------------------------------------
-
-
-def _zeros(keys) -> dict[str, int]:
-    return dict.fromkeys(keys, 0)
 
 
 @dataclass(frozen=True)
 class Figures:
     """The numbers of one row. Dicts are keyed by ActivityKind / ChildCategory values, all present."""
 
-    activities_by_kind: dict[str, int] = field(default_factory=lambda: _zeros(KINDS))
-    participations_by_kind: dict[str, int] = field(default_factory=lambda: _zeros(KINDS))
-    children_by_kind: dict[str, int] = field(default_factory=lambda: _zeros(KINDS))
-    guardians_by_kind: dict[str, int] = field(default_factory=lambda: _zeros(KINDS))
-    volunteers_by_kind: dict[str, int] = field(default_factory=lambda: _zeros(KINDS))
-    participations_by_category: dict[str, int] = field(default_factory=lambda: _zeros(CATEGORIES))
-    children_by_category: dict[str, int] = field(default_factory=lambda: _zeros(CATEGORIES))
+    activities_by_kind: dict[str, int] = field(default_factory=lambda: zeros(KINDS))
+    participations_by_kind: dict[str, int] = field(default_factory=lambda: zeros(KINDS))
+    children_by_kind: dict[str, int] = field(default_factory=lambda: zeros(KINDS))
+    guardians_by_kind: dict[str, int] = field(default_factory=lambda: zeros(KINDS))
+    volunteers_by_kind: dict[str, int] = field(default_factory=lambda: zeros(KINDS))
+    participations_by_category: dict[str, int] = field(default_factory=lambda: zeros(CATEGORIES))
+    children_by_category: dict[str, int] = field(default_factory=lambda: zeros(CATEGORIES))
     distinct_children: int = 0
     paper_records: int = 0
     digital_records: int = 0
-    # Surveys do not exist yet: see survey_figures().
+    # Survey responses in the period, and their rating answers (1–5): count, sum and mean.
     survey_responses: int = 0
-    survey_mean_score: float | None = None
+    survey_rating_answers: int = 0
+    survey_rating_total: int = 0
+    survey_mean_rating: float | None = None
 
     @property
     def activities(self) -> int:
@@ -121,153 +114,6 @@ class Tally:
         return sites + [block.subtotal for block in self.townships] + [self.total]
 
 
-# --- the queries --------------------------------------------------------------------------
-
-LEVELS = ("site", "township", "total")
-_BY_KIND = (
-    "activities_by_kind",
-    "participations_by_kind",
-    "children_by_kind",
-    "guardians_by_kind",
-    "volunteers_by_kind",
-)
-
-
-def _level_columns(level: str) -> list:
-    """What a level groups by: each site, each township, or nothing (one row for the scope)."""
-    return {"site": [Site.id], "township": [Site.township_id], "total": []}[level]
-
-
-def _empty_values() -> dict:
-    return {name: _zeros(KINDS) for name in _BY_KIND} | {
-        "participations_by_category": _zeros(CATEGORIES),
-        "children_by_category": _zeros(CATEGORIES),
-        "distinct_children": 0,
-        "paper_records": 0,
-        "digital_records": 0,
-    }
-
-
-def _paper(source_column):
-    return func.sum(case((source_column.in_(PAPER_SOURCES), 1), else_=0))
-
-
-class _LevelQueries:
-    """The aggregate queries of one level; each returns rows keyed by the level's columns."""
-
-    def __init__(self, level: str, site_ids: Select, date_from: date, date_to: date):
-        self.level = level
-        self.keys = _level_columns(level)
-        self.in_period = and_(
-            Activity.site_id.in_(site_ids), Activity.on_date >= date_from, Activity.on_date <= date_to
-        )
-
-    def key(self, row) -> int | None:
-        return row[0] if self.keys else None
-
-    def run(self, query: Select, *group_by):
-        return db.session.execute(query.group_by(*self.keys, *group_by)).all()
-
-    def activities(self, *columns, where) -> Select:
-        return (
-            select(*self.keys, *columns)
-            .select_from(Activity)
-            .join(Site, Site.id == Activity.site_id)
-            .where(self.in_period, where)
-        )
-
-    def attendances(self, *columns) -> Select:
-        return (
-            select(*self.keys, *columns)
-            .select_from(Attendance)
-            .join(Activity, Activity.id == Attendance.activity_id)
-            .join(Site, Site.id == Activity.site_id)
-            .where(self.in_period, Attendance.voided_at.is_(None))
-        )
-
-    def adult_signins(self, *columns) -> Select:
-        return (
-            select(*self.keys, *columns)
-            .select_from(AdultSignIn)
-            .join(Activity, Activity.id == AdultSignIn.activity_id)
-            .join(Site, Site.id == Activity.site_id)
-            .where(self.in_period, AdultSignIn.voided_at.is_(None))
-        )
-
-
-def _level_figures(level: str, site_ids: Select, date_from: date, date_to: date, as_of: date) -> dict:
-    """{key: values for Figures} for one level; the key is a site id, a township id or None."""
-    q = _LevelQueries(level, site_ids, date_from, date_to)
-    values: dict = {}
-
-    def slot(row) -> dict:
-        return values.setdefault(q.key(row), _empty_values())
-
-    held = or_(
-        exists().where(Attendance.activity_id == Activity.id, Attendance.voided_at.is_(None)),
-        exists().where(AdultSignIn.activity_id == Activity.id, AdultSignIn.voided_at.is_(None)),
-        and_(Activity.kind != ActivityKind.DAILY, Activity.cancelled.is_(False), Activity.on_date <= as_of),
-    )
-    for row in q.run(q.activities(Activity.kind, func.count(Activity.id), where=held), Activity.kind):
-        *_, kind, number = row
-        slot(row)["activities_by_kind"][kind.value] = number
-
-    by_kind = q.attendances(
-        Activity.kind,
-        func.count(Attendance.id),
-        func.count(func.distinct(Attendance.child_id)),
-        _paper(Attendance.source),
-    )
-    for row in q.run(by_kind, Activity.kind):
-        *_, kind, participations, children, paper = row
-        entry = slot(row)
-        entry["participations_by_kind"][kind.value] = participations
-        entry["children_by_kind"][kind.value] = children
-        entry["paper_records"] += paper or 0
-        entry["digital_records"] += participations - (paper or 0)
-
-    for row in q.run(q.attendances(func.count(func.distinct(Attendance.child_id)))):
-        slot(row)["distinct_children"] = row[-1]
-
-    covers = and_(
-        ChildCategoryPeriod.child_id == Attendance.child_id,
-        or_(ChildCategoryPeriod.since.is_(None), ChildCategoryPeriod.since <= Activity.on_date),
-        or_(ChildCategoryPeriod.until.is_(None), ChildCategoryPeriod.until >= Activity.on_date),
-    )
-    by_category = q.attendances(
-        ChildCategoryPeriod.category,
-        # DISTINCT: two overlapping periods of one category must not count a visit twice.
-        func.count(func.distinct(Attendance.id)),
-        func.count(func.distinct(Attendance.child_id)),
-    ).join(ChildCategoryPeriod, covers)
-    for row in q.run(by_category, ChildCategoryPeriod.category):
-        *_, category, participations, children = row
-        entry = slot(row)
-        entry["participations_by_category"][category.value] = participations
-        entry["children_by_category"][category.value] = children
-
-    adults = q.adult_signins(Activity.kind, AdultSignIn.role, func.count(AdultSignIn.id), _paper(AdultSignIn.source))
-    for row in q.run(adults, Activity.kind, AdultSignIn.role):
-        *_, kind, role, number, paper = row
-        entry = slot(row)
-        entry["guardians_by_kind" if role == AdultRole.GUARDIAN else "volunteers_by_kind"][kind.value] = number
-        entry["paper_records"] += paper or 0
-        entry["digital_records"] += number - (paper or 0)
-
-    for key, (responses, mean) in survey_figures(level, site_ids, date_from, date_to).items():
-        values.setdefault(key, _empty_values()).update(survey_responses=responses, survey_mean_score=mean)
-    return values
-
-
-def survey_figures(level: str, site_ids: Select, date_from: date, date_to: date) -> dict:
-    """Hook for surveys: {key: (responses, mean score)} per level key, like the queries above.
-
-    Surveys do not exist yet, so there is nothing to count; when they do, this is the one
-    place to add their aggregate (COUNT of responses, AVG of rating answers).
-    """
-    return {}
-
-
 def _scope_condition(scope: Scope):
     if scope.kind == "site":
         return Site.id == scope.id
@@ -320,7 +166,7 @@ def compute_tally(
         .order_by(Township.name, Site.name)
     ).all()
     site_ids = select(Site.id).where(*conditions)
-    figures = {level: _level_figures(level, site_ids, date_from, date_to, as_of) for level in LEVELS}
+    figures = all_levels(site_ids, date_from, date_to, as_of)
 
     def make(level: str, key) -> Figures:
         return Figures(**figures[level].get(key, {}))

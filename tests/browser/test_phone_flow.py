@@ -88,11 +88,19 @@ def submit(page):
     page.get_by_role("button", name="签到", exact=True).click()
 
 
+def agree_if_asked(page):
+    """A phone's first child sign-in shows the guardian-consent box: tick "我已阅读并同意"."""
+    box = page.get_by_label("我已阅读并同意", exact=True)
+    if box.count():
+        box.check()
+
+
 def sign_child_in(phone, live_server, site, activity, name, relation):
     page = scan(phone, live_server, site, activity, "child")
     page.get_by_label("孩子姓名", exact=True).fill(name)
     pill(page, relation).click()
     expect(pill(page, relation).locator("input")).to_be_checked()
+    agree_if_asked(page)
     submit(page)
     expect(page).to_have_url(re.compile(r"/r/[A-Za-z0-9_-]+$"))
     return page
@@ -120,6 +128,7 @@ def test_scan_and_sign_a_child_in(app, live_server, phone, site, after_school):
     pill(page, "奶奶").click()
     expect(pill(page, "奶奶").locator("input")).to_be_checked()
     phone.screenshot("child-form")
+    agree_if_asked(page)
     submit(page)
 
     expect(page).to_have_url(re.compile(r"/r/[A-Za-z0-9_-]+$"))

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser_support import CHROMIUM
-from tests.conftest import Factory, form_fields, skip_or_fail
+from tests.conftest import CONSENT, Factory, form_fields, skip_or_fail
 
 QUALITY_DIR = Path(__file__).resolve().parent
 NODE_MODULES = QUALITY_DIR / "node_modules"
@@ -87,7 +87,7 @@ def sign_child_in(client, activity: dict, name: str = "吉𠮷", relation: str =
     """Sign a child in through the real form (CSRF on); the receipt's path."""
     path = f"/a/{activity['token']}/child"
     fields = form_fields(client.get(path, headers=ZH).data)
-    fields.update(child_name=name, signed_by=relation)
+    fields.update(child_name=name, signed_by=relation, **CONSENT)
     response = client.post(path, data=fields, headers=ZH)
     assert response.status_code == 302, response.status_code
     return response.headers["Location"]
@@ -151,6 +151,8 @@ def seed_public_site(app, day) -> PublicSite:
         PublicPage("guardian-form", f"/a/{lecture['token']}/guardian"),
         PublicPage("volunteer-form", f"/a/{volunteers['token']}/volunteer", lighthouse=False),
         PublicPage("receipt", receipt),
+        PublicPage("children-rules", "/privacy/children", lighthouse=False),
+        PublicPage("consent-refused", f"/a/{after_school['token']}/child/refused", lighthouse=False),
     ]
     survey = _survey_path(app, site)
     if survey:

@@ -1,0 +1,192 @@
+"""Workspace pages of the imports: a filled-in sign-in sheet for its activity, a district ledger.
+
+Both check the file first and show what would be written (nothing is, until confirmed, and
+only when every row is valid); the confirm step reads the kept upload again and writes it.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import format_datetime
+from flask_login import current_user, login_required
+
+from formsvc.accounts.permissions import admin_required
+from formsvc.activities.admin import activity_for
+from formsvc.activities.models import Audience
+from formsvc.attendance.admin_common import form_problem
+from formsvc.attendance.paper import LineStatus
+from formsvc.errors import DomainError
+from formsvc.extensions import db
+from formsvc.i18n import _, _l
+from formsvc.imports.forms import ConfirmUploadForm, LedgerImportForm, SheetUploadForm
+from formsvc.imports.ledger import plan_ledger_import
+from formsvc.imports.ledger_apply import apply_ledger_import
+from formsvc.imports.models import SheetImport
+from formsvc.imports.services import SHOWN_PROBLEMS
+from formsvc.imports.sheet_upload import apply_sheet_upload, plan_sheet_upload
+from formsvc.text import clean_text
+from formsvc.uploads import discard_upload, keep_upload, load_upload
+
+bp = Blueprint("imports", __name__, url_prefix="/admin")
+WHO = {Audience.CHILDREN: _l("Child"), Audience.GUARDIANS: _l("Guardian"), Audience.VOLUNTEERS: _l("Volunteer")}
+
+
+def imported_before(previous: SheetImport) -> str:
+    who = previous.imported_by.username if previous.imported_by else _("the command line")
+    return _("This file was already imported on {date} by {user}.").format(
+        date=format_datetime(previous.imported_at, "short"), user=who
+    )
+
+
+def _day_view(activity):
+    return url_for(
+        "manage.site_day", site_id=activity.site_id, day=activity.on_date.isoformat(), _anchor=f"activity-{activity.id}"
+    )
+
+
+def _upload(form) -> tuple[bytes, str]:
+    """The uploaded bytes and file name; a large upload's temporary file is closed at once."""
+    storage = form.file.data
+    try:
+        return storage.read(), clean_text(storage.filename or "")[:200] or "upload.xlsx"
+    finally:
+        storage.close()
+
+
+def _confirm_form(raw: bytes, filename: str) -> ConfirmUploadForm:
+    return ConfirmUploadForm(upload=keep_upload(raw, filename), filename=filename)
+
+
+def _stored(form: ConfirmUploadForm) -> tuple[bytes, str] | None:
+    stored = load_upload(form.upload.data) if form.validate_on_submit() else None
+    if stored is None:
+        return None
+    raw, kept_name = stored
+    return raw, clean_text(form.filename.data or "") or kept_name
+
+
+@bp.route("/activities/<int:activity_id>/sheet-upload", methods=["GET", "POST"])
+@login_required
+def sheet_upload(activity_id: int):
+    activity = activity_for(current_user, activity_id, write=True)
+    form = SheetUploadForm()
+    plan = problem = confirm_form = None
+    if form.validate_on_submit():
+        raw, filename = _upload(form)
+        try:
+            plan = plan_sheet_upload(activity, raw, filename)
+        except DomainError as error:
+            problem = error.message
+        else:
+            if not plan.problems and not plan.previous and plan.to_write:
+                confirm_form = _confirm_form(raw, filename)
+    else:
+        problem = form_problem(form)
+    return render_template(
+        "admin/imports/sheet_upload.html",
+        activity=activity,
+        site=activity.site,
+        form=form,
+        plan=plan,
+        problem=problem,
+        confirm_form=confirm_form,
+        previous=imported_before(plan.previous) if plan and plan.previous else None,
+        statuses=LineStatus,
+        audiences=Audience,
+        titles=WHO,
+        shown=SHOWN_PROBLEMS,
+        back=_day_view(activity),
+    )
+
+
+@bp.route("/activities/<int:activity_id>/sheet-upload/confirm", methods=["POST"])
+@login_required
+def confirm_sheet_upload(activity_id: int):
+    activity = activity_for(current_user, activity_id, write=True)
+    form = ConfirmUploadForm()
+    stored = _stored(form)
+    if stored is None:
+        flash(_("The upload has expired. Please choose the file again."))
+        return redirect(url_for("imports.sheet_upload", activity_id=activity.id))
+    raw, filename = stored
+    try:
+        plan = plan_sheet_upload(activity, raw, filename)
+        result = apply_sheet_upload(activity, plan, user=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message)
+        return redirect(url_for("imports.sheet_upload", activity_id=activity.id))
+    db.session.commit()
+    discard_upload(form.upload.data)
+    if result.repeated:
+        flash(imported_before(result.previous) + " " + _("Nothing new was written."))
+    else:
+        flash(
+            _("Imported from the sheet: {written}. New on the roster: {new}. Skipped: {skipped}.").format(
+                written=result.written, new=result.new_children, skipped=result.skipped
+            )
+        )
+    return redirect(_day_view(activity))
+
+
+@bp.route("/ledger/import", methods=["GET", "POST"])
+@admin_required
+def ledger_import():
+    form = LedgerImportForm()
+    plan = problem = confirm_form = None
+    if form.validate_on_submit():
+        raw, filename = _upload(form)
+        try:
+            plan = plan_ledger_import(raw, filename)
+        except DomainError as error:
+            problem = error.message
+        else:
+            if not plan.problems and not plan.previous and (plan.records or plan.new_periods):
+                confirm_form = _confirm_form(raw, filename)
+    else:
+        problem = form_problem(form)
+    return render_template(
+        "admin/imports/ledger.html",
+        form=form,
+        plan=plan,
+        problem=problem,
+        confirm_form=confirm_form,
+        previous=imported_before(plan.previous) if plan and plan.previous else None,
+        audiences=Audience,
+        shown=SHOWN_PROBLEMS,
+    )
+
+
+@bp.route("/ledger/import/confirm", methods=["POST"])
+@admin_required
+def confirm_ledger_import():
+    form = ConfirmUploadForm()
+    stored = _stored(form)
+    if stored is None:
+        flash(_("The upload has expired. Please choose the file again."))
+        return redirect(url_for("imports.ledger_import"))
+    raw, filename = stored
+    try:
+        plan = plan_ledger_import(raw, filename)
+        result = apply_ledger_import(plan, user=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message)
+        return redirect(url_for("imports.ledger_import"))
+    db.session.commit()
+    discard_upload(form.upload.data)
+    if result.repeated:
+        flash(imported_before(result.previous) + " " + _("Nothing new was written."))
+    else:
+        flash(
+            _(
+                "Imported: {records} records, {activities} new activities, {children} new children, "
+                "{categories} category periods."
+            ).format(
+                records=result.records,
+                activities=result.activities_created,
+                children=result.children_created,
+                categories=result.categories_added,
+            )
+        )
+    return redirect(url_for("imports.ledger_import"))

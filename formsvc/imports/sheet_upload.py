@@ -1,0 +1,326 @@
+"""The paper round trip: the sign-in sheet's XLSX, filled in from the signed paper, uploaded back.
+
+The template (``printables.sheets.sheet_xlsx``) keeps the activity id in B2, which the
+workbook name ``formsvc_activity_id`` points at, and the column titles on row 6. A clerk
+types the names from the signed paper below the phone sign-ins already listed, and uploads
+the file for its activity. Each row becomes a line of a paper sheet and goes through the same
+services as a typed-in sheet (``attendance.paper``): matched to the roster, people already
+signed in skipped, a name written twice counted once, saved as "paper" with the clerk as
+``recorded_by``.
+
+Who a row is comes from the "relation / child" column: 儿童 (a child), 志愿者 (a volunteer),
+or a relation such as 奶奶 or 家长 (a guardian), optionally followed by the child's name. When
+the activity takes only one kind of sign-in the column may stay empty. A masked phone number
+(138****5678) is a copy of a listed phone sign-in and is ignored.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from flask_babel import force_locale
+
+from formsvc.accounts.models import User
+from formsvc.activities.models import Activity, Audience
+from formsvc.attendance.models import Relation
+from formsvc.attendance.once import moment_within
+from formsvc.attendance.paper import (
+    LineStatus,
+    PaperPreview,
+    PreviewLine,
+    check_paper_open,
+    classify_lines,
+    write_paper_lines,
+)
+from formsvc.attendance.paper_syntax import NAME_MAX, RELATION_BY_WORD, VILLAGE_MAX, ParsedLine, name_problem
+from formsvc.audit.services import record
+from formsvc.db import utcnow
+from formsvc.i18n import _
+from formsvc.imports.models import SheetImport, activity_scope
+from formsvc.imports.services import FileImportError, file_sha256, import_once, previous_import
+from formsvc.printables.sheets import XLSX_ACTIVITY_ID_CELL, XLSX_ACTIVITY_ID_NAME, column_titles
+from formsvc.sites.services import RowProblem
+from formsvc.tabular import header_index, read_rows
+from formsvc.text import clean_text, is_mainland_mobile, name_key, normalise_phone
+
+SHEET_KEYS = ("number", "name", "relation", "village", "phone", "signed")
+# Besides the template's own titles (in Chinese and English): what a clerk may write instead.
+EXTRA_ALIASES = {
+    "编号": "number",
+    "名字": "name",
+    "关系": "relation",
+    "身份": "relation",
+    "村": "village",
+    "社区": "village",
+    "单位": "village",
+    "电话": "phone",
+    "手机": "phone",
+    "联系电话": "phone",
+}
+MAX_ROWS = 1000
+HEADER_SEARCH_ROWS = 30
+MARK_SEPARATORS = re.compile(r"[\s,，、;；·()（）]+")
+MARKS = {
+    **{name_key(word): Audience.CHILDREN for word in ("儿童", "孩子", "小孩", "学生", "child", "kid")},
+    **{name_key(word): Audience.GUARDIANS for word in ("家长", "监护人", "guardian", "parent")},
+    **{name_key(word): Audience.VOLUNTEERS for word in ("志愿者", "义工", "volunteer")},
+}
+
+
+def sheet_aliases() -> dict[str, str]:
+    aliases = {title.lower(): key for title, key in EXTRA_ALIASES.items()}
+    for locale in ("zh_Hans", "en"):
+        with force_locale(locale):
+            for key, title in zip(SHEET_KEYS, column_titles(), strict=True):
+                aliases[title.strip().lower()] = key
+    return aliases
+
+
+@dataclass
+class SheetUploadPlan:
+    """What an upload would write; nothing is written unless ``problems`` is empty."""
+
+    activity_id: int
+    filename: str
+    sha256: str
+    # Every row with something in it, in the file's order, with who it is.
+    lines: list[tuple[Audience | None, PreviewLine]] = field(default_factory=list)
+    previews: dict[Audience, PaperPreview] = field(default_factory=dict)
+    problems: list[RowProblem] = field(default_factory=list)
+    # The same file, imported before for this activity.
+    previous: SheetImport | None = None
+
+    def count(self, *statuses: LineStatus, audience: Audience | None = None) -> int:
+        return sum(1 for who, line in self.lines if line.status in statuses and (audience is None or who == audience))
+
+    @property
+    def to_write(self) -> int:
+        return self.count(LineStatus.ON_ROSTER, LineStatus.NEW)
+
+    def to_write_for(self, audience: Audience) -> int:
+        return self.count(LineStatus.ON_ROSTER, LineStatus.NEW, audience=audience)
+
+    @property
+    def new_children(self) -> int:
+        return self.count(LineStatus.NEW, audience=Audience.CHILDREN)
+
+    @property
+    def skipped(self) -> int:
+        return self.count(LineStatus.ALREADY_SIGNED_IN, LineStatus.REPEATED)
+
+
+def _named_cell(raw: bytes) -> str | None:
+    """The value of the workbook name ``formsvc_activity_id``; None without it."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception:  # a damaged file: read_rows has already said so, or will
+        return None
+    try:
+        defined = workbook.defined_names.get(XLSX_ACTIVITY_ID_NAME)
+        for title, coordinate in defined.destinations if defined is not None else ():
+            if title in workbook.sheetnames:
+                value = workbook[title][coordinate.replace("$", "")].value
+                return _number_text(value)
+    except (KeyError, ValueError, AttributeError):
+        return None
+    finally:
+        workbook.close()
+    return None
+
+
+def _number_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _marked_activity_id(raw: bytes, filename: str, rows: list[list[str]]) -> str:
+    if Path(filename).suffix.lower() == ".xlsx":
+        named = _named_cell(raw)
+        if named:
+            return named
+    return rows[1][1].strip() if len(rows) > 1 and len(rows[1]) > 1 else ""
+
+
+def _header(rows: list[list[str]]) -> tuple[int, dict[str, int]]:
+    aliases = sheet_aliases()
+    for position, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        columns = header_index(row, aliases)
+        if "name" in columns:
+            return position, columns
+    raise FileImportError(_("Missing columns: {columns}.").format(columns=column_titles()[1]), code="missing_columns")
+
+
+def _who(text: str, audiences: list[Audience]) -> tuple[Audience | None, Relation | None, list[str], str]:
+    """Read the "relation / child" cell: who the row is, the relation, words left over, a problem."""
+    mark: Audience | None = None
+    relation: Relation | None = None
+    leftovers: list[str] = []
+    for token in (token for token in MARK_SEPARATORS.split(text) if token):
+        key = name_key(token)
+        if key in MARKS and mark is None:
+            mark = MARKS[key]
+        elif key in RELATION_BY_WORD and relation is None:
+            relation = RELATION_BY_WORD[key]
+        else:
+            leftovers.append(token)
+    if mark is None and relation is not None:
+        mark = Audience.GUARDIANS
+    if mark is None:
+        if len(audiences) != 1:
+            problem = _("Write 儿童 (child), 志愿者 (volunteer) or the relation to the child (such as 奶奶) here.")
+            return None, None, leftovers, problem
+        mark = audiences[0]
+    if mark not in audiences:
+        return mark, None, leftovers, _("This activity does not take this kind of sign-in.")
+    return mark, relation, leftovers, ""
+
+
+def _read_row(number: int, cells: dict[str, str], letters: dict[str, str], audiences: list[Audience]):
+    """One row as (who, parsed line), or None for an empty row (the template's numbered blanks)."""
+    name = clean_text(cells["name"])
+    relation_text = clean_text(cells["relation"])
+    village = clean_text(cells["village"])
+    phone_text = cells["phone"].strip()
+    if not (name or relation_text or village or phone_text):
+        return None
+    text = " ".join(part for part in (name, relation_text, village, phone_text) if part)
+
+    def bad(key: str, message: str, who: Audience | None = None):
+        return who, ParsedLine(number, text, name=name, problem=message, column=letters.get(key, ""))
+
+    if not name:
+        return bad("name", _("The name is missing."))
+    if problem := name_problem(name):
+        return bad("name", problem)
+    who, relation, leftovers, problem = _who(relation_text, audiences)
+    if problem:
+        return bad("relation", problem, who)
+    if who == Audience.CHILDREN:
+        return who, ParsedLine(number, text, name=name)
+    phone = "" if "*" in phone_text else normalise_phone(phone_text)
+    if phone and not is_mainland_mobile(phone):
+        return bad("phone", _("“{text}” is not an 11-digit mobile number.").format(text=phone_text), who)
+    child_name = ""
+    if who == Audience.VOLUNTEERS:
+        village = clean_text(" ".join([village, *leftovers]))
+    elif len(leftovers) == 1:
+        child_name = leftovers[0]
+    elif leftovers:
+        return bad("relation", _("Cannot tell what “{text}” is.").format(text=" ".join(leftovers)), who)
+    if len(village) > VILLAGE_MAX:
+        return bad("village", _("At most {max} characters.").format(max=VILLAGE_MAX), who)
+    if len(child_name) > NAME_MAX:
+        return bad("relation", _("A name has at most {max} characters.").format(max=NAME_MAX), who)
+    line = ParsedLine(number, text, name=name, relation=relation, phone=phone, village=village, child_name=child_name)
+    return who, line
+
+
+def plan_sheet_upload(activity: Activity, raw: bytes, filename: str, now: datetime | None = None) -> SheetUploadPlan:
+    """Read an uploaded sheet and say what it would write; writes nothing."""
+    plan = SheetUploadPlan(activity.id, filename, file_sha256(raw))
+    rows = read_rows(raw, filename)
+    if not rows:
+        raise FileImportError(_("The file is empty."), code="empty_file")
+    if activity.audiences:
+        check_paper_open(activity, activity.audiences[0], now or utcnow())
+    marked = _marked_activity_id(raw, filename, rows)
+    if marked != str(activity.id):
+        message = (
+            _("This sheet belongs to activity {marked}, not to this one ({activity}).").format(
+                marked=marked, activity=activity.id
+            )
+            if marked.isdigit()
+            else _("This is not a sign-in sheet of this service: cell B2 must hold the activity id.")
+        )
+        plan.problems.append(RowProblem(2, XLSX_ACTIVITY_ID_CELL[0], message))
+        return plan
+    from openpyxl.utils import get_column_letter  # heavy: never loaded by the sign-in workers
+
+    header_row, columns = _header(rows)
+    # A problem names its column as the clerk sees it: "E 手机号".
+    titles = rows[header_row]
+    letters = {key: f"{get_column_letter(position + 1)} {titles[position]}" for key, position in columns.items()}
+    body = rows[header_row + 1 :]
+    if len(body) > MAX_ROWS:
+        raise FileImportError(_("At most {max} rows at once.").format(max=MAX_ROWS), code="too_many_rows")
+    read: list[tuple[Audience | None, ParsedLine]] = []
+    for number, row in enumerate(body, start=header_row + 2):
+        cells = {key: row[columns[key]] if key in columns and columns[key] < len(row) else "" for key in SHEET_KEYS}
+        found = _read_row(number, cells, letters, activity.audiences)
+        if found is not None:
+            read.append(found)
+    if not read:
+        raise FileImportError(_("The sheet has no names below its header."), code="no_names")
+    plan.previous = previous_import(activity_scope(activity.id), plan.sha256)
+    for audience in activity.audiences:
+        lines = [line for who, line in read if who == audience and not line.problem]
+        if lines:
+            plan.previews[audience] = classify_lines(activity, audience, lines)
+    by_row = {
+        line.parsed.number: (audience, line) for audience, preview in plan.previews.items() for line in preview.lines
+    }
+    for who, parsed in read:
+        if parsed.problem:
+            plan.lines.append((who, PreviewLine(parsed, LineStatus.INVALID)))
+            plan.problems.append(RowProblem(parsed.number, parsed.column, parsed.problem))
+        else:
+            plan.lines.append(by_row[parsed.number])
+    return plan
+
+
+@dataclass(frozen=True)
+class SheetUploadResult:
+    written: int = 0
+    new_children: int = 0
+    skipped: int = 0
+    # The same file had been imported before: nothing was written.
+    repeated: bool = False
+    previous: SheetImport | None = None
+
+
+def apply_sheet_upload(
+    activity: Activity, plan: SheetUploadPlan, *, user: User | None, now: datetime | None = None
+) -> SheetUploadResult:
+    """Write a checked upload once (per file and activity); ``user`` is None for the command line."""
+    if plan.problems:
+        raise FileImportError(_("The file has errors; nothing was imported."), code="import_has_errors")
+    moment = moment_within(activity, now or utcnow())
+
+    def work(entry: SheetImport) -> SheetUploadResult:
+        written: list[int] = []
+        created: list[int] = []
+        for preview in plan.previews.values():
+            ids, new = write_paper_lines(activity, preview, user=user, moment=moment)
+            written += ids
+            created += new
+        entry.records = len(written)
+        skipped = plan.skipped + plan.to_write - len(written)
+        record(
+            "sheet.upload",
+            user=user,
+            site_id=activity.site_id,
+            target=f"activity:{activity.id}",
+            filename=plan.filename,
+            sha256=plan.sha256,
+            records=written,
+            new_children=created,
+            skipped=skipped,
+            via="web" if user is not None else "cli",
+        )
+        return SheetUploadResult(written=len(written), new_children=len(created), skipped=skipped)
+
+    once = import_once(
+        activity_scope(activity.id), plan.sha256, work, filename=plan.filename, user=user, activity_id=activity.id
+    )
+    if once.repeated:
+        return SheetUploadResult(repeated=True, previous=once.entry)
+    return once.value

@@ -1,0 +1,186 @@
+"""Guardian consent (PIPL Art. 31) before the first child sign-in from a phone.
+
+The district admin edits the consent text; every edit is a new version and none is ever
+changed, so a recorded consent always points at the words the guardian read. A phone that
+accepted remembers the version in a signed cookie; a newer version asks again. Refusing
+stores nothing and clears what the phone remembers.
+
+A fresh install has version 1 from the migration; should the table be empty (a test, a
+restore of an old backup) the same text below is shown and saved with the first consent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from babel.units import format_unit
+from flask import Response, current_app, request
+from flask_babel import get_locale
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from formsvc.activities.models import Activity
+from formsvc.audit.services import record
+from formsvc.errors import DomainError
+from formsvc.extensions import db
+from formsvc.i18n import _
+from formsvc.privacy.models import Consent, ConsentText
+from formsvc.privacy.retention import parse_period
+
+COOKIE = "fs_consent"
+MAX_AGE = 400 * 24 * 3600
+BODY_MAX = 2000
+
+# Version 1, as the migration seeds it (a copy: migrations never import app code).
+DEFAULT_BODY_ZH = (
+    "签到时，儿童之家会保存孩子的姓名、签到时间和由谁代为签到，只用于统计参加活动的人数、"
+    "安排活动和必要时联系家人。只有本儿童之家的专干和区妇联的工作人员能看到，不会公开，"
+    "也不会提供给其他单位。您可以随时要求查看、更正或删除。"
+)
+DEFAULT_BODY_EN = (
+    "When you sign a child in, the Children's Home keeps the child's name, the time and who "
+    "signed in, only to count who takes part, to plan activities and to reach the family when "
+    "needed. Only the Home's manager and the district Women's Federation staff see it; it is "
+    "never published or given to anyone else. You can ask at any time to see, correct or delete it."
+)
+
+
+class ConsentConflict(DomainError):
+    code = "consent_version_conflict"
+
+
+@dataclass(frozen=True)
+class ShownConsent:
+    """What the phone shows: the version, its text in the phone's language, period and contact."""
+
+    version: int
+    body: str
+    period: str
+    contact: str
+
+
+def current_text() -> ConsentText | None:
+    return db.session.execute(select(ConsentText).order_by(ConsentText.version.desc()).limit(1)).scalar_one_or_none()
+
+
+def text_by_version(version: int) -> ConsentText | None:
+    return db.session.execute(select(ConsentText).where(ConsentText.version == version)).scalar_one_or_none()
+
+
+def all_texts() -> list[ConsentText]:
+    return list(db.session.execute(select(ConsentText).order_by(ConsentText.version.desc())).scalars())
+
+
+def consents_by_version() -> dict[int, int]:
+    rows = db.session.execute(
+        select(ConsentText.version, func.count(Consent.id))
+        .join(Consent, Consent.text_id == ConsentText.id)
+        .group_by(ConsentText.version)
+    ).all()
+    return dict(rows)
+
+
+def _locale() -> str:
+    return str(get_locale() or "zh_Hans")
+
+
+def retention_words(period: str | None = None) -> str:
+    """'3y' → "3年" / "3 years", in the reader's language (CLDR units, no catalogue needed)."""
+    number, unit = parse_period(period or current_app.config["RETENTION"])
+    kind = {"y": "duration-year", "m": "duration-month", "d": "duration-day"}[unit]
+    return format_unit(number, kind, length="long", locale=_locale())
+
+
+def privacy_contact() -> str:
+    return current_app.config.get("PRIVACY_CONTACT") or _(
+        "the manager of your Children's Home, or the district Women's Federation office"
+    )
+
+
+def shown_consent() -> ShownConsent:
+    text = current_text()
+    version = text.version if text else 1
+    if text is not None:
+        body = text.body(_locale())
+    else:
+        body = DEFAULT_BODY_EN if _locale() == "en" else DEFAULT_BODY_ZH
+    return ShownConsent(version=version, body=body, period=retention_words(), contact=privacy_contact())
+
+
+def ensure_current_text() -> ConsentText:
+    """The newest version, saving version 1 first when there is none yet."""
+    text = current_text()
+    if text is not None:
+        return text
+    try:
+        with db.session.begin_nested():
+            text = ConsentText(version=1, body_zh=DEFAULT_BODY_ZH, body_en=DEFAULT_BODY_EN)
+            db.session.add(text)
+    except IntegrityError:  # another phone saved it a moment ago
+        text = text_by_version(1)
+        if text is None:
+            raise
+    return text
+
+
+def publish_text(*, body_zh: str, body_en: str, user) -> ConsentText:
+    """A new version of the consent text; phones that accepted an older one are asked again."""
+    newest = current_text()
+    version = (newest.version if newest else 0) + 1
+    text = ConsentText(version=version, body_zh=body_zh, body_en=body_en, created_by_id=user.id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(text)
+    except IntegrityError as error:
+        raise ConsentConflict(
+            _("Someone saved a new version at the same moment. Please check the text and save again.")
+        ) from error
+    record("consent.publish", user=user, target=f"version:{version}", english=bool(body_en.strip()))
+    return text
+
+
+def record_consent(*, version: int | None, activity: Activity, attendance_id: int | None) -> Consent:
+    """The guardian accepted ``version`` (the one the form showed) with this sign-in."""
+    text = (text_by_version(version) if version else None) or ensure_current_text()
+    consent = Consent(text_id=text.id, site_id=activity.site_id, activity_id=activity.id, attendance_id=attendance_id)
+    db.session.add(consent)
+    db.session.flush()
+    return consent
+
+
+# --- the phone's side ------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="guardian-consent")
+
+
+def accepted_version() -> int | None:
+    raw = request.cookies.get(COOKIE)
+    if not raw:
+        return None
+    try:
+        value = _serializer().loads(raw)
+    except BadSignature:
+        return None
+    return value if isinstance(value, int) else None
+
+
+def consent_needed(version: int) -> bool:
+    return accepted_version() != version
+
+
+def remember_acceptance(response: Response, version: int) -> None:
+    response.set_cookie(
+        COOKIE,
+        _serializer().dumps(version),
+        max_age=MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+
+
+def forget_acceptance(response: Response) -> None:
+    response.delete_cookie(COOKIE)
