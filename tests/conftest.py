@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from datetime import UTC, date, datetime
 from html import unescape
 from html.parser import HTMLParser
@@ -272,3 +273,28 @@ def login(client, user: dict):
     response = client.post("/admin/login", data=fields)
     assert response.status_code == 302, page_text(response.data)
     return response
+
+
+def race(app, count: int, work) -> list[Exception]:
+    """Run ``work(index)`` in ``count`` threads that start together, each committing on its own."""
+    barrier = threading.Barrier(count)
+    errors: list[Exception] = []
+
+    def runner(index):
+        with app.app_context():
+            try:
+                barrier.wait()
+                work(index)
+                db.session.commit()
+            except Exception as error:  # collected and re-raised in the test
+                errors.append(error)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=runner, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return errors

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
@@ -13,7 +12,7 @@ from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, Child,
 from formsvc.attendance.services import WindowClosed, sign_in_adult, sign_in_child
 from formsvc.extensions import db
 from formsvc.forms import new_nonce
-from tests.conftest import local
+from tests.conftest import local, race
 
 DAY = date(2026, 11, 27)
 NOW = local(2026, 11, 27, 16, 30)
@@ -108,31 +107,6 @@ def test_guardian_child_name_links_to_the_roster_without_adding_children(app, ct
     assert linked.submission.adult_signin.child_id == child_id
     assert unknown.submission.adult_signin.child_id is None
     assert rows(Child) == 1
-
-
-def race(app, count, work):
-    """Run ``work(index)`` in ``count`` threads that start together, each in its own app context."""
-    barrier = threading.Barrier(count)
-    errors = []
-
-    def runner(index):
-        with app.app_context():
-            try:
-                barrier.wait()
-                work(index)
-                db.session.commit()
-            except Exception as error:  # collected and re-raised in the test
-                errors.append(error)
-                db.session.rollback()
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=runner, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return errors
 
 
 def test_simultaneous_double_taps_write_once(app, make):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import threading
 from datetime import date
 
 from sqlalchemy import func, select
 
 from formsvc.audit.models import AuditEntry
 from formsvc.extensions import db
-from tests.conftest import form_fields, local, login
+from tests.conftest import form_fields, local, login, race  # noqa: F401  (re-exported)
 
 DAY = date(2026, 11, 27)
 NOW = local(2026, 11, 27, 16, 30)
@@ -72,28 +71,3 @@ def qr_sign_in(app, activity_id: int, name: str) -> int:
 def csrf_only(client, url: str) -> dict[str, str]:
     """A page's CSRF token, for posting to routes that need nothing else."""
     return {"csrf_token": form_fields(client.get(url).data).get("csrf_token", "")}
-
-
-def race(app, count: int, work) -> list[Exception]:
-    """Run ``work(index)`` in ``count`` threads that start together, each committing on its own."""
-    barrier = threading.Barrier(count)
-    errors: list[Exception] = []
-
-    def runner(index):
-        with app.app_context():
-            try:
-                barrier.wait()
-                work(index)
-                db.session.commit()
-            except Exception as error:  # collected and re-raised in the test
-                errors.append(error)
-                db.session.rollback()
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=runner, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return errors
