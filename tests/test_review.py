@@ -215,3 +215,31 @@ def test_another_sites_manager_gets_404_everywhere(app, make, home):
         assert client.post(review_url(home, f"/{home['typo']}/{action}"), data={}).status_code == 404
     with app.app_context():
         assert db.session.get(Child, home["typo"]).status == ChildStatus.TO_REVIEW
+
+
+def test_the_same_misspelling_after_a_merge_leads_to_the_merged_child(app, ctx, make, home):
+    from formsvc.activities.models import Activity
+    from formsvc.attendance.services import sign_in_child
+
+    user = db.session.get(User, home["manager"]["id"])
+    merge_child(db.session.get(Child, home["typo"]), db.session.get(Child, home["wang"]), user=user)
+    db.session.commit()
+    festival = make.activity(home["site"], day=DAY, title="节日活动", kind="festival", children=True)
+    result = sign_in_child(
+        db.session.get(Activity, festival["id"]), child_name="王 晓明", signed_by=None, nonce=new_nonce(), now=NOW
+    )
+    db.session.commit()
+    assert result.submission.attendance.child_id == home["wang"]
+    assert db.session.execute(db.select(db.func.count()).where(Child.status == ChildStatus.TO_REVIEW)).scalar() == 0
+
+
+def test_a_rejected_name_typed_again_goes_back_to_review(app, ctx, home):
+    from formsvc.attendance.services import match_or_add_child, match_roster
+
+    user = db.session.get(User, home["manager"]["id"])
+    reject_child(db.session.get(Child, home["typo"]), user=user, reason="")
+    db.session.commit()
+    site = db.session.get(Child, home["wang"]).site
+    assert match_roster(site, "王晓明") is None
+    again = match_or_add_child(site, "王晓明")
+    assert again.status == ChildStatus.TO_REVIEW and again.id != home["typo"]

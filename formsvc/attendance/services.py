@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.exc import IntegrityError
 
 from formsvc.activities.models import Activity, ActivityKind
@@ -81,17 +81,29 @@ def is_late(activity: Activity, now: datetime) -> bool:
 
 
 def match_roster(site: Site, name: str) -> Child | None:
-    """The child on the site's roster with this name, ignoring width, case and spaces."""
-    return db.session.execute(
+    """The child on the site's roster with this name, ignoring width, case and spaces.
+
+    A name that was merged into another child (a misspelling the manager resolved) leads to
+    that child, so the same misspelling typed again does not make a new review entry.
+    """
+    preference = case((Child.status == ChildStatus.ACTIVE, 0), (Child.status == ChildStatus.TO_REVIEW, 1), else_=2)
+    child = db.session.execute(
         select(Child)
         .where(
             Child.site_id == site.id,
             Child.name_key == name_key(name),
-            Child.status.in_((ChildStatus.ACTIVE, ChildStatus.TO_REVIEW)),
+            Child.status.in_((ChildStatus.ACTIVE, ChildStatus.TO_REVIEW, ChildStatus.MERGED)),
         )
-        .order_by(Child.status, Child.id)
+        .order_by(preference, Child.id)
         .limit(1)
     ).scalar_one_or_none()
+    for _hop in range(5):  # merges can chain; a short bound guards against a bad cycle
+        if child is None or child.status != ChildStatus.MERGED:
+            break
+        child = db.session.get(Child, child.merged_into_id) if child.merged_into_id else None
+    if child is None or child.status not in (ChildStatus.ACTIVE, ChildStatus.TO_REVIEW):
+        return None
+    return child
 
 
 def match_or_add_child(site: Site, name: str) -> Child:
