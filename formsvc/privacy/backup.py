@@ -29,14 +29,7 @@ def _libpq_url(engine: Engine) -> str:
 def backup(engine: Engine, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     if engine.dialect.name == "sqlite":
-        source = sqlite3.connect(_sqlite_path(engine))
-        target = sqlite3.connect(out)
-        try:
-            with target:
-                source.backup(target, pages=256)
-        finally:
-            target.close()
-            source.close()
+        _sqlite_copy(_sqlite_path(engine), out)
         return
     if engine.dialect.name == "postgresql":
         _require("pg_dump")
@@ -57,14 +50,7 @@ def restore(engine: Engine, source: Path) -> None:
         raise DomainError("The target database is not empty; restore only into an empty one.", code="target_not_empty")
     if engine.dialect.name == "sqlite":
         engine.dispose()
-        backup_db = sqlite3.connect(source)
-        target = sqlite3.connect(_sqlite_path(engine))
-        try:
-            with target:
-                backup_db.backup(target)
-        finally:
-            target.close()
-            backup_db.close()
+        _sqlite_copy(source, _sqlite_path(engine))
         return
     if engine.dialect.name == "postgresql":
         _require("pg_restore")
@@ -75,6 +61,19 @@ def restore(engine: Engine, source: Path) -> None:
         )
         return
     raise DomainError(f"Restores into {engine.dialect.name} are not supported.", code="unsupported_engine")
+
+
+def _sqlite_copy(source, target) -> None:
+    """Copy one SQLite database into another with the online backup API, a few pages at a time,
+    so writers to the source wait only briefly between steps."""
+    source_db = sqlite3.connect(source)
+    target_db = sqlite3.connect(target)
+    try:
+        with target_db:
+            source_db.backup(target_db, pages=256)
+    finally:
+        target_db.close()
+        source_db.close()
 
 
 def _require(tool: str) -> None:
