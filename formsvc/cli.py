@@ -21,10 +21,11 @@ TRANSLATIONS = PROJECT_ROOT / "formsvc" / "translations"
 def register(app: Flask) -> None:
     from formsvc.imports.cli import attendance_cli, ledger_cli
     from formsvc.printables.cli import posters_command
-    from formsvc.tallies.cli import tally_command
+    from formsvc.tallies.cli import rollups_command, tally_command
 
     app.cli.add_command(posters_command)
     app.cli.add_command(tally_command)
+    app.cli.add_command(rollups_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(first_start_command)
     app.cli.add_command(sites_cli)

@@ -91,3 +91,18 @@ def test_one_site_and_the_callers_visible_sites(ctx, world):
     db.session.flush()
     tally = compute_tally("district", *YEAR, as_of=AS_OF, allowed_site_ids=visible_site_ids(manager))
     check_tally(tally, world, world.site_ids("新华村儿童之家", "那坡村儿童之家"), *YEAR)
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to"),
+    [
+        (date(2026, 1, 15), date(2026, 3, 10)),  # half a month, a whole one, a third
+        (date(2025, 12, 31), date(2027, 1, 1)),  # a day either side of a year
+        (date(2026, 5, 2), date(2026, 5, 30)),  # inside one month
+        (date(2026, 2, 1), date(2026, 8, 31)),  # whole months, not a quarter
+    ],
+)
+def test_date_ranges_that_cut_months_match_too(ctx, world, date_from, date_to):
+    # Whole months come from the monthly rollups and the cut months' days from the raw rows.
+    ids = {info["id"] for info in world.sites.values()}
+    check_tally(compute_tally("district", date_from, date_to, as_of=AS_OF), world, ids, date_from, date_to)

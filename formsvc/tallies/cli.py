@@ -48,3 +48,33 @@ def tally_command(scope_text: str, date_from, date_to, fmt: str, out_path: Path)
 
 def _day(value) -> date:
     return value.date()
+
+
+@click.group("tally-rollups")
+def rollups_command():
+    """The monthly visit rollups the tallies read: check them against the raw records, or rebuild them."""
+
+
+@rollups_command.command("check")
+@with_appcontext
+def check_rollups():
+    """Compare the rollups with a recount of the raw records; exit 1 and list any difference."""
+    from formsvc.tallies.rollups import rollup_differences
+
+    problems = rollup_differences()
+    for line in problems[:50]:
+        click.echo(line)
+    if problems:
+        raise click.ClickException(f"{len(problems)} rollup rows differ from the raw records")
+    click.echo("The rollups match the raw records.")
+
+
+@rollups_command.command("rebuild")
+@with_appcontext
+def rebuild_rollups_command():
+    """Recount the rollups from the raw records."""
+    from formsvc.tallies.rollups import rebuild_rollups
+
+    rebuild_rollups()
+    db.session.commit()
+    click.echo("The rollups were recounted from the raw records.")

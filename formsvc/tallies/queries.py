@@ -10,7 +10,7 @@ once per figure instead of once per level; docs/performance.md shows the plans.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import (
     Integer,
@@ -33,6 +33,7 @@ from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, ChildC
 from formsvc.extensions import db
 from formsvc.sites.models import Site
 from formsvc.surveys.results import survey_scores
+from formsvc.tallies.models import CategoryVisitMonth, VisitMonth
 
 KINDS = tuple(kind.value for kind in ActivityKind)
 CATEGORIES = tuple(category.value for category in ChildCategory)
@@ -128,23 +129,119 @@ def _held_figures(values: _Values, site_ids: Select, date_from: date, date_to: d
         values.slot(row)["activities_by_kind"][_value(row.kind)] = int(row[-1] or 0)
 
 
+def _raw_visits(site_ids: Select, date_from: date, date_to: date) -> Select:
+    """(site, township, kind, child, visits, paper) from the attendance rows of a few days."""
+    query = select(
+        *_PLACE,
+        Activity.kind.label("kind"),
+        Attendance.child_id.label("child_id"),
+        func.count().label("n"),
+        _paper(Attendance.source).label("paper"),
+    ).select_from(Attendance)
+    query = _scoped(query.join(Activity, Activity.id == Attendance.activity_id), site_ids, date_from, date_to)
+    return query.where(Attendance.voided_at.is_(None)).group_by(
+        Activity.site_id, Site.township_id, Activity.kind, Attendance.child_id
+    )
+
+
+def _rolled_visits(site_ids: Select, first_month: date, last_month: date) -> Select:
+    """The same columns from the monthly rollup of whole months."""
+    return (
+        select(
+            VisitMonth.site_id.label("site_id"),
+            Site.township_id.label("township_id"),
+            VisitMonth.kind.label("kind"),
+            VisitMonth.child_id.label("child_id"),
+            VisitMonth.visits.label("n"),
+            VisitMonth.paper.label("paper"),
+        )
+        .join(Site, Site.id == VisitMonth.site_id)
+        .where(VisitMonth.site_id.in_(site_ids), VisitMonth.month.between(first_month, last_month))
+    )
+
+
+def _raw_categorised(site_ids: Select, date_from: date, date_to: date) -> Select:
+    """(site, township, category, child, visits) from the attendance rows of a few days."""
+    covers = and_(
+        ChildCategoryPeriod.child_id == Attendance.child_id,
+        or_(ChildCategoryPeriod.since.is_(None), ChildCategoryPeriod.since <= Activity.on_date),
+        or_(ChildCategoryPeriod.until.is_(None), ChildCategoryPeriod.until >= Activity.on_date),
+    )
+    query = select(
+        *_PLACE,
+        ChildCategoryPeriod.category.label("category"),
+        Attendance.child_id.label("child_id"),
+        # DISTINCT: two overlapping periods of one category must not count a visit twice.
+        func.count(func.distinct(Attendance.id)).label("n"),
+    ).select_from(Attendance)
+    query = query.join(Activity, Activity.id == Attendance.activity_id).join(ChildCategoryPeriod, covers)
+    return (
+        _scoped(query, site_ids, date_from, date_to)
+        .where(Attendance.voided_at.is_(None))
+        .group_by(Activity.site_id, Site.township_id, ChildCategoryPeriod.category, Attendance.child_id)
+    )
+
+
+def _rolled_categorised(site_ids: Select, first_month: date, last_month: date) -> Select:
+    return (
+        select(
+            CategoryVisitMonth.site_id.label("site_id"),
+            Site.township_id.label("township_id"),
+            CategoryVisitMonth.category.label("category"),
+            CategoryVisitMonth.child_id.label("child_id"),
+            CategoryVisitMonth.visits.label("n"),
+        )
+        .join(Site, Site.id == CategoryVisitMonth.site_id)
+        .where(CategoryVisitMonth.site_id.in_(site_ids), CategoryVisitMonth.month.between(first_month, last_month))
+    )
+
+
+def _per_child(name: str, dim: str, measures: tuple[str, ...], raw, rolled, site_ids, date_from, date_to):
+    """A CTE of (site, township, dim, child, *measures) over the period.
+
+    Whole months come from the rollup, the days of a month the period covers only in part
+    from the raw rows; the two are summed per child, so a child is one row per site and dim.
+    """
+    months, edges = split_months(date_from, date_to)
+    if not months:  # a few days, or none: the raw rows, already one row per child
+        return raw(site_ids, date_from, date_to).cte(name)
+    parts = [rolled(site_ids, *months)] + [raw(site_ids, start, end) for start, end in edges]
+    rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    keys = [rows.c.site_id, rows.c.township_id, rows.c[dim], rows.c.child_id]
+    sums = [func.sum(rows.c[measure]).label(measure) for measure in measures]
+    return select(*keys, *sums).group_by(*keys).cte(name)
+
+
+def split_months(date_from: date, date_to: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """The whole months of a period (first days of the first and last), and the days outside them.
+
+    ``2026-01-01..2026-12-31`` is twelve whole months and no days; ``2026-01-15..2026-03-10``
+    is February, and 15–31 January and 1–10 March.
+    """
+    first = date_from if date_from.day == 1 else _next_month(date_from)
+    end = _next_month(date_to)  # first day of the month after date_to's
+    last_whole_end = end if date_to + timedelta(days=1) == end else date_to.replace(day=1)
+    if first >= last_whole_end:  # no whole month inside
+        return None, [(date_from, date_to)] if date_from <= date_to else []
+    edges = []
+    if date_from < first:
+        edges.append((date_from, first - timedelta(days=1)))
+    if last_whole_end <= date_to:
+        edges.append((last_whole_end, date_to))
+    return (first, _previous_month(last_whole_end)), edges
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _previous_month(first_of_month: date) -> date:
+    return date(first_of_month.year - (first_of_month.month == 1), (first_of_month.month - 2) % 12 + 1, 1)
+
+
 def _visit_figures(values: _Values, site_ids: Select, date_from: date, date_to: date) -> None:
     """Child visits and distinct children by kind and overall, paper and digital records."""
-    visits = _scoped(
-        select(
-            *_PLACE,
-            Activity.kind.label("kind"),
-            Attendance.child_id.label("child_id"),
-            func.count().label("n"),
-            _paper(Attendance.source).label("paper"),
-        )
-        .select_from(Attendance)
-        .join(Activity, Activity.id == Attendance.activity_id),
-        site_ids,
-        date_from,
-        date_to,
-    ).where(Attendance.voided_at.is_(None))
-    visits = visits.group_by(Activity.site_id, Site.township_id, Activity.kind, Attendance.child_id).cte("visits")
+    visits = _per_child("visits", "kind", ("n", "paper"), _raw_visits, _rolled_visits, site_ids, date_from, date_to)
     measures = [
         lambda c: func.sum(c.c.n),
         lambda c: func.count(func.distinct(c.c.child_id)),
@@ -163,29 +260,9 @@ def _visit_figures(values: _Values, site_ids: Select, date_from: date, date_to: 
 
 
 def _category_figures(values: _Values, site_ids: Select, date_from: date, date_to: date) -> None:
-    covers = and_(
-        ChildCategoryPeriod.child_id == Attendance.child_id,
-        or_(ChildCategoryPeriod.since.is_(None), ChildCategoryPeriod.since <= Activity.on_date),
-        or_(ChildCategoryPeriod.until.is_(None), ChildCategoryPeriod.until >= Activity.on_date),
+    categorised = _per_child(
+        "categorised", "category", ("n",), _raw_categorised, _rolled_categorised, site_ids, date_from, date_to
     )
-    categorised = _scoped(
-        select(
-            *_PLACE,
-            ChildCategoryPeriod.category.label("category"),
-            Attendance.child_id.label("child_id"),
-            # DISTINCT: two overlapping periods of one category must not count a visit twice.
-            func.count(func.distinct(Attendance.id)).label("n"),
-        )
-        .select_from(Attendance)
-        .join(Activity, Activity.id == Attendance.activity_id)
-        .join(ChildCategoryPeriod, covers),
-        site_ids,
-        date_from,
-        date_to,
-    ).where(Attendance.voided_at.is_(None))
-    categorised = categorised.group_by(
-        Activity.site_id, Site.township_id, ChildCategoryPeriod.category, Attendance.child_id
-    ).cte("categorised")
     measures = [lambda c: func.sum(c.c.n), lambda c: func.count(func.distinct(c.c.child_id))]
     for row in _by_level(categorised, [categorised.c.category], measures):
         *_, participations, children = row
