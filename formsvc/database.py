@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 
 def configure_engine(engine: Engine) -> None:
@@ -30,3 +31,24 @@ def configure_engine(engine: Engine) -> None:
         dbapi_connection = connection.connection.dbapi_connection
         if not dbapi_connection.in_transaction:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@event.listens_for(Session, "after_flush")
+def _note_write(session, _flush_context):
+    session.info["wrote"] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_write(session, transaction):
+    if transaction.parent is None:  # the outermost transaction ended: committed or rolled back
+        session.info.pop("wrote", None)
+
+
+def commit_if_written(session) -> None:
+    """Commit when this transaction wrote something, and do nothing when it only read.
+
+    A read-only page (the poster page once today's opening exists) then skips the commit and
+    the reload of every object a commit expires; the request's end closes the read.
+    """
+    if session.info.get("wrote"):
+        session.commit()

@@ -15,6 +15,7 @@ from formsvc.attendance.services import (
     sign_in_child,
     submission_by_token,
 )
+from formsvc.database import commit_if_written
 from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
@@ -54,7 +55,7 @@ def site_page(token: str):
         return render_template("public/poster_retired.html", site=retired), 410
     now = utcnow()
     open_now, later = todays_activities(site, local_today(now), now) if site.active else ([], [])
-    db.session.commit()  # the daily opening may have just been created
+    commit_if_written(db.session)  # the daily opening may have just been created
     choices = [(activity, audience) for activity in open_now for audience in activity.audiences]
     surveys = open_surveys_at_site(site, now=now)
     if len(choices) == 1 and not surveys:
