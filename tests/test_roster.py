@@ -213,3 +213,66 @@ def test_a_child_of_another_site_is_not_found_under_mine(app, make, home):
     stranger = make.child(other, "陈一一")
     client = signed_in_client(app, home["manager"])
     assert client.get(roster_url(home, f"/{stranger}")).status_code == 404
+
+
+def _erase_fields(client, url) -> dict:
+    html = client.get(url).data.decode()
+    erase_form = html[html.index('id="erase-title"') :]
+    return form_fields(erase_form)
+
+
+def test_a_family_can_have_a_child_erased_and_the_visits_still_count(app, make, home):
+    from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, Source
+    from formsvc.audit.models import AuditEntry
+    from formsvc.tallies.services import compute_tally
+
+    child_id = make.child(home["site"], "王小明")
+    daily = make.daily(home["site"], date(2026, 11, 20))
+    with app.app_context():
+        child = db.session.get(Child, child_id)
+        child.guardian_name, child.guardian_phone, child.grade = "王奶奶", "13812345678", "三年级"
+        db.session.add(Attendance(activity_id=daily["id"], child_id=child_id, source=Source.QR))
+        db.session.add(
+            AdultSignIn(
+                activity_id=daily["id"], role=AdultRole.GUARDIAN, name="王奶奶", name_key="王奶奶",
+                source=Source.QR, child_name="王小明", child_id=child_id,
+            )
+        )  # fmt: skip
+        db.session.commit()
+        before = compute_tally(f"site:{home['site']['id']}", date(2026, 11, 1), date(2026, 11, 30)).total.figures
+    client = signed_in_client(app, home["manager"])
+    url = roster_url(home, f"/{child_id}")
+    fields = _erase_fields(client, url)
+    assert "Erase on request" in page_text(client.get(url, headers=EN).data)
+
+    unticked = client.post(url + "/erase", data=fields, headers=EN)
+    assert unticked.status_code == 200
+    assert "Please tick the box to confirm the family asked." in page_text(unticked.data)
+    ticked = client.post(url + "/erase", data={**fields, "confirmed": "y"})
+    assert ticked.status_code == 302 and ticked.headers["Location"].endswith(roster_url(home))
+
+    with app.app_context():
+        child = db.session.get(Child, child_id)
+        assert (child.name, child.guardian_name, child.guardian_phone, child.grade) == ("", "", "", "")
+        assert child.purged_at is not None
+        assert db.session.execute(db.select(AdultSignIn.child_name)).scalar_one() == ""
+        entry = db.session.execute(db.select(AuditEntry).where(AuditEntry.action == "child.erase")).scalar_one()
+        assert "王小明" not in str(entry.details) and entry.target == f"child:{child_id}"
+        after = compute_tally(f"site:{home['site']['id']}", date(2026, 11, 1), date(2026, 11, 30)).total.figures
+    assert after == before and after.child_participations == 1 and after.distinct_children == 1
+    assert "王小明" not in page_text(client.get(roster_url(home)).data)
+    assert client.get(url).status_code == 404  # nothing left to edit
+    assert client.post(url + "/erase", data={**fields, "confirmed": "y"}).status_code == 404
+
+
+def test_only_a_manager_of_the_site_can_erase_a_child(app, make, home):
+    child_id = make.child(home["site"], "王小明")
+    other_site = make.site(name="河西村儿童之家")
+    outsider = signed_in_client(app, make.user("bob", sites=[other_site]))
+    viewer = signed_in_client(app, township_viewer(app, home["site"]))
+    url = roster_url(home, f"/{child_id}/erase")
+    for client in (outsider, viewer):
+        fields = form_fields(client.get("/admin/").data)
+        assert client.post(url, data={**fields, "confirmed": "y"}).status_code in (403, 404)
+    with app.app_context():
+        assert db.session.get(Child, child_id).name == "王小明"

@@ -161,6 +161,13 @@ class MergeForm(FlaskForm):
     )
 
 
+class EraseChildForm(FlaskForm):
+    confirmed = BooleanField(
+        _l("The family asked for this, and I checked who asked."),
+        validators=[DataRequired(message=_l("Please tick the box to confirm the family asked."))],
+    )
+
+
 class RejectForm(FlaskForm):
     reason = _text_field(_l("Reason for rejecting (optional)"), REASON_MAX)
 

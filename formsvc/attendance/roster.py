@@ -58,7 +58,8 @@ def roster(site: Site, query: str = "", statuses: Iterable[ChildStatus] = ROSTER
     """The site's children in pinyin order, filtered by name, pinyin or initials."""
     children = db.session.execute(
         select(Child)
-        .where(Child.site_id == site.id, Child.status.in_(tuple(statuses)))
+        # Erased or purged children keep counting but have no name to list.
+        .where(Child.site_id == site.id, Child.status.in_(tuple(statuses)), Child.purged_at.is_(None))
         .options(selectinload(Child.categories))
     ).scalars()
     found = [child for child in children if name_matches(child.name, query)]

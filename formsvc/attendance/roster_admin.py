@@ -9,7 +9,14 @@ from wtforms.fields.choices import SelectChoice
 from formsvc.accounts.forms import ActionForm
 from formsvc.accounts.scoping import site_for
 from formsvc.attendance.admin_common import form_problem
-from formsvc.attendance.admin_forms import SEARCH_MAX, ChildForm, MergeForm, NewChildForm, RejectForm
+from formsvc.attendance.admin_forms import (
+    SEARCH_MAX,
+    ChildForm,
+    EraseChildForm,
+    MergeForm,
+    NewChildForm,
+    RejectForm,
+)
 from formsvc.attendance.models import Child, ChildStatus
 from formsvc.attendance.review import confirm_child, merge_child, reject_child, review_queue
 from formsvc.attendance.roster import (
@@ -24,6 +31,7 @@ from formsvc.attendance.roster import (
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
+from formsvc.privacy.retention import erase_child
 from formsvc.sites.models import Site
 from formsvc.text import mask_phone
 from formsvc.timeutil import local_today
@@ -87,9 +95,7 @@ def new_child(site_id: int):
 @login_required
 def edit_child(site_id: int, child_id: int):
     site = site_for(current_user, site_id, write=True)
-    child = roster_child(site, child_id)
-    if child is None or child.status not in ROSTER_STATUSES:
-        abort(404)
+    child = _roster_child(site, child_id)
     form = ChildForm()
     problem = None
     if not form.is_submitted():
@@ -105,7 +111,42 @@ def edit_child(site_id: int, child_id: int):
             return _after_save(site, child, _("Saved: {name}.").format(name=child.name))
     else:
         problem = form_problem(form)
-    return render_template("admin/roster/child_form.html", form=form, site=site, child=child, problem=problem)
+    return _child_page(site, child, form, problem)
+
+
+def _roster_child(site: Site, child_id: int) -> Child:
+    child = roster_child(site, child_id)
+    if child is None or child.status not in ROSTER_STATUSES or child.purged_at is not None:
+        abort(404)
+    return child
+
+
+def _child_page(site: Site, child: Child, form: ChildForm, problem: str | None, erase_form=None):
+    return render_template(
+        "admin/roster/child_form.html",
+        form=form,
+        site=site,
+        child=child,
+        problem=problem,
+        erase_form=erase_form or EraseChildForm(formdata=None),
+    )
+
+
+@bp.route("/sites/<int:site_id>/children/<int:child_id>/erase", methods=["POST"])
+@login_required
+def erase_child_view(site_id: int, child_id: int):
+    """Erase a child's name and details at the family's request; the visits keep counting."""
+    site = site_for(current_user, site_id, write=True)
+    child = _roster_child(site, child_id)
+    erase_form = EraseChildForm()
+    if not erase_form.validate_on_submit():
+        form = ChildForm(formdata=None)
+        form.fill_from(child)
+        return _child_page(site, child, form, form_problem(erase_form), erase_form)
+    erase_child(child, user=current_user)
+    db.session.commit()
+    flash(_("The child's name and details were erased. The visits still count, without a name."))
+    return redirect(url_for(".children", site_id=site.id))
 
 
 # --- the review queue ------------------------------------------------------------------

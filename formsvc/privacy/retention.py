@@ -15,6 +15,8 @@ from sqlalchemy import String, exists, func, select, update
 
 from formsvc.activities.models import Activity
 from formsvc.attendance.models import AdultSignIn, Attendance, Child
+from formsvc.audit.services import record
+from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
@@ -97,17 +99,42 @@ def purge(today: date, period: str, now: datetime) -> PurgePlan:
     db.session.execute(
         update(Child)
         .where(Child.id.in_(_old_children(plan.cutoff)))
-        .values(
-            name="",
-            name_key="purged:" + func.cast(Child.id, String),
-            birth_year=None,
-            grade="",
-            guardian_name="",
-            guardian_relation=None,
-            guardian_phone="",
-            purged_at=now,
-        )
+        .values(**CHILD_PERSONAL_FIELDS, name_key="purged:" + func.cast(Child.id, String), purged_at=now)
         .execution_options(synchronize_session=False)
     )
     db.session.flush()
     return plan
+
+
+# What identifies a child, as it is left after a purge or an erasure. The gender and the
+# categories stay: they identify no one alone, and the tallies count by them.
+CHILD_PERSONAL_FIELDS = {
+    "name": "",
+    "birth_year": None,
+    "grade": "",
+    "guardian_name": "",
+    "guardian_relation": None,
+    "guardian_phone": "",
+}
+
+
+def erase_child(child: Child, *, user, now: datetime | None = None) -> int:
+    """Erase what identifies ``child`` because the family asked (the rules page promises it).
+
+    The child's row stays, anonymous, so the visits keep counting as before; guardians'
+    sign-ins that named the child lose that name. The audit entry names no one. Returns how
+    many guardian sign-ins named the child.
+    """
+    for name, value in CHILD_PERSONAL_FIELDS.items():
+        setattr(child, name, value)
+    child.name_key = f"purged:{child.id}"
+    child.purged_at = now or utcnow()
+    named = db.session.execute(
+        update(AdultSignIn)
+        .where(AdultSignIn.child_id == child.id)
+        .values(child_name="")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    record("child.erase", user=user, site_id=child.site_id, target=f"child:{child.id}", guardian_signins=named)
+    db.session.flush()
+    return named
