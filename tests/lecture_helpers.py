@@ -21,6 +21,7 @@ TYPED = {
     "phone": "13812345678",
     "village": "新华村",
     "child_name": "韦小宝",
+    "consent": "y",  # the child's name asks the guardian's consent on a new phone
 }
 
 

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from formsvc.attendance.models import Attendance
+from formsvc.attendance.models import AdultSignIn, Attendance
 from formsvc.audit.models import AuditEntry
 from formsvc.extensions import db
 from formsvc.privacy.consent import COOKIE, DEFAULT_BODY_EN, DEFAULT_BODY_ZH
@@ -183,11 +183,44 @@ def test_an_empty_table_still_asks_with_the_built_in_text_and_saves_it(app, clie
     assert (text.version, text.body_zh, text.body_en) == (1, DEFAULT_BODY_ZH, DEFAULT_BODY_EN)
 
 
-def test_the_guardian_and_volunteer_forms_ask_no_consent(client, make):
-    site = make.site()
-    lecture = make.activity(site, day=DAY, guardians=True, volunteers=True)
-    for audience in ("guardian", "volunteer"):
-        assert b'name="consent"' not in client.get(f"/a/{lecture['token']}/{audience}").data
+def test_the_volunteer_form_asks_no_consent(client, make):
+    lecture = make.activity(make.site(), day=DAY, guardians=True, volunteers=True)
+    assert b'name="consent"' not in client.get(f"/a/{lecture['token']}/volunteer").data
+
+
+@pytest.fixture
+def guardian_url(make):
+    return f"/a/{make.activity(make.site(), day=DAY, guardians=True)['token']}/guardian"
+
+
+GUARDIAN = {"name": "韦秀英", "relation": "grandmother"}
+
+
+def test_a_guardian_who_names_no_child_signs_in_without_consent(app, client, guardian_url):
+    page = client.get(guardian_url).get_data(as_text=True)
+    assert 'name="consent"' in page and "/refuse" not in page  # shown, for the child's name
+    response = client.post(guardian_url, data={**form_fields(page), **GUARDIAN})
+    assert response.status_code == 302
+    assert len(rows(app, AdultSignIn)) == 1 and rows(app, Consent) == []
+    assert client.get_cookie(COOKIE) is None
+
+
+def test_a_guardian_who_names_a_child_must_agree_first_and_loses_nothing(app, client, guardian_url):
+    fields = {**form_fields(client.get(guardian_url).data), **GUARDIAN, "child_name": "王小明"}
+    before = database_fingerprint(app)
+    response = client.post(guardian_url, data=fields, headers=EN)
+    assert response.status_code == 200
+    assert "leave the child's name empty" in page_text(response.data)
+    again = form_fields(response.data)
+    assert (again["name"], again["child_name"], again["relation"]) == ("韦秀英", "王小明", "grandmother")
+    assert database_fingerprint(app) == before
+
+    assert client.post(guardian_url, data={**again, **CONSENT}).status_code == 302
+    (consent,) = rows(app, Consent)
+    (signin,) = rows(app, AdultSignIn)
+    assert (consent.adult_signin_id, consent.attendance_id, signin.child_name) == (signin.id, None, "王小明")
+    assert client.get_cookie(COOKIE) is not None
+    assert b'name="consent"' not in client.get(guardian_url).data
 
 
 @pytest.mark.parametrize(

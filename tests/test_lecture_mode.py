@@ -249,7 +249,7 @@ def test_the_longest_input_still_fits_in_the_cookie(app, client, frozen, lecture
         "child_name": "".join(rare[10:40]),
     }
     frozen.shift(11 * 60)
-    response = client.post(form_url, data={**fields, **longest}, headers=EN)
+    response = client.post(form_url, data={**fields, **longest, "consent": "y"}, headers=EN)
     assert "scan the QR code on the screen again" in page_text(response.data)  # the draft was kept
     cookie = client.get_cookie("session")  # filterwarnings=error: no "cookie too large" warning either
     assert cookie is not None and len(cookie.value) < 3000

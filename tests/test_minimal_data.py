@@ -58,7 +58,7 @@ def sign_everyone_in(app, make):
         (f"/a/{token}/child", {"child_name": "黄子轩", **CONSENT}),
         (
             f"/a/{token}/guardian",
-            {"name": "韦丽娟", "relation": "mother", "phone": "13812345678", "child_name": "黄子轩"},
+            {"name": "韦丽娟", "relation": "mother", "phone": "13812345678", "child_name": "黄子轩", **CONSENT},
         ),
         (f"/a/{token}/guardian", {"name": "陆建国", "relation": "father", "village": "新华村"}),
         (f"/a/{token}/volunteer", {"name": "蒙志愿", "phone": "13912345678"}),

@@ -193,7 +193,7 @@ def test_guardian_sign_in_validates_the_mobile_number(app, client, make):
     lecture = make.activity(site, day=DAY)
     form_url = f"/a/{lecture['token']}/guardian"
     fields = form_fields(client.get(form_url).data)
-    base = {**fields, "name": "陆建国", "relation": "father", "village": "河西村", "child_name": "陆一鸣"}
+    base = {**fields, **CONSENT, "name": "陆建国", "relation": "father", "village": "河西村", "child_name": "陆一鸣"}
     bad = client.post(form_url, data={**base, "phone": "1234567890"}, headers={"Accept-Language": "en"})
     assert "11-digit mobile number" in page_text(bad.data)
     assert count(app, AdultSignIn) == 0

@@ -52,25 +52,38 @@ def short_text_field(label, max_length=VILLAGE_MAX):
     )
 
 
-class ChildSignInForm(OnceForm):
+class ConsentForm(OnceForm):
+    """A form that may carry a child's name, so it asks the guardian's consent (formsvc/privacy/consent.py).
+
+    Asked while this phone has not accepted the current text; the version is the one the page
+    showed. ``consent_needed`` is set by the view.
+    """
+
+    consent = BooleanField(_l("I have read and agree"))
+    consent_version = HiddenField(validators=[Optional(), Regexp(r"^\d{1,6}$")])
+    consent_needed = False
+
+    def names_a_child(self) -> bool:
+        return True
+
+    def consent_refused_message(self) -> str:
+        return _("Please tick “I have read and agree”, or press “I do not agree”.")
+
+    def validate_consent(self, field):
+        if self.consent_needed and self.names_a_child() and not field.data:
+            raise ValidationError(self.consent_refused_message())
+
+
+class ChildSignInForm(ConsentForm):
     child_name = name_field(_l("Child's name"), _l("Please write the child's name."))
     signed_by = RadioField(
         _l("Who is signing in? (optional)"),
         choices=_relation_choices(include_self=True),
         validators=[Optional()],
     )
-    # Guardian consent (formsvc/privacy/consent.py), asked while this phone has not accepted
-    # the current text; the version is the one the page showed.
-    consent = BooleanField(_l("I have read and agree"))
-    consent_version = HiddenField(validators=[Optional(), Regexp(r"^\d{1,6}$")])
-    consent_needed = False
-
-    def validate_consent(self, field):
-        if self.consent_needed and not field.data:
-            raise ValidationError(_("Please tick “I have read and agree”, or press “I do not agree”."))
 
 
-class GuardianSignInForm(OnceForm):
+class GuardianSignInForm(ConsentForm):
     name = name_field(_l("Your name"), _l("Please write your name."))
     relation = RadioField(
         _l("You are the child's"),
@@ -80,6 +93,12 @@ class GuardianSignInForm(OnceForm):
     phone = phone_field()
     village = short_text_field(_l("Village or community"))
     child_name = short_text_field(_l("Child's name (optional)"), NAME_MAX)
+
+    def names_a_child(self) -> bool:
+        return bool(self.child_name.data)
+
+    def consent_refused_message(self) -> str:
+        return _("To give your child's name, please tick “I have read and agree”; or leave the child's name empty.")
 
 
 class VolunteerSignInForm(OnceForm):

@@ -128,16 +128,38 @@ def _relation(value: str | None) -> Relation | None:
     return Relation(value) if value else None
 
 
+class _Consent:
+    """The consent a form shows: the text, whether this phone must still accept it, and the version accepted."""
+
+    def __init__(self, form):
+        self.shown = shown_consent()
+        form.consent_needed = consent_needed(self.shown.version)
+        if not form.consent_version.data:  # a POST carries the version its page showed
+            form.consent_version.data = str(self.shown.version)
+        version = form.consent_version.data
+        self.accepted = int(version) if version.isdigit() else self.shown.version
+        self.form = form
+
+    def record(self, activity: Activity, result, **sign_in) -> None:
+        """Record the acceptance with a new sign-in that named a child (a resend records nothing)."""
+        if self.form.consent_needed and self.form.names_a_child() and not result.repeated:
+            record_consent(version=self.accepted, activity=activity, **sign_in)
+
+    def remember(self, response) -> None:
+        if self.form.consent_needed and self.form.names_a_child():
+            remember_acceptance(response, self.accepted)
+
+    @property
+    def to_show(self):
+        return self.shown if self.form.consent_needed else None
+
+
 @bp.route("/a/<token>/child", methods=["GET", "POST"])
 @signin_limits
 def child_form(token: str):
     activity = _activity_for(token, Audience.CHILDREN)
     form = ChildSignInForm()
-    shown = shown_consent()
-    form.consent_needed = consent_needed(shown.version)
-    if not form.consent_version.data:  # a POST carries the version its page showed
-        form.consent_version.data = str(shown.version)
-    accepted = int(form.consent_version.data) if form.consent_version.data.isdigit() else shown.version
+    consent = _Consent(form)
 
     def sign_in(form):
         result = sign_in_child(
@@ -146,8 +168,7 @@ def child_form(token: str):
             signed_by=_relation(form.signed_by.data),
             nonce=form.nonce.data,
         )
-        if form.consent_needed and not result.repeated:
-            record_consent(version=accepted, activity=activity, attendance_id=result.submission.attendance.id)
+        consent.record(activity, result, attendance_id=result.submission.attendance_id)
         return result
 
     return _handle_sign_in(
@@ -155,8 +176,9 @@ def child_form(token: str):
         form,
         "public/child_form.html",
         sign_in,
-        on_success=(lambda response: remember_acceptance(response, accepted)) if form.consent_needed else None,
-        consent=shown if form.consent_needed else None,
+        on_success=consent.remember,
+        consent=consent.to_show,
+        consent_refusable=True,
     )
 
 
@@ -164,11 +186,11 @@ def child_form(token: str):
 @signin_limits
 def guardian_form(token: str):
     activity = _activity_for(token, Audience.GUARDIANS)
-    return _handle_sign_in(
-        activity,
-        GuardianSignInForm(),
-        "public/guardian_form.html",
-        lambda form: sign_in_adult(
+    form = GuardianSignInForm()
+    consent = _Consent(form)
+
+    def sign_in(form):
+        result = sign_in_adult(
             activity,
             role=AdultRole.GUARDIAN,
             name=form.name.data,
@@ -177,7 +199,12 @@ def guardian_form(token: str):
             village=form.village.data or "",
             child_name=form.child_name.data or "",
             nonce=form.nonce.data,
-        ),
+        )
+        consent.record(activity, result, adult_signin_id=result.submission.adult_signin_id)
+        return result
+
+    return _handle_sign_in(
+        activity, form, "public/guardian_form.html", sign_in, on_success=consent.remember, consent=consent.to_show
     )
 
 

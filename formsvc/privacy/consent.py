@@ -140,10 +140,18 @@ def publish_text(*, body_zh: str, body_en: str, user) -> ConsentText:
     return text
 
 
-def record_consent(*, version: int | None, activity: Activity, attendance_id: int | None) -> Consent:
+def record_consent(
+    *, version: int | None, activity: Activity, attendance_id: int | None = None, adult_signin_id: int | None = None
+) -> Consent:
     """The guardian accepted ``version`` (the one the form showed) with this sign-in."""
     text = (text_by_version(version) if version else None) or ensure_current_text()
-    consent = Consent(text_id=text.id, site_id=activity.site_id, activity_id=activity.id, attendance_id=attendance_id)
+    consent = Consent(
+        text_id=text.id,
+        site_id=activity.site_id,
+        activity_id=activity.id,
+        attendance_id=attendance_id,
+        adult_signin_id=adult_signin_id,
+    )
     db.session.add(consent)
     db.session.flush()
     return consent

@@ -28,7 +28,9 @@ class ConsentText(Base):
 
 
 class Consent(Base):
-    """A guardian accepted a consent text on a phone, with the first child sign-in it came with.
+    """A guardian accepted a consent text on a phone, with the sign-in it came with.
+
+    That is a child's sign-in, or a guardian's own sign-in that named their child.
 
     Nothing about the person is stored here: the sign-in it is linked to holds what it holds.
     """
@@ -40,6 +42,7 @@ class Consent(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
     attendance_id: Mapped[int | None] = mapped_column(ForeignKey("attendances.id"))
+    adult_signin_id: Mapped[int | None] = mapped_column(ForeignKey("adult_signins.id"))
     accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     text: Mapped[ConsentText] = relationship()

@@ -179,6 +179,7 @@ def test_guardian_form_checks_the_phone_number_and_keeps_what_was_typed(app, liv
     mobile.fill("12345")
     page.get_by_label("村或社区", exact=True).fill("新华村")
     page.get_by_label("孩子姓名（可不填）", exact=True).fill("韦小宝")
+    agree_if_asked(page)  # a child's name asks the guardian's consent on a new phone
     submit(page)
 
     expect(page).to_have_url(f"{live_server}/a/{lecture['token']}/guardian")
