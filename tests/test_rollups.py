@@ -1,4 +1,4 @@
-"""The monthly visit rollups stay exactly in step with the raw records, whatever writes them.
+"""The yearly visit rollups stay exactly in step with the raw records, whatever writes them.
 
 After a year of records, then hundreds of random writes through the real services and
 through plain SQL statements (sign-ins, roll-call, voiding, review merges and rejections,
@@ -28,7 +28,7 @@ from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.privacy.retention import purge
 from formsvc.tallies import queries
-from formsvc.tallies.models import CategoryVisitMonth, VisitMonth
+from formsvc.tallies.models import CategoryVisitYear, VisitYear
 from formsvc.tallies.rollups import rebuild_rollups, rollup_differences
 from formsvc.tallies.services import compute_tally
 from formsvc.timeutil import local_to_utc
@@ -235,7 +235,7 @@ def world(app):
 
 
 def test_rollups_match_the_raw_records_after_random_writes(ctx, world, monkeypatch):
-    assert db.session.execute(select(VisitMonth)).first() is not None  # the world was counted in
+    assert db.session.execute(select(VisitYear)).first() is not None  # the world was counted in
     assert rollup_differences() == []
     rng = random.Random(8)
     writer = Writer(rng)
@@ -246,19 +246,23 @@ def test_rollups_match_the_raw_records_after_random_writes(ctx, world, monkeypat
             assert rollup_differences() == [], f"after {number} writes"
     assert all(writer.done[name] >= 3 for name in WRITES), (writer.done, writer.refused)
     # The tally from the rollups equals the tally from the raw rows alone, for whole and cut months.
-    periods = [(date(2026, 1, 1), date(2026, 12, 31)), (date(2026, 2, 10), date(2026, 7, 31))]
+    periods = [
+        (date(2026, 1, 1), date(2026, 12, 31)),
+        (date(2026, 2, 10), date(2026, 7, 31)),
+        (date(2025, 11, 1), date(2027, 2, 14)),  # three years
+    ]
     from_rollups = [_figures(compute_tally("district", *period, as_of=AS_OF)) for period in periods]
-    monkeypatch.setattr(queries, "split_months", lambda date_from, date_to: (None, [(date_from, date_to)]))
+    monkeypatch.setattr(queries, "split_months", lambda date_from, date_to: ([], [(date_from, date_to)]))
     from_raw = [_figures(compute_tally("district", *period, as_of=AS_OF)) for period in periods]
     assert from_rollups == from_raw
     assert from_raw[0][-1][2].child_participations > 0
 
 
 def test_rebuild_recounts_rollups_that_were_edited_by_hand(ctx, world):
-    db.session.execute(update(VisitMonth).values(visits=VisitMonth.visits + 1))
-    db.session.execute(delete(CategoryVisitMonth))
-    assert any("visit_months" in line for line in rollup_differences())
-    assert any("category_visit_months" in line for line in rollup_differences())
+    db.session.execute(update(VisitYear).values(v05=VisitYear.v05 + 1))
+    db.session.execute(delete(CategoryVisitYear))
+    assert any(line.startswith("visit_years") for line in rollup_differences())
+    assert any(line.startswith("category_visit_years") for line in rollup_differences())
     rebuild_rollups()
     assert rollup_differences() == []
 
@@ -266,10 +270,10 @@ def test_rebuild_recounts_rollups_that_were_edited_by_hand(ctx, world):
 def test_check_command_says_whether_rollups_match(app, runner, world):
     assert "match" in runner.invoke(args=["tally-rollups", "check"]).output
     with app.app_context():
-        db.session.execute(update(VisitMonth).values(paper=VisitMonth.paper + 1))
+        db.session.execute(update(VisitYear).values(p11=VisitYear.p11 + 1))
         db.session.commit()
     result = runner.invoke(args=["tally-rollups", "check"])
-    assert result.exit_code == 1 and "visit_months" in result.output
+    assert result.exit_code == 1 and "visit_years" in result.output
     assert runner.invoke(args=["tally-rollups", "rebuild"]).exit_code == 0
     assert runner.invoke(args=["tally-rollups", "check"]).exit_code == 0
 
@@ -287,5 +291,26 @@ def test_concurrent_sign_ins_of_one_child_in_one_month_all_count(app, make):
 
     assert race(app, len(activities), sign_in) == []
     with app.app_context():
-        assert db.session.execute(select(VisitMonth.visits)).scalar_one() == len(activities)
+        assert db.session.execute(select(VisitYear.v03)).scalar_one() == len(activities)
         assert rollup_differences() == []
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to", "years", "days"),
+    [
+        (date(2026, 1, 1), date(2026, 12, 31), [(2026, 1, 12)], []),
+        (date(2026, 10, 1), date(2026, 12, 31), [(2026, 10, 12)], []),
+        (date(2024, 2, 1), date(2024, 2, 29), [(2024, 2, 2)], []),
+        (
+            date(2025, 11, 15),
+            date(2027, 3, 10),
+            [(2025, 12, 12), (2026, 1, 12), (2027, 1, 2)],
+            [(date(2025, 11, 15), date(2025, 11, 30)), (date(2027, 3, 1), date(2027, 3, 10))],
+        ),
+        (date(2026, 5, 2), date(2026, 5, 30), [], [(date(2026, 5, 2), date(2026, 5, 30))]),
+        (date(2026, 5, 31), date(2026, 6, 1), [], [(date(2026, 5, 31), date(2026, 6, 1))]),
+        (date(2026, 6, 2), date(2026, 6, 1), [], []),
+    ],
+)
+def test_a_period_splits_into_whole_months_per_year_and_loose_days(date_from, date_to, years, days):
+    assert queries.split_months(date_from, date_to) == (years, days)

@@ -52,7 +52,7 @@ def _day(value) -> date:
 
 @click.group("tally-rollups")
 def rollups_command():
-    """The monthly visit rollups the tallies read: check them against the raw records, or rebuild them."""
+    """The yearly visit rollups the tallies read: check them against the raw records, or rebuild them."""
 
 
 @rollups_command.command("check")

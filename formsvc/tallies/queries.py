@@ -33,7 +33,7 @@ from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, ChildC
 from formsvc.extensions import db
 from formsvc.sites.models import Site
 from formsvc.surveys.results import survey_scores
-from formsvc.tallies.models import CategoryVisitMonth, VisitMonth
+from formsvc.tallies.models import CategoryVisitYear, VisitYear, months_sum, paper_column, visits_column
 
 KINDS = tuple(kind.value for kind in ActivityKind)
 CATEGORIES = tuple(category.value for category in ChildCategory)
@@ -144,19 +144,22 @@ def _raw_visits(site_ids: Select, date_from: date, date_to: date) -> Select:
     )
 
 
-def _rolled_visits(site_ids: Select, first_month: date, last_month: date) -> Select:
-    """The same columns from the monthly rollup of whole months."""
+def _rolled_visits(site_ids: Select, year: int, first_month: int, last_month: int) -> Select:
+    """The same columns from the yearly rollup: the sum of the period's months, one row per child."""
+    visits = months_sum(VisitYear, visits_column, first_month, last_month)
+    paper = months_sum(VisitYear, paper_column, first_month, last_month)
+    rollup = VisitYear.__table__.c
     return (
         select(
-            VisitMonth.site_id.label("site_id"),
+            rollup.site_id.label("site_id"),
             Site.township_id.label("township_id"),
-            VisitMonth.kind.label("kind"),
-            VisitMonth.child_id.label("child_id"),
-            VisitMonth.visits.label("n"),
-            VisitMonth.paper.label("paper"),
+            rollup.kind.label("kind"),
+            rollup.child_id.label("child_id"),
+            visits.label("n"),
+            paper.label("paper"),
         )
-        .join(Site, Site.id == VisitMonth.site_id)
-        .where(VisitMonth.site_id.in_(site_ids), VisitMonth.month.between(first_month, last_month))
+        .join(Site, Site.id == rollup.site_id)
+        .where(rollup.site_id.in_(site_ids), rollup.year == year, visits > 0)
     )
 
 
@@ -182,53 +185,65 @@ def _raw_categorised(site_ids: Select, date_from: date, date_to: date) -> Select
     )
 
 
-def _rolled_categorised(site_ids: Select, first_month: date, last_month: date) -> Select:
+def _rolled_categorised(site_ids: Select, year: int, first_month: int, last_month: int) -> Select:
+    visits = months_sum(CategoryVisitYear, visits_column, first_month, last_month)
+    rollup = CategoryVisitYear.__table__.c
     return (
         select(
-            CategoryVisitMonth.site_id.label("site_id"),
+            rollup.site_id.label("site_id"),
             Site.township_id.label("township_id"),
-            CategoryVisitMonth.category.label("category"),
-            CategoryVisitMonth.child_id.label("child_id"),
-            CategoryVisitMonth.visits.label("n"),
+            rollup.category.label("category"),
+            rollup.child_id.label("child_id"),
+            visits.label("n"),
         )
-        .join(Site, Site.id == CategoryVisitMonth.site_id)
-        .where(CategoryVisitMonth.site_id.in_(site_ids), CategoryVisitMonth.month.between(first_month, last_month))
+        .join(Site, Site.id == rollup.site_id)
+        .where(rollup.site_id.in_(site_ids), rollup.year == year, visits > 0)
     )
 
 
 def _per_child(name: str, dim: str, measures: tuple[str, ...], raw, rolled, site_ids, date_from, date_to):
-    """A CTE of (site, township, dim, child, *measures) over the period.
+    """A CTE of (site, township, dim, child, *measures) over the period, one row per child.
 
-    Whole months come from the rollup, the days of a month the period covers only in part
-    from the raw rows; the two are summed per child, so a child is one row per site and dim.
+    Whole months come from the yearly rollup (one row per child and year), the days of a
+    month the period covers only in part from the raw rows; when there is more than one
+    part (a period over two years, or cut months) the parts are summed per child.
     """
-    months, edges = split_months(date_from, date_to)
-    if not months:  # a few days, or none: the raw rows, already one row per child
+    years, days = split_months(date_from, date_to)
+    parts = [rolled(site_ids, *year) for year in years] + [raw(site_ids, *span) for span in days]
+    if len(parts) == 1:
+        return parts[0].cte(name)
+    if not parts:  # an empty period
         return raw(site_ids, date_from, date_to).cte(name)
-    parts = [rolled(site_ids, *months)] + [raw(site_ids, start, end) for start, end in edges]
-    rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    rows = union_all(*parts).subquery()
     keys = [rows.c.site_id, rows.c.township_id, rows.c[dim], rows.c.child_id]
     sums = [func.sum(rows.c[measure]).label(measure) for measure in measures]
     return select(*keys, *sums).group_by(*keys).cte(name)
 
 
-def split_months(date_from: date, date_to: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
-    """The whole months of a period (first days of the first and last), and the days outside them.
+def split_months(date_from: date, date_to: date) -> tuple[list[tuple[int, int, int]], list[tuple[date, date]]]:
+    """The whole months of a period as (year, first month, last month), and the days outside them.
 
-    ``2026-01-01..2026-12-31`` is twelve whole months and no days; ``2026-01-15..2026-03-10``
-    is February, and 15–31 January and 1–10 March.
+    ``2026-01-01..2026-12-31`` is ``[(2026, 1, 12)]`` and no days; ``2025-11-15..2026-03-10`` is
+    December 2025, January and February 2026, and 15–30 November and 1–10 March.
     """
+    if date_from > date_to:
+        return [], []
     first = date_from if date_from.day == 1 else _next_month(date_from)
-    end = _next_month(date_to)  # first day of the month after date_to's
-    last_whole_end = end if date_to + timedelta(days=1) == end else date_to.replace(day=1)
-    if first >= last_whole_end:  # no whole month inside
-        return None, [(date_from, date_to)] if date_from <= date_to else []
-    edges = []
+    end = _next_month(date_to)  # the first day of the month after date_to's
+    whole_until = end if date_to + timedelta(days=1) == end else date_to.replace(day=1)
+    if first >= whole_until:  # no whole month inside
+        return [], [(date_from, date_to)]
+    days = []
     if date_from < first:
-        edges.append((date_from, first - timedelta(days=1)))
-    if last_whole_end <= date_to:
-        edges.append((last_whole_end, date_to))
-    return (first, _previous_month(last_whole_end)), edges
+        days.append((date_from, first - timedelta(days=1)))
+    if whole_until <= date_to:
+        days.append((whole_until, date_to))
+    last = _previous_month(whole_until)
+    years = [
+        (year, first.month if year == first.year else 1, last.month if year == last.year else 12)
+        for year in range(first.year, last.year + 1)
+    ]
+    return years, days
 
 
 def _next_month(day: date) -> date:

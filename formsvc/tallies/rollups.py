@@ -1,4 +1,4 @@
-"""The monthly rollups (formsvc/tallies/models.py) against the raw records: compare and rebuild.
+"""The yearly visit rollups (formsvc/tallies/models.py) against the raw records: compare and rebuild.
 
 The triggers of migration 0900 keep the rollups in step; these functions are how anyone can
 check that they did (``flask tally-rollups check``, and the tests after random writes), and
@@ -8,54 +8,54 @@ put them right from the raw records if a restore or a hand edit ever left them b
 
 from __future__ import annotations
 
-from sqlalchemy import Date, Select, case, cast, delete, func, insert, or_, select
+from sqlalchemy import Integer, Select, and_, case, cast, delete, func, insert, or_, select
 
 from formsvc.activities.models import Activity
 from formsvc.attendance.models import Attendance, ChildCategoryPeriod, Source
 from formsvc.extensions import db
-from formsvc.tallies.models import CategoryVisitMonth, VisitMonth
+from formsvc.tallies.models import MONTHS, CategoryVisitYear, VisitYear
 
 
-def _month_of(day):
+def _year_and_month(day):
     if db.session.get_bind().dialect.name == "postgresql":
-        return cast(func.date_trunc("month", day), Date)
-    return func.date(day, "start of month")
+        return cast(func.extract("year", day), Integer), cast(func.extract("month", day), Integer)
+    return cast(func.strftime("%Y", day), Integer), cast(func.strftime("%m", day), Integer)
 
 
 def recounted_visits() -> Select:
-    """What ``visit_months`` must hold: (month, site, kind, child, visits, paper) from the raw rows."""
-    month = _month_of(Activity.on_date)
-    paper = func.sum(case((Attendance.source.in_((Source.PAPER, Source.IMPORT)), 1), else_=0))
+    """What ``visit_years`` must hold, in its column order, recounted from the raw rows."""
+    year, month = _year_and_month(Activity.on_date)
+    paper = Attendance.source.in_((Source.PAPER, Source.IMPORT))
+    visits = [func.sum(case((month == number, 1), else_=0)) for number in MONTHS]
+    on_paper = [func.sum(case((and_(month == number, paper), 1), else_=0)) for number in MONTHS]
     return (
-        select(month, Activity.site_id, Activity.kind, Attendance.child_id, func.count(), paper)
+        select(year, Activity.site_id, Activity.kind, Attendance.child_id, *visits, *on_paper)
         .join(Activity, Activity.id == Attendance.activity_id)
         .where(Attendance.voided_at.is_(None))
-        .group_by(month, Activity.site_id, Activity.kind, Attendance.child_id)
+        .group_by(year, Activity.site_id, Activity.kind, Attendance.child_id)
     )
 
 
 def recounted_categories() -> Select:
-    """What ``category_visit_months`` must hold: (month, site, category, child, visits)."""
-    month = _month_of(Activity.on_date)
+    """What ``category_visit_years`` must hold, in its column order."""
+    year, month = _year_and_month(Activity.on_date)
     covers = (
         (ChildCategoryPeriod.child_id == Attendance.child_id)
         & or_(ChildCategoryPeriod.since.is_(None), ChildCategoryPeriod.since <= Activity.on_date)
         & or_(ChildCategoryPeriod.until.is_(None), ChildCategoryPeriod.until >= Activity.on_date)
     )
+    # DISTINCT: two overlapping periods of one category count a visit once.
+    visits = [func.count(func.distinct(case((month == number, Attendance.id)))) for number in MONTHS]
     return (
-        select(month, Activity.site_id, ChildCategoryPeriod.category, Attendance.child_id)
-        .add_columns(func.count(func.distinct(Attendance.id)))
+        select(year, Activity.site_id, ChildCategoryPeriod.category, Attendance.child_id, *visits)
         .join(Activity, Activity.id == Attendance.activity_id)
         .join(ChildCategoryPeriod, covers)
         .where(Attendance.voided_at.is_(None))
-        .group_by(month, Activity.site_id, ChildCategoryPeriod.category, Attendance.child_id)
+        .group_by(year, Activity.site_id, ChildCategoryPeriod.category, Attendance.child_id)
     )
 
 
-_TABLES = (
-    (VisitMonth, recounted_visits, ("month", "site_id", "kind", "child_id", "visits", "paper")),
-    (CategoryVisitMonth, recounted_categories, ("month", "site_id", "category", "child_id", "visits")),
-)
+_TABLES = ((VisitYear, recounted_visits), (CategoryVisitYear, recounted_categories))
 
 
 def _rows(query) -> set[tuple]:
@@ -69,10 +69,10 @@ def _rows(query) -> set[tuple]:
 def rollup_differences() -> list[str]:
     """Every row where a rollup table and the raw records disagree; empty when they are in step."""
     problems = []
-    for model, recount, columns in _TABLES:
-        kept = _rows(select(*(getattr(model, name) for name in columns)))
+    for model, recount in _TABLES:
+        kept = _rows(select(model.__table__))
         wanted = _rows(recount())
-        table = model.__tablename__
+        table = model.__table__.name
         problems += [f"{table}: missing or wrong {row}" for row in sorted(wanted - kept, key=str)]
         problems += [f"{table}: extra or wrong {row}" for row in sorted(kept - wanted, key=str)]
     return problems
@@ -80,6 +80,6 @@ def rollup_differences() -> list[str]:
 
 def rebuild_rollups() -> None:
     """Recount both rollup tables from the raw records (the caller commits)."""
-    for model, recount, columns in _TABLES:
+    for model, recount in _TABLES:
         db.session.execute(delete(model))
-        db.session.execute(insert(model).from_select(list(columns), recount()))
+        db.session.execute(insert(model).from_select(list(model.__table__.c), recount()))

@@ -1,4 +1,4 @@
-"""visit rollups: monthly visit counts per child, kept in step with the raw records by triggers
+"""visit rollups: each child's visits per year, month by month, kept in step with the raw records by triggers
 
 The tallies read these instead of every attendance row (formsvc/tallies/models.py says what a
 row means, docs/performance.md why). Triggers keep them exact whatever writes:
@@ -36,20 +36,39 @@ depends_on = None
 
 PAPER = "('paper', 'import')"
 COVERS = "(c.since IS NULL OR c.since <= a.on_date) AND (c.until IS NULL OR c.until >= a.on_date)"
-MONTH = {
-    "sqlite": "date(a.on_date, 'start of month')",
-    "postgresql": "date_trunc('month', a.on_date)::date",
+MONTHS = range(1, 13)
+V = [f"v{month:02d}" for month in MONTHS]  # visits in the month
+P = [f"p{month:02d}" for month in MONTHS]  # of which on paper or imported
+YEAR = {
+    "sqlite": "CAST(strftime('%Y', a.on_date) AS INTEGER)",
+    "postgresql": "CAST(EXTRACT(YEAR FROM a.on_date) AS INTEGER)",
 }
+MONTH = {
+    "sqlite": "CAST(strftime('%m', a.on_date) AS INTEGER)",
+    "postgresql": "CAST(EXTRACT(MONTH FROM a.on_date) AS INTEGER)",
+}
+VISIT_COLUMNS = ", ".join(["year", "site_id", "kind", "child_id", *V, *P])
+CATEGORY_COLUMNS = ", ".join(["year", "site_id", "category", "child_id", *V])
+
+
+def _joined(columns: list[str]) -> str:
+    return ", ".join(columns)
+
+
+def _zero(columns: list[str]) -> str:
+    """True when every month of a row is zero: the row counts nothing and is deleted."""
+    return " + ".join(columns) + " = 0"
 
 
 def _recount(dialect: str, children: str) -> list[str]:
-    """Statements that recount the months of the children ``children`` (an SQL set) from the raw rows."""
-    month = MONTH[dialect]
-    paper = f"sum(CASE WHEN t.source IN {PAPER} THEN 1 ELSE 0 END)"
+    """Statements that recount the rows of the children ``children`` (an SQL set) from the raw records."""
+    year, month = YEAR[dialect], MONTH[dialect]
+    visits = [f"sum(CASE WHEN {month} = {m} THEN 1 ELSE 0 END)" for m in MONTHS]
+    paper = [f"sum(CASE WHEN {month} = {m} AND t.source IN {PAPER} THEN 1 ELSE 0 END)" for m in MONTHS]
     return [
-        f"DELETE FROM visit_months WHERE child_id IN ({children})",
-        f"""INSERT INTO visit_months (month, site_id, kind, child_id, visits, paper)
-            SELECT {month}, a.site_id, a.kind, t.child_id, count(*), {paper}
+        f"DELETE FROM visit_years WHERE child_id IN ({children})",
+        f"""INSERT INTO visit_years ({VISIT_COLUMNS})
+            SELECT {year}, a.site_id, a.kind, t.child_id, {_joined(visits + paper)}
             FROM attendances t JOIN activities a ON a.id = t.activity_id
             WHERE t.voided_at IS NULL AND t.child_id IN ({children})
             GROUP BY 1, 2, 3, 4""",
@@ -58,12 +77,13 @@ def _recount(dialect: str, children: str) -> list[str]:
 
 
 def _recount_categories(dialect: str, children: str) -> list[str]:
-    month = MONTH[dialect]
+    year, month = YEAR[dialect], MONTH[dialect]
+    # DISTINCT t.id: two overlapping periods of one category count a visit once.
+    visits = [f"count(DISTINCT CASE WHEN {month} = {m} THEN t.id END)" for m in MONTHS]
     return [
-        f"DELETE FROM category_visit_months WHERE child_id IN ({children})",
-        # DISTINCT t.id: two overlapping periods of one category count a visit once.
-        f"""INSERT INTO category_visit_months (month, site_id, category, child_id, visits)
-            SELECT {month}, a.site_id, c.category, t.child_id, count(DISTINCT t.id)
+        f"DELETE FROM category_visit_years WHERE child_id IN ({children})",
+        f"""INSERT INTO category_visit_years ({CATEGORY_COLUMNS})
+            SELECT {year}, a.site_id, c.category, t.child_id, {_joined(visits)}
             FROM attendances t JOIN activities a ON a.id = t.activity_id
             JOIN child_categories c ON c.child_id = t.child_id AND {COVERS}
             WHERE t.voided_at IS NULL AND t.child_id IN ({children})
@@ -75,36 +95,43 @@ def _recount_categories(dialect: str, children: str) -> list[str]:
 
 
 def _sqlite_add(row: str) -> list[str]:
-    month = MONTH["sqlite"]
+    year, month = YEAR["sqlite"], MONTH["sqlite"]
+    visits = [f"{month} = {m}" for m in MONTHS]
+    paper = [f"{month} = {m} AND {row}.source IN {PAPER}" for m in MONTHS]
     return [
-        f"""INSERT INTO visit_months (month, site_id, kind, child_id, visits, paper)
-            SELECT {month}, a.site_id, a.kind, {row}.child_id, 1, {row}.source IN {PAPER}
+        f"""INSERT INTO visit_years ({VISIT_COLUMNS})
+            SELECT {year}, a.site_id, a.kind, {row}.child_id, {_joined(visits + paper)}
             FROM activities a WHERE a.id = {row}.activity_id AND {row}.voided_at IS NULL
-            ON CONFLICT (month, site_id, kind, child_id)
-            DO UPDATE SET visits = visits + excluded.visits, paper = paper + excluded.paper""",
-        f"""INSERT INTO category_visit_months (month, site_id, category, child_id, visits)
-            SELECT DISTINCT {month}, a.site_id, c.category, {row}.child_id, 1
+            ON CONFLICT (year, site_id, kind, child_id)
+            DO UPDATE SET {_joined([f"{c} = {c} + excluded.{c}" for c in V + P])}""",
+        f"""INSERT INTO category_visit_years ({CATEGORY_COLUMNS})
+            SELECT DISTINCT {year}, a.site_id, c.category, {row}.child_id, {_joined(visits)}
             FROM activities a JOIN child_categories c ON c.child_id = {row}.child_id
             WHERE a.id = {row}.activity_id AND {row}.voided_at IS NULL AND {COVERS}
-            ON CONFLICT (month, site_id, category, child_id) DO UPDATE SET visits = visits + excluded.visits""",
+            ON CONFLICT (year, site_id, category, child_id)
+            DO UPDATE SET {_joined([f"{c} = {c} + excluded.{c}" for c in V])}""",
     ]
 
 
 def _sqlite_remove(row: str) -> list[str]:
-    month = MONTH["sqlite"]
+    year = YEAR["sqlite"]
+    month = f"(SELECT {MONTH['sqlite']} FROM activities a WHERE a.id = {row}.activity_id)"
+    paper = f"({row}.source IN {PAPER})"
+    take_visits = [f"{c} = {c} - ({month} = {m})" for c, m in zip(V, MONTHS, strict=True)]
+    take_paper = [f"{c} = {c} - ({month} = {m} AND {paper})" for c, m in zip(P, MONTHS, strict=True)]
     return [
-        f"""UPDATE visit_months SET visits = visits - 1, paper = paper - ({row}.source IN {PAPER})
+        f"""UPDATE visit_years SET {_joined(take_visits + take_paper)}
             WHERE {row}.voided_at IS NULL AND child_id = {row}.child_id
-            AND (month, site_id, kind) =
-                (SELECT {month}, a.site_id, a.kind FROM activities a WHERE a.id = {row}.activity_id)""",
-        f"DELETE FROM visit_months WHERE child_id = {row}.child_id AND visits = 0",
-        f"""UPDATE category_visit_months SET visits = visits - 1
+            AND (year, site_id, kind) =
+                (SELECT {year}, a.site_id, a.kind FROM activities a WHERE a.id = {row}.activity_id)""",
+        f"DELETE FROM visit_years WHERE child_id = {row}.child_id AND {_zero(V)}",
+        f"""UPDATE category_visit_years SET {_joined(take_visits)}
             WHERE {row}.voided_at IS NULL AND child_id = {row}.child_id
-            AND (month, site_id, category) IN
-                (SELECT DISTINCT {month}, a.site_id, c.category
+            AND (year, site_id, category) IN
+                (SELECT DISTINCT {year}, a.site_id, c.category
                  FROM activities a JOIN child_categories c ON c.child_id = {row}.child_id
                  WHERE a.id = {row}.activity_id AND {COVERS})""",
-        f"DELETE FROM category_visit_months WHERE child_id = {row}.child_id AND visits = 0",
+        f"DELETE FROM category_visit_years WHERE child_id = {row}.child_id AND {_zero(V)}",
     ]
 
 
@@ -152,43 +179,47 @@ SQLITE_TRIGGERS = {
 # --- PostgreSQL: statement triggers over transition tables, row triggers for the rare edits ---
 
 
+def _pg_grouped_visits(rows: str) -> str:
+    year, month = YEAR["postgresql"], MONTH["postgresql"]
+    visits = [f"count(*) FILTER (WHERE {month} = {m}) AS {c}" for c, m in zip(V, MONTHS, strict=True)]
+    paper = [
+        f"count(*) FILTER (WHERE {month} = {m} AND r.source IN {PAPER}) AS {c}" for c, m in zip(P, MONTHS, strict=True)
+    ]
+    return f"""SELECT {year} AS year, a.site_id, a.kind, r.child_id, {_joined(visits + paper)}
+               FROM {rows} r JOIN activities a ON a.id = r.activity_id
+               WHERE r.voided_at IS NULL GROUP BY 1, 2, 3, 4"""
+
+
+def _pg_grouped_categories(rows: str) -> str:
+    year, month = YEAR["postgresql"], MONTH["postgresql"]
+    visits = [f"count(DISTINCT r.id) FILTER (WHERE {month} = {m}) AS {c}" for c, m in zip(V, MONTHS, strict=True)]
+    return f"""SELECT {year} AS year, a.site_id, c.category, r.child_id, {_joined(visits)}
+               FROM {rows} r JOIN activities a ON a.id = r.activity_id
+               JOIN child_categories c ON c.child_id = r.child_id AND {COVERS}
+               WHERE r.voided_at IS NULL GROUP BY 1, 2, 3, 4"""
+
+
 def _pg_add(rows: str) -> list[str]:
-    month = MONTH["postgresql"]
     return [
-        f"""INSERT INTO visit_months AS v (month, site_id, kind, child_id, visits, paper)
-            SELECT {month}, a.site_id, a.kind, r.child_id, count(*), count(*) FILTER (WHERE r.source IN {PAPER})
-            FROM {rows} r JOIN activities a ON a.id = r.activity_id
-            WHERE r.voided_at IS NULL
-            GROUP BY 1, 2, 3, 4
-            ON CONFLICT (month, site_id, kind, child_id)
-            DO UPDATE SET visits = v.visits + excluded.visits, paper = v.paper + excluded.paper""",
-        f"""INSERT INTO category_visit_months AS v (month, site_id, category, child_id, visits)
-            SELECT {month}, a.site_id, c.category, r.child_id, count(DISTINCT r.id)
-            FROM {rows} r JOIN activities a ON a.id = r.activity_id
-            JOIN child_categories c ON c.child_id = r.child_id AND {COVERS}
-            WHERE r.voided_at IS NULL
-            GROUP BY 1, 2, 3, 4
-            ON CONFLICT (month, site_id, category, child_id) DO UPDATE SET visits = v.visits + excluded.visits""",
+        f"""INSERT INTO visit_years AS v ({VISIT_COLUMNS}) {_pg_grouped_visits(rows)}
+            ON CONFLICT (year, site_id, kind, child_id)
+            DO UPDATE SET {_joined([f"{c} = v.{c} + excluded.{c}" for c in V + P])}""",
+        f"""INSERT INTO category_visit_years AS v ({CATEGORY_COLUMNS}) {_pg_grouped_categories(rows)}
+            ON CONFLICT (year, site_id, category, child_id)
+            DO UPDATE SET {_joined([f"{c} = v.{c} + excluded.{c}" for c in V])}""",
     ]
 
 
 def _pg_remove(rows: str) -> list[str]:
-    month = MONTH["postgresql"]
     return [
-        f"""UPDATE visit_months v SET visits = v.visits - d.visits, paper = v.paper - d.paper
-            FROM (SELECT {month} AS month, a.site_id, a.kind, r.child_id, count(*) AS visits,
-                         count(*) FILTER (WHERE r.source IN {PAPER}) AS paper
-                  FROM {rows} r JOIN activities a ON a.id = r.activity_id
-                  WHERE r.voided_at IS NULL GROUP BY 1, 2, 3, 4) d
-            WHERE (v.month, v.site_id, v.kind, v.child_id) = (d.month, d.site_id, d.kind, d.child_id)""",
-        f"DELETE FROM visit_months WHERE child_id IN (SELECT child_id FROM {rows}) AND visits = 0",
-        f"""UPDATE category_visit_months v SET visits = v.visits - d.visits
-            FROM (SELECT {month} AS month, a.site_id, c.category, r.child_id, count(DISTINCT r.id) AS visits
-                  FROM {rows} r JOIN activities a ON a.id = r.activity_id
-                  JOIN child_categories c ON c.child_id = r.child_id AND {COVERS}
-                  WHERE r.voided_at IS NULL GROUP BY 1, 2, 3, 4) d
-            WHERE (v.month, v.site_id, v.category, v.child_id) = (d.month, d.site_id, d.category, d.child_id)""",
-        f"DELETE FROM category_visit_months WHERE child_id IN (SELECT child_id FROM {rows}) AND visits = 0",
+        f"""UPDATE visit_years v SET {_joined([f"{c} = v.{c} - d.{c}" for c in V + P])}
+            FROM ({_pg_grouped_visits(rows)}) d
+            WHERE (v.year, v.site_id, v.kind, v.child_id) = (d.year, d.site_id, d.kind, d.child_id)""",
+        f"DELETE FROM visit_years WHERE child_id IN (SELECT child_id FROM {rows}) AND {_zero(V)}",
+        f"""UPDATE category_visit_years v SET {_joined([f"{c} = v.{c} - d.{c}" for c in V])}
+            FROM ({_pg_grouped_categories(rows)}) d
+            WHERE (v.year, v.site_id, v.category, v.child_id) = (d.year, d.site_id, d.category, d.child_id)""",
+        f"DELETE FROM category_visit_years WHERE child_id IN (SELECT child_id FROM {rows}) AND {_zero(V)}",
     ]
 
 
@@ -224,7 +255,7 @@ PG_FUNCTIONS = {
     ),
     "rollup_child_categories_changed": _pg_function(
         "rollup_child_categories_changed",
-        # OLD is NULL on INSERT and NEW on DELETE: recount whichever children the row had.
+        # OLD is NULL on INSERT and NEW on DELETE: a NULL in the list matches nothing.
         [_LOCK_CHILD.format(children="OLD.child_id, NEW.child_id")]
         + _recount_categories("postgresql", "OLD.child_id, NEW.child_id"),
     ),
@@ -246,63 +277,34 @@ PG_TRIGGERS = {
     "EXECUTE FUNCTION rollup_child_categories_changed()",
 }
 
-# On PostgreSQL, OLD in an INSERT row trigger (and NEW in a DELETE one) is NULL, so
-# "IN (OLD.child_id, NEW.child_id)" holds a NULL that matches nothing: what is wanted.
+ACTIVITY_KINDS = ("daily", "parent_training", "volunteer", "visit", "festival", "other")
+CATEGORIES = ("left_behind", "difficult", "disabled", "registered_poor", "military_family", "other")
 
 
 def upgrade():
     op.create_table(
-        "category_visit_months",
-        sa.Column("month", sa.Date(), nullable=False),
+        "visit_years",
+        sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("site_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "category",
-            sa.Enum(
-                "left_behind",
-                "difficult",
-                "disabled",
-                "registered_poor",
-                "military_family",
-                "other",
-                name="childcategory",
-                native_enum=False,
-                length=20,
-            ),
-            nullable=False,
-        ),
+        sa.Column("kind", sa.Enum(*ACTIVITY_KINDS, name="activitykind", native_enum=False, length=20), nullable=False),
         sa.Column("child_id", sa.Integer(), nullable=False),
-        sa.Column("visits", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("month", "site_id", "category", "child_id", name=op.f("pk_category_visit_months")),
+        *(sa.Column(column, sa.Integer(), nullable=False) for column in V + P),
+        sa.PrimaryKeyConstraint("year", "site_id", "kind", "child_id", name=op.f("pk_visit_years")),
     )
-    op.create_index("ix_category_visit_months_child", "category_visit_months", ["child_id"], unique=False)
+    op.create_index("ix_visit_years_child", "visit_years", ["child_id"], unique=False)
     op.create_table(
-        "visit_months",
-        sa.Column("month", sa.Date(), nullable=False),
+        "category_visit_years",
+        sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("site_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "kind",
-            sa.Enum(
-                "daily",
-                "parent_training",
-                "volunteer",
-                "visit",
-                "festival",
-                "other",
-                name="activitykind",
-                native_enum=False,
-                length=20,
-            ),
-            nullable=False,
-        ),
+        sa.Column("category", sa.Enum(*CATEGORIES, name="childcategory", native_enum=False, length=20), nullable=False),
         sa.Column("child_id", sa.Integer(), nullable=False),
-        sa.Column("visits", sa.Integer(), nullable=False),
-        sa.Column("paper", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("month", "site_id", "kind", "child_id", name=op.f("pk_visit_months")),
+        *(sa.Column(column, sa.Integer(), nullable=False) for column in V),
+        sa.PrimaryKeyConstraint("year", "site_id", "category", "child_id", name=op.f("pk_category_visit_years")),
     )
-    op.create_index("ix_visit_months_child", "visit_months", ["child_id"], unique=False)
+    op.create_index("ix_category_visit_years_child", "category_visit_years", ["child_id"], unique=False)
 
     dialect = op.get_bind().dialect.name
-    # The months of the records already there, then the triggers that keep them.
+    # The rows of the records already there, then the triggers that keep them.
     for statement in _recount(dialect, "SELECT id FROM children"):
         op.execute(statement)
     if dialect == "postgresql":
@@ -331,7 +333,7 @@ def downgrade():
     else:
         for name in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER {name}")
-    op.drop_index("ix_visit_months_child", table_name="visit_months")
-    op.drop_table("visit_months")
-    op.drop_index("ix_category_visit_months_child", table_name="category_visit_months")
-    op.drop_table("category_visit_months")
+    op.drop_index("ix_category_visit_years_child", table_name="category_visit_years")
+    op.drop_table("category_visit_years")
+    op.drop_index("ix_visit_years_child", table_name="visit_years")
+    op.drop_table("visit_years")
