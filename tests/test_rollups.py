@@ -1,9 +1,9 @@
 """The yearly visit rollups stay exactly in step with the raw records, whatever writes them.
 
 After a year of records, then hundreds of random writes through the real services and
-through plain SQL statements (sign-ins, roll-call, voiding, review merges and rejections,
-category edits, an activity moved, many rows in one statement, deletions, a purge), a recount
-of the raw records must equal the rollup tables row for row, and the tally read from the
+through plain SQL statements (child and adult sign-ins, roll-call, voiding, review merges
+and rejections, category edits, an activity moved, many rows in one statement, deletions, a
+purge), a recount of the raw records must equal the rollup tables row for row, and the tally read from the
 rollups must equal the tally read from the raw rows alone.
 """
 
@@ -19,10 +19,19 @@ from sqlalchemy import delete, insert, select, update
 from formsvc.accounts.models import Role
 from formsvc.accounts.services import create_user
 from formsvc.activities.models import Activity, ActivityKind
-from formsvc.attendance.models import Attendance, Child, ChildCategory, ChildCategoryPeriod, ChildStatus, Source
+from formsvc.attendance.models import (
+    AdultRole,
+    AdultSignIn,
+    Attendance,
+    Child,
+    ChildCategory,
+    ChildCategoryPeriod,
+    ChildStatus,
+    Source,
+)
 from formsvc.attendance.review import merge_child, reject_child
 from formsvc.attendance.rollcall_services import mark
-from formsvc.attendance.services import sign_in_child
+from formsvc.attendance.services import sign_in_adult, sign_in_child
 from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
@@ -183,6 +192,32 @@ class Writer:
         db.session.execute(update(Activity).where(Activity.id == activity.id).values(**values))
         db.session.expire_all()
 
+    def sign_in_adult(self):
+        activity = self.activity()
+        role = self.rng.choice([AdultRole.GUARDIAN, AdultRole.VOLUNTEER])
+        sign_in_adult(
+            activity, role=role, name=f"家长{self.rng.randrange(40)}", relation=None, phone="", village="",
+            child_name="", nonce=self.nonce(), now=_open_now(activity),
+        )  # fmt: skip
+
+    def void_or_delete_adult(self):
+        ids = db.session.execute(select(AdultSignIn.id).where(AdultSignIn.voided_at.is_(None))).scalars().all()
+        if not ids:
+            return
+        chosen = self.rng.sample(ids, min(len(ids), self.rng.randrange(1, 4)))
+        if self.rng.random() < 0.7:
+            db.session.execute(
+                update(AdultSignIn).where(AdultSignIn.id.in_(chosen)).values(voided_at=utcnow()),
+                execution_options={"synchronize_session": False},
+            )
+            return
+        tables = Child.__table__.metadata.tables
+        for table in ("submissions", "consents"):
+            db.session.execute(
+                update(tables[table]).where(tables[table].c.adult_signin_id.in_(chosen)).values(adult_signin_id=None)
+            )
+        db.session.execute(delete(AdultSignIn).where(AdultSignIn.id.in_(chosen)))
+
     def purge_old(self):
         purge(date(2027, 6, 1), "1y", utcnow())
 
@@ -198,9 +233,11 @@ class Writer:
                 self.delete_one,
                 self.change_category,
                 self.move_activity,
+                self.sign_in_adult,
+                self.void_or_delete_adult,
                 self.purge_old,
             ],
-            weights=[20, 8, 15, 8, 3, 5, 4, 10, 4, 1],
+            weights=[20, 8, 15, 8, 3, 5, 4, 10, 4, 10, 5, 1],
         )[0]
         try:
             with db.session.begin_nested():
@@ -222,6 +259,8 @@ WRITES = [
     "delete_one",
     "change_category",
     "move_activity",
+    "sign_in_adult",
+    "void_or_delete_adult",
 ]
 
 

@@ -1,6 +1,7 @@
 """Yearly rollups of the counted visits, month by month: what the tallies read instead of every row.
 
-A row is one child at one site in one kind of activity (``visit_years``) or in one child
+``activity_counts`` holds each activity's number of counted sign-ins (children and adults).
+Otherwise a row is one child at one site in one kind of activity (``visit_years``) or in one child
 category (``category_visit_years``) in one calendar year, with the child's counted
 (non-voided) visits in each month: ``v01`` … ``v12``, and of those the visits entered from
 paper or imported, ``p01`` … ``p12``. A whole-month period inside a year (a year, a quarter,
@@ -67,6 +68,21 @@ class CategoryVisitYear(Base):
         Column("child_id", Integer, primary_key=True),
         *(Column(visits_column(month), Integer, nullable=False) for month in MONTHS),
         Index("ix_category_visit_years_child", "child_id"),
+    )
+
+
+class ActivityCount(Base):
+    """How many counted (non-voided) sign-ins an activity has, children and adults together.
+
+    An activity is "held" when this is above zero (see formsvc/tallies/services.py), so the
+    tally reads one row per activity instead of probing every sign-in. No row means none.
+    """
+
+    __table__ = Table(
+        "activity_counts",
+        Base.metadata,
+        Column("activity_id", Integer, primary_key=True, autoincrement=False),
+        Column("signins", Integer, nullable=False),
     )
 
 

@@ -33,7 +33,14 @@ from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, ChildC
 from formsvc.extensions import db
 from formsvc.sites.models import Site
 from formsvc.surveys.results import survey_scores
-from formsvc.tallies.models import CategoryVisitYear, VisitYear, months_sum, paper_column, visits_column
+from formsvc.tallies.models import (
+    ActivityCount,
+    CategoryVisitYear,
+    VisitYear,
+    months_sum,
+    paper_column,
+    visits_column,
+)
 
 KINDS = tuple(kind.value for kind in ActivityKind)
 CATEGORIES = tuple(category.value for category in ChildCategory)
@@ -113,9 +120,10 @@ _PLACE = (Activity.site_id.label("site_id"), Site.township_id.label("township_id
 
 
 def _held_figures(values: _Values, site_ids: Select, date_from: date, date_to: date, as_of: date) -> None:
+    counts = ActivityCount.__table__.c
     held = or_(
-        exists().where(Attendance.activity_id == Activity.id, Attendance.voided_at.is_(None)),
-        exists().where(AdultSignIn.activity_id == Activity.id, AdultSignIn.voided_at.is_(None)),
+        # a counted sign-in, child or adult: the activity's row in activity_counts (kept by triggers)
+        exists().where(counts.activity_id == Activity.id),
         and_(Activity.kind != ActivityKind.DAILY, Activity.cancelled.is_(False), Activity.on_date <= as_of),
     )
     activities = _scoped(

@@ -8,12 +8,12 @@ put them right from the raw records if a restore or a hand edit ever left them b
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, Select, and_, case, cast, delete, func, insert, or_, select
+from sqlalchemy import Integer, Select, and_, case, cast, delete, func, insert, or_, select, union_all
 
 from formsvc.activities.models import Activity
-from formsvc.attendance.models import Attendance, ChildCategoryPeriod, Source
+from formsvc.attendance.models import AdultSignIn, Attendance, ChildCategoryPeriod, Source
 from formsvc.extensions import db
-from formsvc.tallies.models import MONTHS, CategoryVisitYear, VisitYear
+from formsvc.tallies.models import MONTHS, ActivityCount, CategoryVisitYear, VisitYear
 
 
 def _year_and_month(day):
@@ -55,7 +55,20 @@ def recounted_categories() -> Select:
     )
 
 
-_TABLES = ((VisitYear, recounted_visits), (CategoryVisitYear, recounted_categories))
+def recounted_activity_counts() -> Select:
+    """What ``activity_counts`` must hold: each activity's counted sign-ins, children and adults."""
+    counted = union_all(
+        select(Attendance.activity_id).where(Attendance.voided_at.is_(None)),
+        select(AdultSignIn.activity_id).where(AdultSignIn.voided_at.is_(None)),
+    ).subquery()
+    return select(counted.c.activity_id, func.count()).group_by(counted.c.activity_id)
+
+
+_TABLES = (
+    (VisitYear, recounted_visits),
+    (CategoryVisitYear, recounted_categories),
+    (ActivityCount, recounted_activity_counts),
+)
 
 
 def _rows(query) -> set[tuple]:

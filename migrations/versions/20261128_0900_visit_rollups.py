@@ -7,7 +7,9 @@ row means, docs/performance.md why). Triggers keep them exact whatever writes:
   another activity): the old row's counts come off, the new row's go on;
 - an activity moved to another day, site or kind: its children's months are recounted;
 - a child's category periods added, changed or removed: that child's category months are
-  recounted.
+  recounted;
+- attendances and adult sign-ins counted or no longer counted: their activity's count of
+  sign-ins (activity_counts, what "held" means) goes up or down.
 
 SQLite has only row triggers, so its trigger bodies repeat the statements per row.
 PostgreSQL uses statement triggers with transition tables for attendances (a COPY of a
@@ -91,6 +93,13 @@ def _recount_categories(dialect: str, children: str) -> list[str]:
     ]
 
 
+RECOUNT_ACTIVITY_COUNTS = """INSERT INTO activity_counts (activity_id, signins)
+    SELECT activity_id, count(*) FROM (
+        SELECT activity_id FROM attendances WHERE voided_at IS NULL
+        UNION ALL SELECT activity_id FROM adult_signins WHERE voided_at IS NULL
+    ) AS counted GROUP BY activity_id"""
+
+
 # --- SQLite: row triggers; R is NEW or OLD ----------------------------------------------------
 
 
@@ -110,6 +119,21 @@ def _sqlite_add(row: str) -> list[str]:
             WHERE a.id = {row}.activity_id AND {row}.voided_at IS NULL AND {COVERS}
             ON CONFLICT (year, site_id, category, child_id)
             DO UPDATE SET {_joined([f"{c} = {c} + excluded.{c}" for c in V])}""",
+    ]
+
+
+def _sqlite_count(row: str, sign: str) -> list[str]:
+    """Add (sign "+") or take (sign "-") row R's sign-in to or from its activity's count, if R counts."""
+    if sign == "+":
+        return [
+            f"""INSERT INTO activity_counts (activity_id, signins) SELECT {row}.activity_id, 1
+                WHERE {row}.voided_at IS NULL
+                ON CONFLICT (activity_id) DO UPDATE SET signins = signins + 1"""
+        ]
+    return [
+        f"""UPDATE activity_counts SET signins = signins - 1
+            WHERE activity_id = {row}.activity_id AND {row}.voided_at IS NULL""",
+        f"DELETE FROM activity_counts WHERE activity_id = {row}.activity_id AND signins = 0",
     ]
 
 
@@ -143,16 +167,36 @@ def _sqlite_trigger(name: str, event: str, table: str, statements: list[str], wh
 
 SQLITE_TRIGGERS = {
     "rollup_attendances_insert": _sqlite_trigger(
-        "rollup_attendances_insert", "INSERT", "attendances", _sqlite_add("NEW"), when="NEW.voided_at IS NULL"
+        "rollup_attendances_insert",
+        "INSERT",
+        "attendances",
+        _sqlite_add("NEW") + _sqlite_count("NEW", "+"),
+        when="NEW.voided_at IS NULL",
     ),
     "rollup_attendances_delete": _sqlite_trigger(
-        "rollup_attendances_delete", "DELETE", "attendances", _sqlite_remove("OLD"), when="OLD.voided_at IS NULL"
+        "rollup_attendances_delete",
+        "DELETE",
+        "attendances",
+        _sqlite_remove("OLD") + _sqlite_count("OLD", "-"),
+        when="OLD.voided_at IS NULL",
     ),
     "rollup_attendances_update": _sqlite_trigger(
         "rollup_attendances_update",
         "UPDATE OF activity_id, child_id, source, voided_at",
         "attendances",
-        _sqlite_remove("OLD") + _sqlite_add("NEW"),
+        _sqlite_remove("OLD") + _sqlite_count("OLD", "-") + _sqlite_add("NEW") + _sqlite_count("NEW", "+"),
+    ),
+    "rollup_adult_signins_insert": _sqlite_trigger(
+        "rollup_adult_signins_insert", "INSERT", "adult_signins", _sqlite_count("NEW", "+")
+    ),
+    "rollup_adult_signins_delete": _sqlite_trigger(
+        "rollup_adult_signins_delete", "DELETE", "adult_signins", _sqlite_count("OLD", "-")
+    ),
+    "rollup_adult_signins_update": _sqlite_trigger(
+        "rollup_adult_signins_update",
+        "UPDATE OF activity_id, voided_at",
+        "adult_signins",
+        _sqlite_count("OLD", "-") + _sqlite_count("NEW", "+"),
     ),
     "rollup_activities_update": _sqlite_trigger(
         "rollup_activities_update",
@@ -223,6 +267,21 @@ def _pg_remove(rows: str) -> list[str]:
     ]
 
 
+def _pg_count(rows: str, sign: str) -> list[str]:
+    """Add (sign "+") or take (sign "-") the counted rows of a transition table to or from the activity counts."""
+    grouped = f"SELECT activity_id, count(*) AS signins FROM {rows} WHERE voided_at IS NULL GROUP BY activity_id"
+    if sign == "+":
+        return [
+            f"""INSERT INTO activity_counts AS c (activity_id, signins) {grouped}
+                ON CONFLICT (activity_id) DO UPDATE SET signins = c.signins + excluded.signins"""
+        ]
+    return [
+        f"""UPDATE activity_counts c SET signins = c.signins - d.signins FROM ({grouped}) d
+            WHERE c.activity_id = d.activity_id""",
+        f"DELETE FROM activity_counts WHERE activity_id IN (SELECT activity_id FROM {rows}) AND signins = 0",
+    ]
+
+
 def _pg_lock(rows: str) -> list[str]:
     return [
         f"PERFORM 1 FROM activities WHERE id IN (SELECT activity_id FROM {rows}) ORDER BY id FOR SHARE",
@@ -239,14 +298,24 @@ _LOCK_CHILD = "PERFORM 1 FROM children WHERE id IN ({children}) ORDER BY id FOR 
 
 PG_FUNCTIONS = {
     "rollup_attendances_inserted": _pg_function(
-        "rollup_attendances_inserted", _pg_lock("new_rows") + _pg_add("new_rows")
+        "rollup_attendances_inserted", _pg_lock("new_rows") + _pg_add("new_rows") + _pg_count("new_rows", "+")
     ),
     "rollup_attendances_deleted": _pg_function(
-        "rollup_attendances_deleted", _pg_lock("old_rows") + _pg_remove("old_rows")
+        "rollup_attendances_deleted", _pg_lock("old_rows") + _pg_remove("old_rows") + _pg_count("old_rows", "-")
     ),
     "rollup_attendances_updated": _pg_function(
         "rollup_attendances_updated",
-        _pg_lock("old_rows") + _pg_lock("new_rows") + _pg_remove("old_rows") + _pg_add("new_rows"),
+        _pg_lock("old_rows")
+        + _pg_lock("new_rows")
+        + _pg_remove("old_rows")
+        + _pg_count("old_rows", "-")
+        + _pg_add("new_rows")
+        + _pg_count("new_rows", "+"),
+    ),
+    "rollup_adult_signins_inserted": _pg_function("rollup_adult_signins_inserted", _pg_count("new_rows", "+")),
+    "rollup_adult_signins_deleted": _pg_function("rollup_adult_signins_deleted", _pg_count("old_rows", "-")),
+    "rollup_adult_signins_updated": _pg_function(
+        "rollup_adult_signins_updated", _pg_count("old_rows", "-") + _pg_count("new_rows", "+")
     ),
     "rollup_activity_moved": _pg_function(
         "rollup_activity_moved",
@@ -269,6 +338,13 @@ PG_TRIGGERS = {
     "rollup_attendances_update": "CREATE TRIGGER rollup_attendances_update AFTER UPDATE ON attendances "
     "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
     "EXECUTE FUNCTION rollup_attendances_updated()",
+    "rollup_adult_signins_insert": "CREATE TRIGGER rollup_adult_signins_insert AFTER INSERT ON adult_signins "
+    "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_adult_signins_inserted()",
+    "rollup_adult_signins_delete": "CREATE TRIGGER rollup_adult_signins_delete AFTER DELETE ON adult_signins "
+    "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_adult_signins_deleted()",
+    "rollup_adult_signins_update": "CREATE TRIGGER rollup_adult_signins_update AFTER UPDATE ON adult_signins "
+    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
+    "EXECUTE FUNCTION rollup_adult_signins_updated()",
     "rollup_activities_update": "CREATE TRIGGER rollup_activities_update AFTER UPDATE OF site_id, on_date, kind "
     "ON activities FOR EACH ROW WHEN (OLD.site_id IS DISTINCT FROM NEW.site_id OR OLD.on_date IS DISTINCT FROM "
     "NEW.on_date OR OLD.kind IS DISTINCT FROM NEW.kind) EXECUTE FUNCTION rollup_activity_moved()",
@@ -302,11 +378,18 @@ def upgrade():
         sa.PrimaryKeyConstraint("year", "site_id", "category", "child_id", name=op.f("pk_category_visit_years")),
     )
     op.create_index("ix_category_visit_years_child", "category_visit_years", ["child_id"], unique=False)
+    op.create_table(
+        "activity_counts",
+        sa.Column("activity_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("signins", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("activity_id", name=op.f("pk_activity_counts")),
+    )
 
     dialect = op.get_bind().dialect.name
     # The rows of the records already there, then the triggers that keep them.
     for statement in _recount(dialect, "SELECT id FROM children"):
         op.execute(statement)
+    op.execute(RECOUNT_ACTIVITY_COUNTS)
     if dialect == "postgresql":
         for function in PG_FUNCTIONS.values():
             op.execute(function)
@@ -324,6 +407,9 @@ def downgrade():
             ("rollup_attendances_insert", "attendances"),
             ("rollup_attendances_delete", "attendances"),
             ("rollup_attendances_update", "attendances"),
+            ("rollup_adult_signins_insert", "adult_signins"),
+            ("rollup_adult_signins_delete", "adult_signins"),
+            ("rollup_adult_signins_update", "adult_signins"),
             ("rollup_activities_update", "activities"),
             ("rollup_child_categories_change", "child_categories"),
         ):
@@ -333,6 +419,7 @@ def downgrade():
     else:
         for name in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER {name}")
+    op.drop_table("activity_counts")
     op.drop_index("ix_category_visit_years_child", table_name="category_visit_years")
     op.drop_table("category_visit_years")
     op.drop_index("ix_visit_years_child", table_name="visit_years")
