@@ -152,23 +152,28 @@ def _raw_visits(site_ids: Select, date_from: date, date_to: date) -> Select:
     )
 
 
-def _rolled_visits(site_ids: Select, year: int, first_month: int, last_month: int) -> Select:
-    """The same columns from the yearly rollup: the sum of the period's months, one row per child."""
-    visits = months_sum(VisitYear, visits_column, first_month, last_month)
-    paper = months_sum(VisitYear, paper_column, first_month, last_month)
-    rollup = VisitYear.__table__.c
+def _rolled(model, dim: str, site_ids: Select, year: int, first_month: int, last_month: int, *, paper: bool):
+    """(site, township, dim, child, visits[, paper]) from a yearly rollup: the sum of the period's months."""
+    rollup = model.__table__.c
+    visits = months_sum(model, visits_column, first_month, last_month)
+    columns = [
+        rollup.site_id.label("site_id"),
+        Site.township_id.label("township_id"),
+        rollup[dim].label(dim),
+        rollup.child_id.label("child_id"),
+        visits.label("n"),
+    ]
+    if paper:
+        columns.append(months_sum(model, paper_column, first_month, last_month).label("paper"))
     return (
-        select(
-            rollup.site_id.label("site_id"),
-            Site.township_id.label("township_id"),
-            rollup.kind.label("kind"),
-            rollup.child_id.label("child_id"),
-            visits.label("n"),
-            paper.label("paper"),
-        )
+        select(*columns)
         .join(Site, Site.id == rollup.site_id)
         .where(rollup.site_id.in_(site_ids), rollup.year == year, visits > 0)
     )
+
+
+def _rolled_visits(site_ids: Select, year: int, first_month: int, last_month: int) -> Select:
+    return _rolled(VisitYear, "kind", site_ids, year, first_month, last_month, paper=True)
 
 
 def _raw_categorised(site_ids: Select, date_from: date, date_to: date) -> Select:
@@ -194,19 +199,7 @@ def _raw_categorised(site_ids: Select, date_from: date, date_to: date) -> Select
 
 
 def _rolled_categorised(site_ids: Select, year: int, first_month: int, last_month: int) -> Select:
-    visits = months_sum(CategoryVisitYear, visits_column, first_month, last_month)
-    rollup = CategoryVisitYear.__table__.c
-    return (
-        select(
-            rollup.site_id.label("site_id"),
-            Site.township_id.label("township_id"),
-            rollup.category.label("category"),
-            rollup.child_id.label("child_id"),
-            visits.label("n"),
-        )
-        .join(Site, Site.id == rollup.site_id)
-        .where(rollup.site_id.in_(site_ids), rollup.year == year, visits > 0)
-    )
+    return _rolled(CategoryVisitYear, "category", site_ids, year, first_month, last_month, paper=False)
 
 
 def _per_child(name: str, dim: str, measures: tuple[str, ...], raw, rolled, site_ids, date_from, date_to):
