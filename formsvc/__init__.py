@@ -105,8 +105,10 @@ def register_request_hooks(app: Flask) -> None:
     from formsvc.compression import compress_response
     from formsvc.core import refuse_cross_site_posts, set_response_headers
     from formsvc.forms import check_public_body
+    from formsvc.i18n import reuse_wtforms_catalog
     from formsvc.wechat import explain_downloads_in_wechat
 
+    app.before_request(reuse_wtforms_catalog)
     app.before_request(refuse_cross_site_posts)
     app.before_request(check_public_body)
     app.before_request(require_password_change)

@@ -44,3 +44,21 @@ def select_locale() -> str:
         if locale:
             return locale
     return LOCALES[0]
+
+
+# WTForms' own messages in each locale, loaded once per process. Flask-WTF reads the catalog
+# from disk on every request unless the request already carries one in this attribute.
+_WTFORMS_CATALOGS: dict[str, object] = {}
+
+
+def reuse_wtforms_catalog() -> None:
+    """Hand Flask-WTF this process's WTForms catalog for the request's locale (a before_request hook)."""
+    from babel import support
+    from flask_babel import get_locale
+    from wtforms.i18n import messages_path
+
+    locale = str(get_locale())
+    catalog = _WTFORMS_CATALOGS.get(locale)
+    if catalog is None:
+        catalog = _WTFORMS_CATALOGS[locale] = support.Translations.load(messages_path(), [locale], domain="wtforms")
+    request.wtforms_translations = catalog

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from formsvc.activities.models import Activity, ActivityKind, ActivitySeries
 from formsvc.db import utcnow
@@ -22,7 +23,9 @@ from formsvc.tokens import looks_like_token
 def activity_by_token(token: str) -> Activity | None:
     if not looks_like_token(token, 16):
         return None
-    return db.session.execute(select(Activity).where(Activity.public_token == token)).scalar_one_or_none()
+    # With its site: every page behind an activity's link shows the site's name.
+    query = select(Activity).where(Activity.public_token == token).options(joinedload(Activity.site))
+    return db.session.execute(query).scalar_one_or_none()
 
 
 def ensure_daily_opening(site: Site, day: date) -> Activity:
