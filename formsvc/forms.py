@@ -131,6 +131,11 @@ def csrf_retry_message() -> str:
     return _("This page was open for a while, so we need one more tap. Please press the button again.")
 
 
+def form_problem(form) -> str | None:
+    """The message for a form that failed as a whole (an expired page), not field by field."""
+    return csrf_retry_message() if "csrf_token" in form.errors else None
+
+
 def choices(pairs) -> list[SelectChoice]:
     """WTForms choices from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]

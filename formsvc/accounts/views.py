@@ -11,7 +11,7 @@ from formsvc.accounts.throttle import TooManyAttempts, check_login_allowed, note
 from formsvc.audit.services import record
 from formsvc.errors import DomainError
 from formsvc.extensions import db
-from formsvc.forms import csrf_retry_message
+from formsvc.forms import form_problem
 from formsvc.i18n import _
 from formsvc.urls import safe_next
 
@@ -38,8 +38,8 @@ def login():
                 login_user(user)
                 return redirect(safe_next(form.next.data, url_for("manage.dashboard")))
             problem = _("The username or password is not right.")
-    elif "csrf_token" in form.errors:
-        problem = csrf_retry_message()
+    else:
+        problem = form_problem(form)
     return render_template("admin/login.html", form=form, problem=problem)
 
 
@@ -66,8 +66,8 @@ def password():
             login_user(current_user)  # the new session version: other sessions end, this one goes on
             flash(_("Your password has been changed."))
             return redirect(url_for("manage.dashboard"))
-    elif "csrf_token" in form.errors:
-        problem = csrf_retry_message()
+    else:
+        problem = form_problem(form)
     return render_template("admin/password.html", form=form, problem=problem, forced=current_user.must_change_password)
 
 

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from formsvc.accounts.scoping import site_for
 from formsvc.activities.models import Activity
 from formsvc.extensions import db
-from formsvc.i18n import _
 
 
 def activity_for(user, activity_id: int, *, write: bool = False) -> Activity:
@@ -23,10 +22,3 @@ def activity_for(user, activity_id: int, *, write: bool = False) -> Activity:
 def wants_json() -> bool:
     """True for the roll-call script's fetch(), which asks for JSON; a plain form post gets HTML."""
     return request.accept_mimetypes.best == "application/json"
-
-
-def form_problem(form) -> str | None:
-    """The message for a form that failed as a whole (an expired page), not field by field."""
-    if "csrf_token" in form.errors:
-        return _("This page was open for a while, so we need one more tap. Please press the button again.")
-    return None

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from formsvc.activities.models import Activity, Audience
-from formsvc.attendance.admin_common import activity_for, form_problem
+from formsvc.attendance.admin_common import activity_for
 from formsvc.attendance.admin_forms import PaperForm, VoidForm
 from formsvc.attendance.models import AdultSignIn, Attendance
 from formsvc.attendance.once import nonce_used
@@ -15,7 +15,7 @@ from formsvc.attendance.paper import LineStatus, PaperResult, enter_paper, paper
 from formsvc.attendance.voiding import AlreadyVoided, void_adult_signin, void_attendance
 from formsvc.errors import DomainError
 from formsvc.extensions import db
-from formsvc.forms import new_nonce
+from formsvc.forms import form_problem, new_nonce
 from formsvc.i18n import _, _l
 
 bp = Blueprint("entries", __name__, url_prefix="/admin")

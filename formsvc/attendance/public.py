@@ -19,7 +19,7 @@ from formsvc.database import commit_if_written
 from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
-from formsvc.forms import csrf_retry_message, refuse_malformed_body
+from formsvc.forms import form_problem, refuse_malformed_body
 from formsvc.privacy.consent import consent_needed, record_consent, remember_acceptance, shown_consent
 from formsvc.ratelimits import signin_limits
 from formsvc.sites.models import Site
@@ -105,8 +105,8 @@ def _handle_sign_in(activity: Activity, form, template: str, sign_in, *, on_succ
             if on_success is not None:
                 on_success(response)
             return response
-    elif "csrf_token" in form.errors:
-        problem = csrf_retry_message()
+    else:
+        problem = form_problem(form)
     if form.is_submitted():
         form.ensure_nonce()
     now = utcnow()

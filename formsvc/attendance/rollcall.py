@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 
 from formsvc.activities.models import Activity
-from formsvc.attendance.admin_common import activity_for, form_problem, wants_json
+from formsvc.attendance.admin_common import activity_for, wants_json
 from formsvc.attendance.admin_forms import SEARCH_MAX, AddChildForm, ToggleForm
 from formsvc.attendance.models import Child
 from formsvc.attendance.namesearch import search_keys
@@ -27,7 +27,7 @@ from formsvc.attendance.rollcall_services import (
 from formsvc.attendance.roster import roster_child
 from formsvc.errors import DomainError
 from formsvc.extensions import db
-from formsvc.forms import new_nonce
+from formsvc.forms import form_problem, new_nonce
 from formsvc.i18n import _
 
 bp = Blueprint("rollcall", __name__, url_prefix="/admin")

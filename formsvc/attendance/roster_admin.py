@@ -8,7 +8,6 @@ from wtforms.fields.choices import SelectChoice
 
 from formsvc.accounts.forms import ActionForm
 from formsvc.accounts.scoping import site_for
-from formsvc.attendance.admin_common import form_problem
 from formsvc.attendance.admin_forms import (
     SEARCH_MAX,
     ChildForm,
@@ -30,6 +29,7 @@ from formsvc.attendance.roster import (
 )
 from formsvc.errors import DomainError
 from formsvc.extensions import db
+from formsvc.forms import form_problem
 from formsvc.i18n import _
 from formsvc.privacy.retention import erase_child
 from formsvc.sites.models import Site

@@ -13,10 +13,10 @@ from flask_login import current_user, login_required
 from formsvc.accounts.permissions import admin_required
 from formsvc.activities.admin import activity_for
 from formsvc.activities.models import Audience
-from formsvc.attendance.admin_common import form_problem
 from formsvc.attendance.paper import LineStatus
 from formsvc.errors import DomainError
 from formsvc.extensions import db
+from formsvc.forms import form_problem
 from formsvc.i18n import _, _l
 from formsvc.imports.forms import ConfirmUploadForm, LedgerImportForm, SheetUploadForm
 from formsvc.imports.ledger import plan_ledger_import

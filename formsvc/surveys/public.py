@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, make_response, redirect, render
 from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
-from formsvc.forms import csrf_retry_message, refuse_malformed_body
+from formsvc.forms import form_problem, refuse_malformed_body
 from formsvc.surveys.answering import (
     AlreadyAnswered,
     answered_on_device,
@@ -105,8 +105,8 @@ def answer(token: str):
             problem = error.message
         else:
             return _respond(redirect(url_for("survey_public.thanks", token=link.public_token)), cookie, cookie_is_new)
-    elif "csrf_token" in form.errors:
-        problem = csrf_retry_message()
+    else:
+        problem = form_problem(form)
     form.ensure_nonce()
     form.version.data = str(version.id)
     page = render_template(
