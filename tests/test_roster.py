@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -276,3 +277,13 @@ def test_only_a_manager_of_the_site_can_erase_a_child(app, make, home):
         assert client.post(url, data={**fields, "confirmed": "y"}).status_code in (403, 404)
     with app.app_context():
         assert db.session.get(Child, child_id).name == "王小明"
+
+
+def test_a_double_tap_is_told_apart_from_a_save_by_a_warning(app, home):
+    client = signed_in_client(app, home["manager"])
+    data = new_child_data(client, home)
+    saved = client.post(roster_url(home, "/new"), data=data, follow_redirects=True, headers=EN)
+    assert 'class="notice" role="status"' in saved.get_data(as_text=True)
+    again = client.post(roster_url(home, "/new"), data=data, follow_redirects=True, headers=EN).get_data(as_text=True)
+    warning = re.search(r'<p class="notice notice-warn" role="alert">([^<]*)</p>', again)
+    assert warning and "already been saved" in warning.group(1)
