@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -66,7 +67,8 @@ def main() -> int:
     if "signin" in wanted:
         results.append(run("signin.py", workdir / "signin.json"))
     results = [result for result in results if result]
-    print("\nSummary — medians of several runs on a machine shared with other work (figures are noisy)")
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"\nSummary — medians of several runs; load average at the end {load} (other work inflates figures)")
     print(machine_line(machine()))
     for line in table(results):
         print(line)
