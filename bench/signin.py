@@ -233,7 +233,9 @@ def run_engine(engine: str, args) -> list[dict]:
             first = 0
             for run in range(args.runs):
                 result = wrk(base + form_path, connections, args.duration, "signin.lua", str(pool), str(first),
-                             f"压{engine[0]}{connections}r{run}t", str(WRK_THREADS), str(workdir / "sent"))  # fmt: skip
+                             f"压{engine[0]}{connections}r{run}t", str(WRK_THREADS),
+                             # one log per wrk run: each run's threads open theirs afresh
+                             str(workdir / f"sent-{connections}-{run}"))  # fmt: skip
                 first += result["requests"] + connections  # never reuse a form, whatever a thread took
                 post_runs.append(result)
             successes += sum(run["ok"] for run in post_runs)
