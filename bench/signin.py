@@ -236,7 +236,7 @@ def run_engine(engine: str, args) -> list[dict]:
                              f"压{engine[0]}{connections}r{run}t", str(WRK_THREADS),
                              # one log per wrk run: each run's threads open theirs afresh
                              str(workdir / f"sent-{connections}-{run}"))  # fmt: skip
-                first += result["requests"] + connections  # never reuse a form, whatever a thread took
+                first += WRK_THREADS * result["used"]  # never reuse a form, whatever a thread took
                 post_runs.append(result)
             successes += sum(run["ok"] for run in post_runs)
             exhausted = sum(run.get("exhausted", 0) for run in post_runs)

@@ -68,7 +68,7 @@ def main() -> int:
         results.append(run("signin.py", workdir / "signin.json"))
     results = [result for result in results if result]
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    print(f"\nSummary — medians of several runs; load average at the end {load} (other work inflates figures)")
+    print(f"\nSummary — medians of several runs; load average at the end {load} (the bench's own threads count)")
     print(machine_line(machine()))
     for line in table(results):
         print(line)

@@ -62,12 +62,15 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
+  -- used: the most forms one thread took; the next run starts past FIRST_LINE + threads * used,
+  -- so no form is sent in two runs, however unevenly the threads went.
   local ok, other, exhausted, used = 0, 0, 0, 0
   for _, thread in ipairs(threads) do
     ok = ok + thread:get("ok")
     other = other + thread:get("other")
     exhausted = exhausted + thread:get("exhausted")
+    used = math.max(used, thread:get("position"))
   end
-  io.write(string.format("RESULT p50_us=%d p99_us=%d ok=%d other=%d exhausted=%d\n",
-    latency:percentile(50), latency:percentile(99), ok, other, exhausted))
+  io.write(string.format("RESULT p50_us=%d p99_us=%d ok=%d other=%d exhausted=%d used=%d\n",
+    latency:percentile(50), latency:percentile(99), ok, other, exhausted, used))
 end
