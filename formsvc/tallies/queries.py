@@ -1,11 +1,14 @@
 """The tally's SQL: every figure of every site, township and the scope, one statement each.
 
-Each figure is read in ONE statement for all three levels: a CTE aggregates the rows to the
-finest grain a level needs (site × kind × child for visits: a few tens of thousands of rows
-for a district year), and a UNION ALL of GROUP BYs over it gives each site, each township
-and the whole scope. Distinct children stay exact: a township counts the distinct child ids
-of the CTE across its sites, never a sum of site figures. So the attendance rows are read
-once per figure instead of once per level; docs/performance.md shows the plans.
+Each figure is read in ONE statement for all three levels: a CTE holds one row per child at
+the finest grain a level needs (site × kind × child for visits: 54,000 rows for a district
+year), and a UNION ALL of GROUP BYs over it gives each site, each township and the whole
+scope. Distinct children stay exact: a township counts the distinct child ids of the CTE
+across its sites, never a sum of site figures.
+
+The per-child rows of whole months come from the yearly rollups (formsvc/tallies/models.py,
+kept in step by triggers), the days of a month the period only cuts from the raw records;
+"held" comes from ``activity_counts``. docs/performance.md shows the plans.
 """
 
 from __future__ import annotations
