@@ -15,4 +15,4 @@ from formsvc.surveys.models import (  # noqa: F401
     SurveyTemplate,
     SurveyVersion,
 )
-from formsvc.tallies.models import CategoryVisitYear, VisitYear  # noqa: F401
+from formsvc.tallies.models import ActivityCount, CategoryVisitYear, VisitYear  # noqa: F401

@@ -179,13 +179,17 @@ def _rolled_visits(site_ids: Select, year: int, first_month: int, last_month: in
     return _rolled(VisitYear, "kind", site_ids, year, first_month, last_month, paper=True)
 
 
-def _raw_categorised(site_ids: Select, date_from: date, date_to: date) -> Select:
-    """(site, township, category, child, visits) from the attendance rows of a few days."""
-    covers = and_(
+def category_covers():
+    """The join of an attendance (with its activity) to the category periods of its child that cover its day."""
+    return and_(
         ChildCategoryPeriod.child_id == Attendance.child_id,
         or_(ChildCategoryPeriod.since.is_(None), ChildCategoryPeriod.since <= Activity.on_date),
         or_(ChildCategoryPeriod.until.is_(None), ChildCategoryPeriod.until >= Activity.on_date),
     )
+
+
+def _raw_categorised(site_ids: Select, date_from: date, date_to: date) -> Select:
+    """(site, township, category, child, visits) from the attendance rows of a few days."""
     query = select(
         *_PLACE,
         ChildCategoryPeriod.category.label("category"),
@@ -193,7 +197,7 @@ def _raw_categorised(site_ids: Select, date_from: date, date_to: date) -> Select
         # DISTINCT: two overlapping periods of one category must not count a visit twice.
         func.count(func.distinct(Attendance.id)).label("n"),
     ).select_from(Attendance)
-    query = query.join(Activity, Activity.id == Attendance.activity_id).join(ChildCategoryPeriod, covers)
+    query = query.join(Activity, Activity.id == Attendance.activity_id).join(ChildCategoryPeriod, category_covers())
     return (
         _scoped(query, site_ids, date_from, date_to)
         .where(Attendance.voided_at.is_(None))

@@ -8,12 +8,13 @@ put them right from the raw records if a restore or a hand edit ever left them b
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, Select, and_, case, cast, delete, func, insert, or_, select, union_all
+from sqlalchemy import Integer, Select, and_, case, cast, delete, func, insert, select, union_all
 
 from formsvc.activities.models import Activity
-from formsvc.attendance.models import AdultSignIn, Attendance, ChildCategoryPeriod, Source
+from formsvc.attendance.models import AdultSignIn, Attendance, ChildCategoryPeriod
 from formsvc.extensions import db
 from formsvc.tallies.models import MONTHS, ActivityCount, CategoryVisitYear, VisitYear
+from formsvc.tallies.queries import PAPER_SOURCES, category_covers
 
 
 def _year_and_month(day):
@@ -25,7 +26,7 @@ def _year_and_month(day):
 def recounted_visits() -> Select:
     """What ``visit_years`` must hold, in its column order, recounted from the raw rows."""
     year, month = _year_and_month(Activity.on_date)
-    paper = Attendance.source.in_((Source.PAPER, Source.IMPORT))
+    paper = Attendance.source.in_(PAPER_SOURCES)
     visits = [func.sum(case((month == number, 1), else_=0)) for number in MONTHS]
     on_paper = [func.sum(case((and_(month == number, paper), 1), else_=0)) for number in MONTHS]
     return (
@@ -39,17 +40,12 @@ def recounted_visits() -> Select:
 def recounted_categories() -> Select:
     """What ``category_visit_years`` must hold, in its column order."""
     year, month = _year_and_month(Activity.on_date)
-    covers = (
-        (ChildCategoryPeriod.child_id == Attendance.child_id)
-        & or_(ChildCategoryPeriod.since.is_(None), ChildCategoryPeriod.since <= Activity.on_date)
-        & or_(ChildCategoryPeriod.until.is_(None), ChildCategoryPeriod.until >= Activity.on_date)
-    )
     # DISTINCT: two overlapping periods of one category count a visit once.
     visits = [func.count(func.distinct(case((month == number, Attendance.id)))) for number in MONTHS]
     return (
         select(year, Activity.site_id, ChildCategoryPeriod.category, Attendance.child_id, *visits)
         .join(Activity, Activity.id == Attendance.activity_id)
-        .join(ChildCategoryPeriod, covers)
+        .join(ChildCategoryPeriod, category_covers())
         .where(Attendance.voided_at.is_(None))
         .group_by(year, Activity.site_id, ChildCategoryPeriod.category, Attendance.child_id)
     )
@@ -72,11 +68,8 @@ _TABLES = (
 
 
 def _rows(query) -> set[tuple]:
-    """Rows as comparable tuples: dates as ISO text, enum members as their values."""
-    return {
-        tuple(getattr(value, "value", value) if not hasattr(value, "isoformat") else value.isoformat() for value in row)
-        for row in db.session.execute(query)
-    }
+    """Rows as comparable tuples, enum members as their values."""
+    return {tuple(getattr(value, "value", value) for value in row) for row in db.session.execute(query)}
 
 
 def rollup_differences() -> list[str]:
@@ -92,7 +85,7 @@ def rollup_differences() -> list[str]:
 
 
 def rebuild_rollups() -> None:
-    """Recount both rollup tables from the raw records (the caller commits)."""
+    """Recount the rollup tables from the raw records (the caller commits)."""
     for model, recount in _TABLES:
         db.session.execute(delete(model))
         db.session.execute(insert(model).from_select(list(model.__table__.c), recount()))
