@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from babel import support
 from flask import has_request_context, request
+from flask_babel import get_locale
 from flask_babel import gettext as _  # noqa: F401  (re-exported for the app)
 from flask_babel import lazy_gettext as _l  # noqa: F401
+from wtforms.i18n import messages_path
 
 LOCALES = ("zh_Hans", "en")
 LOCALE_COOKIE = "lang"
@@ -53,10 +56,6 @@ _WTFORMS_CATALOGS: dict[str, object] = {}
 
 def reuse_wtforms_catalog() -> None:
     """Hand Flask-WTF this process's WTForms catalog for the request's locale (a before_request hook)."""
-    from babel import support
-    from flask_babel import get_locale
-    from wtforms.i18n import messages_path
-
     locale = str(get_locale())
     catalog = _WTFORMS_CATALOGS.get(locale)
     if catalog is None:

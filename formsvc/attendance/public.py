@@ -140,13 +140,18 @@ class _Consent:
         self.accepted = int(version) if version.isdigit() else self.shown.version
         self.form = form
 
+    @property
+    def given(self) -> bool:
+        """The form asked for consent and named a child, so the tick was given (it validated)."""
+        return self.form.consent_needed and self.form.names_a_child()
+
     def record(self, activity: Activity, result, **sign_in) -> None:
         """Record the acceptance with a new sign-in that named a child (a resend records nothing)."""
-        if self.form.consent_needed and self.form.names_a_child() and not result.repeated:
+        if self.given and not result.repeated:
             record_consent(version=self.accepted, activity=activity, **sign_in)
 
     def remember(self, response) -> None:
-        if self.form.consent_needed and self.form.names_a_child():
+        if self.given:
             remember_acceptance(response, self.accepted)
 
     @property

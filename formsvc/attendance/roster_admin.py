@@ -121,7 +121,11 @@ def _roster_child(site: Site, child_id: int) -> Child:
     return child
 
 
-def _child_page(site: Site, child: Child, form: ChildForm, problem: str | None, erase_form=None):
+def _child_page(site: Site, child: Child, form: ChildForm | None, problem: str | None, erase_form=None):
+    """A child's page; without ``form``, its fields show what is saved."""
+    if form is None:
+        form = ChildForm(formdata=None)
+        form.fill_from(child)
     return render_template(
         "admin/roster/child_form.html",
         form=form,
@@ -140,9 +144,7 @@ def erase_child_view(site_id: int, child_id: int):
     child = _roster_child(site, child_id)
     erase_form = EraseChildForm()
     if not erase_form.validate_on_submit():
-        form = ChildForm(formdata=None)
-        form.fill_from(child)
-        return _child_page(site, child, form, form_problem(erase_form), erase_form)
+        return _child_page(site, child, None, form_problem(erase_form), erase_form)
     erase_child(child, user=current_user)
     db.session.commit()
     flash(_("The child's name and details were erased. The visits still count, without a name."))
