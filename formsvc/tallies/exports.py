@@ -49,6 +49,18 @@ def mean_rating(figures: Figures) -> float | None:
     return None if mean is None else round(mean, 2)
 
 
+def _breakdown(key: str, heading, figures: str, parts, title) -> list[Column]:
+    """One column per part (a kind or a category) of one of Figures' dicts: ``key`` and ``heading`` take the part."""
+    return [
+        Column(
+            key.format(part),
+            lambda part=part: heading().format(part=title(part)),
+            lambda f, part=part: getattr(f, figures)[part],
+        )
+        for part in parts
+    ]
+
+
 def figure_columns() -> list[Column]:
     columns = [
         Column("activities", lambda: _("Activities"), lambda f: f.activities),
@@ -59,50 +71,25 @@ def figure_columns() -> list[Column]:
         Column("survey_responses", lambda: _("Survey responses"), lambda f: f.survey_responses),
         Column("mean_rating", lambda: _("Mean rating"), lambda f: mean_rating(f)),
     ]
-    for kind in KINDS:
-        columns.append(
-            Column(
-                f"activities_{kind}",
-                lambda kind=kind: _("Activities: {part}").format(part=_kind_title(kind)),
-                lambda f, kind=kind: f.activities_by_kind[kind],
-            )
-        )
-    for kind in KINDS:
-        columns.append(
-            Column(
-                f"child_participations_{kind}",
-                lambda kind=kind: _("Child visits: {part}").format(part=_kind_title(kind)),
-                lambda f, kind=kind: f.participations_by_kind[kind],
-            )
-        )
-    for kind in KINDS:
-        columns.append(
-            Column(
-                f"distinct_children_{kind}",
-                lambda kind=kind: _("Children: {part}").format(part=_kind_title(kind)),
-                lambda f, kind=kind: f.children_by_kind[kind],
-            )
-        )
+    columns += _breakdown("activities_{}", lambda: _("Activities: {part}"), "activities_by_kind", KINDS, _kind_title)
+    columns += _breakdown(
+        "child_participations_{}", lambda: _("Child visits: {part}"), "participations_by_kind", KINDS, _kind_title
+    )
+    columns += _breakdown("distinct_children_{}", lambda: _("Children: {part}"), "children_by_kind", KINDS, _kind_title)
     columns += [
         Column("paper_records", lambda: _("Paper records"), lambda f: f.paper_records),
         Column("digital_records", lambda: _("Digital records"), lambda f: f.digital_records),
     ]
-    for category in CATEGORIES:
-        columns.append(
-            Column(
-                f"category_{category}_participations",
-                lambda category=category: _("Child visits: {part}").format(part=_category_title(category)),
-                lambda f, category=category: f.participations_by_category[category],
-            )
-        )
-    for category in CATEGORIES:
-        columns.append(
-            Column(
-                f"category_{category}_children",
-                lambda category=category: _("Children: {part}").format(part=_category_title(category)),
-                lambda f, category=category: f.children_by_category[category],
-            )
-        )
+    columns += _breakdown(
+        "category_{}_participations",
+        lambda: _("Child visits: {part}"),
+        "participations_by_category",
+        CATEGORIES,
+        _category_title,
+    )
+    columns += _breakdown(
+        "category_{}_children", lambda: _("Children: {part}"), "children_by_category", CATEGORIES, _category_title
+    )
     return columns
 
 
