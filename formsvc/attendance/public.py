@@ -94,12 +94,13 @@ def _handle_sign_in(activity: Activity, form, template: str, sign_in, *, on_succ
         try:
             scanpass.check(activity, form)
             result = sign_in(form)
+            receipt_token = result.submission.token  # read before the commit expires it
             db.session.commit()
         except DomainError as error:  # the window closed, or the scan pass ran out
             db.session.rollback()
             problem = error.message
         else:
-            response = redirect(url_for("public.receipt", token=result.submission.token))
+            response = redirect(url_for("public.receipt", token=receipt_token))
             scanpass.forget_draft()
             device.remember(response, form)
             if on_success is not None:
@@ -148,7 +149,7 @@ class _Consent:
     def record(self, activity: Activity, result, **sign_in) -> None:
         """Record the acceptance with a new sign-in that named a child (a resend records nothing)."""
         if self.given and not result.repeated:
-            record_consent(version=self.accepted, activity=activity, **sign_in)
+            record_consent(version=self.accepted, activity=activity, shown=self.shown, **sign_in)
 
     def remember(self, response) -> None:
         if self.given:

@@ -58,6 +58,7 @@ class ShownConsent:
     body: str
     period: str
     contact: str
+    text_id: int | None = None  # None until a first acceptance saves version 1
 
 
 def current_text() -> ConsentText | None:
@@ -105,7 +106,9 @@ def shown_consent() -> ShownConsent:
         body = text.body(_locale())
     else:
         body = DEFAULT_BODY_EN if _locale() == "en" else DEFAULT_BODY_ZH
-    return ShownConsent(version=version, body=body, period=retention_words(), contact=privacy_contact())
+    return ShownConsent(
+        version=version, body=body, period=retention_words(), contact=privacy_contact(), text_id=text and text.id
+    )
 
 
 def ensure_current_text() -> ConsentText:
@@ -141,12 +144,24 @@ def publish_text(*, body_zh: str, body_en: str, user) -> ConsentText:
 
 
 def record_consent(
-    *, version: int | None, activity: Activity, attendance_id: int | None = None, adult_signin_id: int | None = None
+    *,
+    version: int | None,
+    activity: Activity,
+    attendance_id: int | None = None,
+    adult_signin_id: int | None = None,
+    shown: ShownConsent | None = None,
 ) -> Consent:
-    """The guardian accepted ``version`` (the one the form showed) with this sign-in."""
-    text = (text_by_version(version) if version else None) or ensure_current_text()
+    """The guardian accepted ``version`` (the one the form showed) with this sign-in.
+
+    ``shown``: the consent this request already read, which saves reading it again inside
+    the write transaction when the accepted version is still the newest.
+    """
+    if shown is not None and shown.version == version and shown.text_id is not None:
+        text_id = shown.text_id
+    else:
+        text_id = ((text_by_version(version) if version else None) or ensure_current_text()).id
     consent = Consent(
-        text_id=text.id,
+        text_id=text_id,
         site_id=activity.site_id,
         activity_id=activity.id,
         attendance_id=attendance_id,
