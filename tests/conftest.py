@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
@@ -34,6 +35,20 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 def local(year, month, day, hour=0, minute=0) -> datetime:
     """A wall-clock time in Shanghai, as an aware UTC datetime."""
     return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def clock_stopped_at(moment: datetime, *, autouse: bool = True):
+    """A fixture for a test module, named by the name it is given: the clock stands still at ``moment``.
+
+    It yields time-machine's traveller, for tests that move the clock on (``frozen.shift(60)``).
+    """
+
+    @pytest.fixture(autouse=autouse)
+    def stopped_clock():
+        with time_machine.travel(moment, tick=False) as traveller:
+            yield traveller
+
+    return stopped_clock
 
 
 def skip_or_fail(reason: str):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-import time_machine
 from sqlalchemy import select
 
 from formsvc.attendance.models import AdultSignIn, Attendance
@@ -13,7 +12,7 @@ from formsvc.audit.models import AuditEntry
 from formsvc.extensions import db
 from formsvc.privacy.consent import COOKIE, DEFAULT_BODY_EN, DEFAULT_BODY_ZH
 from formsvc.privacy.models import Consent, ConsentText
-from tests.conftest import CONSENT, form_fields, local, login, page_text
+from tests.conftest import CONSENT, clock_stopped_at, form_fields, local, login, page_text
 from tests.security.test_admin_scoping import database_fingerprint
 
 DAY = date(2026, 11, 27)
@@ -21,10 +20,7 @@ ZH = {"Accept-Language": "zh-CN"}
 EN = {"Accept-Language": "en"}
 
 
-@pytest.fixture(autouse=True)
-def frozen_afternoon():
-    with time_machine.travel(local(2026, 11, 27, 16, 30), tick=False):
-        yield
+frozen_afternoon = clock_stopped_at(local(2026, 11, 27, 16, 30))
 
 
 @pytest.fixture

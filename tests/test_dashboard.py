@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
-import time_machine
-
 from formsvc.activities.models import Activity
 from formsvc.attendance.dashboard import month_comparison, weekly_trend
 from formsvc.attendance.services import sign_in_child
 from formsvc.extensions import db
 from formsvc.forms import new_nonce
-from tests.conftest import local, login, page_text
+from tests.conftest import clock_stopped_at, local, login, page_text
 
 TODAY = date(2026, 11, 27)
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(local(2026, 11, 27, 15, 0), tick=False):
-        yield
+frozen = clock_stopped_at(local(2026, 11, 27, 15, 0))
 
 
 def attend(app, make, site, day, names):

@@ -6,22 +6,18 @@ import io
 from datetime import date
 
 import pytest
-import time_machine
 from sqlalchemy import select
 
 from formsvc.audit.models import AuditEntry
 from formsvc.extensions import db
-from tests.conftest import form_fields, local, login, page_text
+from tests.conftest import clock_stopped_at, form_fields, local, login, page_text
 from tests.pdftools import pdf_text
 
 DAY = date(2026, 11, 27)
 PHONE = "13812345678"
 
 
-@pytest.fixture(autouse=True)
-def frozen_afternoon():
-    with time_machine.travel(local(2026, 11, 27, 16, 30), tick=False):
-        yield
+frozen_afternoon = clock_stopped_at(local(2026, 11, 27, 16, 30))
 
 
 @pytest.fixture

@@ -8,19 +8,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-import time_machine
 from sqlalchemy import select
 
 from formsvc.attendance.models import AdultSignIn
 from formsvc.extensions import db
-from tests.conftest import local, login
+from tests.conftest import clock_stopped_at, local, login
 from tests.lecture_helpers import DAY, EN, START, scan_path, sign_in_guardian
 
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
+frozen = clock_stopped_at(START)
 
 
 @pytest.fixture

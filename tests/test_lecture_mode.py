@@ -15,14 +15,10 @@ from sqlalchemy import select
 from formsvc.activities.models import Activity
 from formsvc.attendance.models import AdultSignIn, Attendance
 from formsvc.extensions import db
-from tests.conftest import CONSENT, form_fields, local, login, page_text
+from tests.conftest import CONSENT, clock_stopped_at, form_fields, local, login, page_text
 from tests.lecture_helpers import DAY, EN, START, TYPED, count, open_form, scan, scan_path, sign_in_guardian
 
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
+frozen = clock_stopped_at(START)
 
 
 @pytest.fixture

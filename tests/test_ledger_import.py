@@ -7,7 +7,6 @@ import time
 from datetime import date, datetime, timedelta
 
 import pytest
-import time_machine
 from openpyxl import Workbook
 from sqlalchemy import select
 
@@ -26,17 +25,14 @@ from formsvc.attendance.models import (
 from formsvc.audit.models import AuditEntry
 from formsvc.extensions import db
 from formsvc.imports.models import SheetImport
-from tests.conftest import form_fields, page_text
+from tests.conftest import clock_stopped_at, form_fields, page_text
 from tests.workspace_helpers import EN, NOW, audits, count, signed_in_client, township_viewer
 
 URL = "/admin/ledger/import"
 HEADER = "site,date,kind,title,name,role,village,relation,phone,categories\n"
 
 
-@pytest.fixture(autouse=True)
-def frozen_afternoon():
-    with time_machine.travel(NOW, tick=False):
-        yield
+frozen_afternoon = clock_stopped_at(NOW)
 
 
 @pytest.fixture

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-import time_machine
-
-from tests.conftest import CONSENT, form_fields, local, login, page_text
+from tests.conftest import CONSENT, clock_stopped_at, form_fields, local, login, page_text
 
 DAY = date(2026, 11, 27)
 
 
-@pytest.fixture(autouse=True)
-def frozen_afternoon():
-    with time_machine.travel(local(2026, 11, 27, 16, 30), tick=False):
-        yield
+frozen_afternoon = clock_stopped_at(local(2026, 11, 27, 16, 30))
 
 
 def sign_in_child(client, site, name):

@@ -5,22 +5,16 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import pytest
-import time_machine
-
 from formsvc.config import PROJECT_ROOT
 from formsvc.text import mask_name, mask_phone
-from tests.conftest import CONSENT, form_fields, local, login, page_text
+from tests.conftest import CONSENT, clock_stopped_at, form_fields, local, login, page_text
 
 DAY = date(2026, 11, 27)
 ID_CARD = re.compile(r"身份证|id_?card|id_?number|identity_?card|shenfenzheng", re.I)
 OTHERS = ["黄子轩", "韦丽娟", "陆建国", "覃海燕", "蒙志愿"]
 
 
-@pytest.fixture(autouse=True)
-def frozen_afternoon():
-    with time_machine.travel(local(2026, 11, 27, 16, 30), tick=False):
-        yield
+frozen_afternoon = clock_stopped_at(local(2026, 11, 27, 16, 30))
 
 
 def scanned_files():

@@ -5,21 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import time_machine
 
 from formsvc.activities.models import Activity, Audience
 from formsvc.attendance.models import AdultSignIn, Attendance, Child, ChildStatus, Relation, Source
 from formsvc.attendance.paper import LineStatus, PaperError, enter_paper, preview_paper
 from formsvc.attendance.paper_syntax import parse_sheet
 from formsvc.extensions import db
-from tests.conftest import form_fields, page_text
+from tests.conftest import clock_stopped_at, form_fields, page_text
 from tests.workspace_helpers import DAY, EN, NOW, audits, count, qr_sign_in, race, signed_in_client, township_viewer
 
-
-@pytest.fixture(autouse=True)
-def frozen_afternoon():
-    with time_machine.travel(NOW, tick=False):
-        yield
+frozen_afternoon = clock_stopped_at(NOW)
 
 
 @pytest.fixture

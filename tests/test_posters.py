@@ -7,7 +7,6 @@ from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
-import time_machine
 from sqlalchemy import select
 
 from formsvc.accounts.models import Role
@@ -18,16 +17,13 @@ from formsvc.db import utcnow
 from formsvc.extensions import db
 from formsvc.sites.models import RetiredSiteToken, Site
 from formsvc.text import name_key
-from tests.conftest import form_fields, local, login, page_text
+from tests.conftest import clock_stopped_at, form_fields, local, login, page_text
 from tests.pdftools import assert_a4, assert_only_noto_cjk, decode_qr_codes, page_sizes, pdf_text, rasterise
 
 DAY = date(2026, 11, 27)
 
 
-@pytest.fixture(autouse=True)
-def frozen_afternoon():
-    with time_machine.travel(local(2026, 11, 27, 16, 30), tick=False):
-        yield
+frozen_afternoon = clock_stopped_at(local(2026, 11, 27, 16, 30))
 
 
 @pytest.fixture

@@ -10,16 +10,13 @@ from sqlalchemy import func, select
 
 from formsvc.attendance.models import AdultSignIn, Attendance, Child, ChildStatus, Submission
 from formsvc.extensions import db
-from tests.conftest import CONSENT, form_fields, local, page_text
+from tests.conftest import CONSENT, clock_stopped_at, form_fields, local, page_text
 
 DAY = date(2026, 11, 27)
 AFTERNOON = local(2026, 11, 27, 16, 30)
 
 
-@pytest.fixture(autouse=True)
-def frozen_afternoon():
-    with time_machine.travel(AFTERNOON, tick=False):
-        yield
+frozen_afternoon = clock_stopped_at(AFTERNOON)
 
 
 def count(app, model, *where) -> int:

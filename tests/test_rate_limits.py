@@ -9,13 +9,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-import time_machine
 from sqlalchemy import func, select
 
 from formsvc import create_app
 from formsvc.attendance.models import AdultSignIn, Attendance
 from formsvc.extensions import db, limiter
-from tests.conftest import CONSENT, form_fields, local, page_text, skip_or_fail
+from tests.conftest import CONSENT, clock_stopped_at, form_fields, local, page_text, skip_or_fail
 
 DAY = date(2026, 11, 27)
 START = local(2026, 11, 27, 14, 5)
@@ -24,10 +23,7 @@ REDIS_URL = "redis://127.0.0.1:6379/5"
 REDIS_PREFIX = "formsvc-test-h4"
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
+frozen = clock_stopped_at(START)
 
 
 @pytest.fixture

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import time_machine
 
 from formsvc.activities.models import Activity
 from formsvc.attendance.models import Attendance, Child, ChildStatus, Source, Submission
 from formsvc.attendance.rollcall_services import RollCallClosed, add_and_mark, check_roll_call_open, mark
 from formsvc.extensions import db
 from formsvc.forms import new_nonce
-from tests.conftest import form_fields, local, page_text
+from tests.conftest import clock_stopped_at, form_fields, local, page_text
 from tests.workspace_helpers import (
     DAY,
     EN,
@@ -29,10 +28,7 @@ from tests.workspace_helpers import (
 JSON = {"Accept": "application/json"}
 
 
-@pytest.fixture(autouse=True)
-def frozen_afternoon():
-    with time_machine.travel(NOW, tick=False):
-        yield
+frozen_afternoon = clock_stopped_at(NOW)
 
 
 @pytest.fixture

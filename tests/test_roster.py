@@ -6,21 +6,16 @@ import re
 from datetime import date
 
 import pytest
-import time_machine
 
 from formsvc.attendance.models import Child, ChildCategory, ChildCategoryPeriod, ChildStatus
 from formsvc.attendance.namesearch import name_matches
 from formsvc.attendance.roster import CategoryPeriodData, ChildData, RosterError, roster, update_child
 from formsvc.extensions import db
 from formsvc.sites.models import Site
-from tests.conftest import form_fields, page_text
+from tests.conftest import clock_stopped_at, form_fields, page_text
 from tests.workspace_helpers import EN, NOW, audits, count, signed_in_client, township_viewer
 
-
-@pytest.fixture(autouse=True)
-def frozen_afternoon():
-    with time_machine.travel(NOW, tick=False):
-        yield
+frozen_afternoon = clock_stopped_at(NOW)
 
 
 @pytest.fixture

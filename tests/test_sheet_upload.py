@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 import pytest
-import time_machine
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -15,14 +14,10 @@ from formsvc.audit.models import AuditEntry
 from formsvc.extensions import db
 from formsvc.imports.models import SheetImport
 from formsvc.printables.sheets import XLSX_HEADER_ROW
-from tests.conftest import form_fields, page_text
+from tests.conftest import clock_stopped_at, form_fields, page_text
 from tests.workspace_helpers import DAY, EN, NOW, audits, count, qr_sign_in, race, signed_in_client, township_viewer
 
-
-@pytest.fixture(autouse=True)
-def frozen_afternoon():
-    with time_machine.travel(NOW, tick=False):
-        yield
+frozen_afternoon = clock_stopped_at(NOW)
 
 
 @pytest.fixture

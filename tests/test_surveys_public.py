@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from formsvc.extensions import db
 from formsvc.surveys.models import SurveyAnswer, SurveyResponse
-from tests.conftest import form_fields, local, page_text
+from tests.conftest import clock_stopped_at, form_fields, local, page_text
 from tests.survey_helpers import answer, make_template, open_survey, spec, use_at_activity, use_at_site
 from tests.test_signin_service import race
 
@@ -19,10 +19,7 @@ AFTERNOON = local(2026, 11, 27, 16, 30)
 EN = {"Accept-Language": "en"}
 
 
-@pytest.fixture(autouse=True)
-def frozen_afternoon():
-    with time_machine.travel(AFTERNOON, tick=False):
-        yield
+frozen_afternoon = clock_stopped_at(AFTERNOON)
 
 
 def count(app, model, *where) -> int:

@@ -7,7 +7,6 @@ import random
 from datetime import date
 
 import pytest
-import time_machine
 from sqlalchemy import select
 
 from formsvc.accounts.scoping import visible_site_ids
@@ -19,7 +18,7 @@ from formsvc.surveys.answering import submit_response
 from formsvc.surveys.models import RATING_WORDS, SurveyAnswer, SurveyLink, SurveyTemplate
 from formsvc.surveys.results import ResultFilter, survey_results, survey_scores
 from formsvc.surveys.services import add_question
-from tests.conftest import form_fields, local, login, page_text, skip_or_fail
+from tests.conftest import clock_stopped_at, form_fields, local, login, page_text, skip_or_fail
 from tests.pdftools import assert_a4, assert_only_noto_cjk, pdf_text
 from tests.survey_helpers import answer, make_template, open_survey, spec, use_at_activity, use_at_site
 
@@ -34,10 +33,7 @@ QUESTIONS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def frozen_afternoon():
-    with time_machine.travel(local(2026, 11, 27, 16, 30), tick=False):
-        yield
+frozen_afternoon = clock_stopped_at(local(2026, 11, 27, 16, 30))
 
 
 def store(app, token: str, answers: dict, n: int) -> None:

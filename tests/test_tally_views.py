@@ -6,7 +6,6 @@ import csv
 import io
 
 import pytest
-import time_machine
 from sqlalchemy import select
 
 from formsvc.accounts.models import Role
@@ -16,7 +15,7 @@ from formsvc.extensions import db
 from formsvc.sites.models import Site
 from formsvc.tallies.exports import CSV_HEADER
 from formsvc.tallies.services import compute_tally
-from tests.conftest import local, login, page_text
+from tests.conftest import clock_stopped_at, local, login, page_text
 from tests.pdftools import assert_a4, assert_only_noto_cjk, pdf_text
 from tests.tally_world import AS_OF, CATEGORIES, KINDS, YEAR, World, build_world
 
@@ -26,10 +25,7 @@ def world(app) -> World:
     return build_world(app)
 
 
-@pytest.fixture
-def frozen():
-    with time_machine.travel(local(2026, 10, 15, 10, 0), tick=False):
-        yield
+frozen = clock_stopped_at(local(2026, 10, 15, 10, 0), autouse=False)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import time_machine
 
 from formsvc.accounts.models import User
 from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance
@@ -11,14 +10,10 @@ from formsvc.attendance.services import sign_in_adult
 from formsvc.attendance.voiding import AlreadyVoided, void_attendance
 from formsvc.extensions import db
 from formsvc.forms import new_nonce
-from tests.conftest import form_fields, page_text
+from tests.conftest import clock_stopped_at, form_fields, page_text
 from tests.workspace_helpers import DAY, EN, NOW, audits, count, qr_sign_in, signed_in_client, township_viewer
 
-
-@pytest.fixture(autouse=True)
-def frozen_afternoon():
-    with time_machine.travel(NOW, tick=False):
-        yield
+frozen_afternoon = clock_stopped_at(NOW)
 
 
 @pytest.fixture
