@@ -122,9 +122,11 @@ def activities_on(site: Site, day: date) -> list[Activity]:
 def todays_activities(site: Site, day: date, now: datetime | None = None) -> tuple[list[Activity], list[Activity]]:
     """What a person scanning the poster can sign in to now, and what opens later today."""
     now = now or utcnow()
-    if site.active:
-        ensure_daily_opening(site, day)
-    activities = [activity for activity in activities_on(site, day) if not activity.cancelled]
+    activities = activities_on(site, day)
+    if site.active and not any(activity.kind == ActivityKind.DAILY for activity in activities):
+        ensure_daily_opening(site, day)  # the day's first visitor
+        activities = activities_on(site, day)
+    activities = [activity for activity in activities if not activity.cancelled]
     open_now = [activity for activity in activities if activity.is_open_at(now)]
     later = [activity for activity in activities if activity.opens_at > now]
     return open_now, later
