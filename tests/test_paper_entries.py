@@ -218,3 +218,70 @@ def test_one_sheet_saved_from_two_tabs_at_once_counts_once(app, home):
     assert race(app, 4, confirm) == []
     assert count(app, Attendance, Attendance.source == Source.PAPER) == 3
     assert count(app, Child) == 4 and audits(app, "paper.enter") == 1
+
+
+def test_a_number_is_a_phone_number_never_a_childs_name_or_village(app):
+    with app.test_request_context(headers=EN):
+        short, spaced, two, masked, wide = parse_sheet(
+            "钱阿姨 妈妈 1234 新华村\n"
+            "钱阿姨 妈妈 +86 138 1234 5678 新华村 王小明\n"
+            "钱阿姨 13812345678，13912345678\n"
+            "钱阿姨 妈妈 138****5678 新华村\n"
+            "钱阿姨 １２３４ 新华村",
+            Audience.GUARDIANS,
+        )
+        (volunteer,) = parse_sheet("张华 1234 县团委", Audience.VOLUNTEERS)
+        (volunteer_spaced,) = parse_sheet("张华 139 1234 5678 县团委", Audience.VOLUNTEERS)
+    not_mobile = "“{}” is not an 11-digit mobile number."
+    assert (short.problem, short.village, short.child_name) == (not_mobile.format("1234"), "新华村", "")
+    assert (wide.problem, wide.village, wide.child_name) == (not_mobile.format("１２３４"), "新华村", "")
+    assert (spaced.phone, spaced.village, spaced.child_name, spaced.problem) == ("13812345678", "新华村", "王小明", "")
+    # A second number is not the child's name either.
+    assert (two.phone, two.child_name, two.problem) == ("13812345678", "", "Cannot tell what “13912345678” is.")
+    # A masked number copied from a printed sheet is ignored, as in the uploaded sheet.
+    assert (masked.phone, masked.child_name, masked.problem) == ("", "", "")
+    assert (volunteer.village, volunteer.problem) == ("县团委", not_mobile.format("1234"))
+    assert (volunteer_spaced.phone, volunteer_spaced.village, volunteer_spaced.problem) == ("13912345678", "县团委", "")
+
+
+def test_a_number_on_a_childs_line_is_not_part_of_the_name(app):
+    with app.test_request_context(headers=EN):
+        lines = parse_sheet("王小明 1234\n李 思琪、黄子轩 13812345678\n韦丽丽2", Audience.CHILDREN)
+    assert [(line.name, line.problem) for line in lines] == [
+        ("王小明 1234", "“王小明 1234” does not look like a name."),
+        ("李 思琪", ""),
+        ("黄子轩 13812345678", "“黄子轩 13812345678” does not look like a name."),
+        ("韦丽丽2", ""),  # a number stuck to the name tells two children apart
+    ]
+
+
+def test_a_guardians_short_number_is_flagged_and_kept_until_corrected(app, home):
+    client = signed_in_client(app, home["manager"])
+    lines = "钱阿姨 妈妈 1234 新华村"
+    checked = check(client, home, lines, audience="guardians")
+    text = page_text(checked.data)
+    assert "“1234” is not an 11-digit mobile number." in text and "To correct: 1" in text
+    assert "Will be signed in" not in text
+    assert f"\n{lines}</textarea>" in checked.data.decode()  # the typed text stays for correcting
+    assert "save" not in form_fields(checked.data)
+    response = save(client, checked, lines, audience="guardians")
+    assert "Some lines could not be read" in page_text(response.data)
+    assert count(app, AdultSignIn) == 0
+    corrected = "钱阿姨 妈妈 138 1234 5678 新华村"
+    checked = check(client, home, corrected, audience="guardians", fields=form_fields(response.data))
+    assert "钱阿姨 Mother · 13812345678 · 新华村 Will be signed in" in page_text(checked.data)
+    assert save(client, checked, corrected, audience="guardians").status_code == 302
+    with app.app_context():
+        signin = db.session.execute(db.select(AdultSignIn)).scalar_one()
+        assert (signin.name, signin.phone, signin.village, signin.child_name) == ("钱阿姨", "13812345678", "新华村", "")
+
+
+def test_a_number_on_the_childrens_sheet_blocks_the_save(app, home):
+    client = signed_in_client(app, home["manager"])
+    lines = "黄子轩\n韦丽丽 1234"
+    checked = check(client, home, lines)
+    assert "“韦丽丽 1234” does not look like a name." in page_text(checked.data)
+    assert "save" not in form_fields(checked.data)
+    response = save(client, checked, lines)
+    assert "Some lines could not be read" in page_text(response.data)
+    assert count(app, Child) == 2 and count(app, Attendance) == 1

@@ -6,7 +6,10 @@ Syntax, also explained on the page:
 - guardians: the name first, then in any order a relation word (奶奶, 妈妈 …), a mobile
   number, a village (a word ending in 村, 社区, 屯 …) and the child's name, separated by
   spaces or commas;
-- volunteers: the name first, then a mobile number and the organisation or village.
+- volunteers: the name first, then a mobile number and the organisation or village;
+- a word of digits is always the mobile number, never a name or a village: it may be written
+  in groups (+86 138 1234 5678), and a line whose number is not an 11-digit mobile (or that
+  has two) must be corrected. On the children's sheet a name with such a word is refused.
 
 A manager typing their own sheet is trusted: an unknown child's name is added to the roster
 as an active child (not sent to the review queue). People already signed in are skipped,

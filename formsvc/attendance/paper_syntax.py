@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from formsvc.activities.models import Audience
@@ -14,8 +15,14 @@ NAME_MAX = 30
 VILLAGE_MAX = 40
 MAX_LINES = 500
 CHILD_SEPARATORS = re.compile(r"[,，、;；]+")
-ADULT_SEPARATORS = re.compile(r"[\s,，、;；]+")
-PHONE_LIKE = re.compile(r"^[+\d][\d\-－()（）]{6,}$")
+# Captured: a number written in groups (138 1234 5678) is rejoined across spaces only.
+ADULT_SEPARATORS = re.compile(r"([\s,，、;；]+)")
+# A word of digits (after NFKC: full-width digits, ＋, －, （）) is a phone number, right or
+# wrong, however short: never a name, a child's name or a village. "*" for a masked number;
+# spaces only inside a number rejoined from groups.
+PHONE_LIKE = re.compile(r"^\+?[\d\-()* ]*\d[\d\-()* ]*$")
+# How a printed sheet masks a listed number (text.mask_phone).
+MASKED_PHONE = re.compile(r"^1\d{2}\*{4}\d{4}$")
 # A word ending like this is a place, not the child's name.
 VILLAGE_ENDINGS = ("村", "社区", "屯", "组", "寨", "小区", "街道", "镇", "乡")
 RELATION_WORDS = {
@@ -58,26 +65,61 @@ def name_problem(name: str) -> str:
     return ""
 
 
+def _phone_like(token: str) -> bool:
+    return bool(PHONE_LIKE.match(unicodedata.normalize("NFKC", token)))
+
+
+def _child_name_problem(name: str) -> str:
+    # "王小明 1234": a number written after the name (a parent's phone, an age) would become
+    # part of a new child's name. Digits stuck to the name (王小明2) may tell two children apart.
+    if any(_phone_like(word) for word in name.split()):
+        return _("“{text}” does not look like a name.").format(text=name)
+    return name_problem(name)
+
+
 def _child_lines(number: int, text: str) -> list[ParsedLine]:
     names = [clean_text(part) for part in CHILD_SEPARATORS.split(text)]
-    return [ParsedLine(number, text, name=name, problem=name_problem(name)) for name in names if name]
+    return [ParsedLine(number, text, name=name, problem=_child_name_problem(name)) for name in names if name]
+
+
+def _adult_tokens(text: str) -> list[str]:
+    """The words of a line, with a number written in groups (+86 138 1234 5678) as one word."""
+    parts = ADULT_SEPARATORS.split(text)  # words at even positions, separators between them
+    tokens: list[str] = []
+    for position in range(0, len(parts), 2):
+        word = parts[position]
+        if not word:
+            continue
+        if tokens and parts[position - 1].isspace() and _phone_like(word) and _phone_like(tokens[-1]):
+            tokens[-1] = f"{tokens[-1]} {word}"
+        else:
+            tokens.append(word)
+    return tokens
 
 
 def _adult_line(number: int, text: str, audience: Audience) -> ParsedLine:
-    tokens = [token for token in ADULT_SEPARATORS.split(text) if token]
+    tokens = _adult_tokens(text)
     if not tokens:
         return ParsedLine(number, text, problem=_("“{text}” does not look like a name.").format(text=text))
     name, *rest = tokens
     values: dict = {"relation": None, "phone": "", "village": "", "child_name": ""}
     problem = name_problem(name)
-    if PHONE_LIKE.match(name):
+    if _phone_like(name):
         problem = _("Please start the line with the person's name.")
     leftovers = []
+    phone_text = ""
     for token in rest:
         relation = RELATION_BY_WORD.get(name_key(token)) if audience == Audience.GUARDIANS else None
         if relation and values["relation"] is None:
             values["relation"] = relation
-        elif PHONE_LIKE.match(token) and not values["phone"]:
+        elif _phone_like(token):
+            if phone_text:  # a second number: not the child's name, and which one is theirs?
+                problem = problem or _("Cannot tell what “{text}” is.").format(text=token)
+                continue
+            phone_text = token
+            # A masked number is a copy of a listed sign-in: ignored, as in an uploaded sheet.
+            if MASKED_PHONE.match(unicodedata.normalize("NFKC", token)):
+                continue
             values["phone"] = normalise_phone(token)
             if not is_mainland_mobile(values["phone"]):
                 problem = problem or _("“{text}” is not an 11-digit mobile number.").format(text=token)
