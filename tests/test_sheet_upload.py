@@ -166,6 +166,20 @@ def test_row_errors_name_row_and_column_and_nothing_is_written(app, home):
     assert count(app, Attendance) == 1 and count(app, AdultSignIn) == 0 and count(app, Child) == 2
 
 
+def test_a_number_in_the_name_or_relation_column_is_never_a_name(app, home):
+    """A phone typed into the wrong cell must not become a child's name, or part of one."""
+    client = signed_in_client(app, home["manager"])
+    lecture = home["lecture"]["id"]
+    rows = [("李秀英", "奶奶 1234", "新华村", None), ("王小明 13812345678", "儿童", None, None)]
+    preview = upload(client, lecture, fill(template(client, lecture), rows))
+    text = page_text(preview.data)
+    first = XLSX_HEADER_ROW + 2
+    assert f"{first} C 关系/孩子 Cannot tell what “1234” is." in text
+    assert f"{first + 1} B 姓名 “王小明 13812345678” does not look like a name." in text
+    assert "upload" not in form_fields(preview.data)
+    assert count(app, AdultSignIn) == 0 and count(app, Child) == 2
+
+
 def test_a_sheet_of_another_activity_is_refused(app, make, home):
     other = make.activity(home["site"], day=DAY, title="志愿服务", children=True, volunteers=True, guardians=False)
     client = signed_in_client(app, home["manager"])

@@ -56,30 +56,26 @@ class ParsedLine:
     column: str = ""
 
 
+def phone_like(token: str) -> bool:
+    return bool(PHONE_LIKE.match(unicodedata.normalize("NFKC", token)))
+
+
 def name_problem(name: str) -> str:
-    """Why ``name`` cannot be a person's name, in words; empty when it can."""
+    """Why ``name`` cannot be a person's name, in words; empty when it can.
+
+    "王小明 1234": a number written after the name (a parent's phone, an age) is not part of
+    it. Digits stuck to a name (王小明2) may tell two children apart, so they may stay.
+    """
     if len(name) > NAME_MAX:
         return _("A name has at most {max} characters.").format(max=NAME_MAX)
-    if not any(char.isalpha() for char in name):
+    if not any(char.isalpha() for char in name) or any(phone_like(word) for word in name.split()):
         return _("“{text}” does not look like a name.").format(text=name)
     return ""
 
 
-def _phone_like(token: str) -> bool:
-    return bool(PHONE_LIKE.match(unicodedata.normalize("NFKC", token)))
-
-
-def _child_name_problem(name: str) -> str:
-    # "王小明 1234": a number written after the name (a parent's phone, an age) would become
-    # part of a new child's name. Digits stuck to the name (王小明2) may tell two children apart.
-    if any(_phone_like(word) for word in name.split()):
-        return _("“{text}” does not look like a name.").format(text=name)
-    return name_problem(name)
-
-
 def _child_lines(number: int, text: str) -> list[ParsedLine]:
     names = [clean_text(part) for part in CHILD_SEPARATORS.split(text)]
-    return [ParsedLine(number, text, name=name, problem=_child_name_problem(name)) for name in names if name]
+    return [ParsedLine(number, text, name=name, problem=name_problem(name)) for name in names if name]
 
 
 def _adult_tokens(text: str) -> list[str]:
@@ -90,7 +86,7 @@ def _adult_tokens(text: str) -> list[str]:
         word = parts[position]
         if not word:
             continue
-        if tokens and parts[position - 1].isspace() and _phone_like(word) and _phone_like(tokens[-1]):
+        if tokens and parts[position - 1].isspace() and phone_like(word) and phone_like(tokens[-1]):
             tokens[-1] = f"{tokens[-1]} {word}"
         else:
             tokens.append(word)
@@ -104,7 +100,7 @@ def _adult_line(number: int, text: str, audience: Audience) -> ParsedLine:
     name, *rest = tokens
     values: dict = {"relation": None, "phone": "", "village": "", "child_name": ""}
     problem = name_problem(name)
-    if _phone_like(name):
+    if phone_like(name):
         problem = _("Please start the line with the person's name.")
     leftovers = []
     phone_text = ""
@@ -112,7 +108,7 @@ def _adult_line(number: int, text: str, audience: Audience) -> ParsedLine:
         relation = RELATION_BY_WORD.get(name_key(token)) if audience == Audience.GUARDIANS else None
         if relation and values["relation"] is None:
             values["relation"] = relation
-        elif _phone_like(token):
+        elif phone_like(token):
             if phone_text:  # a second number: not the child's name, and which one is theirs?
                 problem = problem or _("Cannot tell what “{text}” is.").format(text=token)
                 continue

@@ -36,7 +36,14 @@ from formsvc.attendance.paper import (
     classify_lines,
     write_paper_lines,
 )
-from formsvc.attendance.paper_syntax import NAME_MAX, RELATION_BY_WORD, VILLAGE_MAX, ParsedLine, name_problem
+from formsvc.attendance.paper_syntax import (
+    NAME_MAX,
+    RELATION_BY_WORD,
+    VILLAGE_MAX,
+    ParsedLine,
+    name_problem,
+    phone_like,
+)
 from formsvc.audit.services import record
 from formsvc.db import utcnow
 from formsvc.i18n import _
@@ -210,6 +217,8 @@ def _read_row(number: int, cells: dict[str, str], letters: dict[str, str], audie
     if phone and not is_mainland_mobile(phone):
         return bad("phone", _("“{text}” is not an 11-digit mobile number.").format(text=phone_text), who)
     child_name = ""
+    if numbers := [word for word in leftovers if phone_like(word)]:  # a number is never a name or a village
+        return bad("relation", _("Cannot tell what “{text}” is.").format(text=" ".join(numbers)), who)
     if who == Audience.VOLUNTEERS:
         village = clean_text(" ".join([village, *leftovers]))
     elif len(leftovers) == 1:
