@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from formsvc.i18n import _l
@@ -41,10 +41,20 @@ ERROR_HINTS = {
 }
 
 
+# In the workspace a missing page is a stale bookmark or another home's page, not a bad scan.
+WORKSPACE_HINTS = {
+    404: _l("This page does not exist, or it belongs to a Children's Home that is not yours to see."),
+}
+
+
 def render_error(status: int, detail: str | None = None):
+    in_workspace = request.path.startswith("/admin/")
     title = ERROR_TITLES.get(status) or ERROR_TITLES[500 if status >= 500 else 400]
-    hint = ERROR_HINTS.get(status) or ERROR_HINTS[500 if status >= 500 else 400]
-    return render_template("errors/error.html", status=status, title=title, hint=hint, detail=detail), status
+    hint = (in_workspace and WORKSPACE_HINTS.get(status)) or ERROR_HINTS.get(status)
+    hint = hint or ERROR_HINTS[500 if status >= 500 else 400]
+    return render_template(
+        "errors/error.html", status=status, title=title, hint=hint, detail=detail, in_workspace=in_workspace
+    ), status
 
 
 def register_error_handlers(app: Flask) -> None:

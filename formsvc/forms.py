@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from formsvc.i18n import _, _l
 from formsvc.text import clean_text, is_mainland_mobile, normalise_phone
+from formsvc.timeutil import local_today
 
 
 def strip_filter(value):
@@ -36,6 +37,19 @@ class MainlandMobile:
     def __call__(self, form, field):
         if field.data and not is_mainland_mobile(field.data):
             raise ValidationError(self.message)
+
+
+class NearToday:
+    """A date within two years of today, either way: catches 1900 or 2206 typed for 2026.
+
+    Older paper records come in through the ledger import, not the scheduling form.
+    """
+
+    DAYS = 2 * 366
+
+    def __call__(self, form, field):
+        if field.data is not None and abs((field.data - local_today()).days) > self.DAYS:
+            raise ValidationError(_("Please give a date within two years of today."))
 
 
 def foreign_origin() -> bool:

@@ -102,3 +102,13 @@ def test_managers_cannot_manage_accounts(app, make):
     login(client, manager)
     assert client.get("/admin/users/").status_code == 403
     assert client.get("/admin/audit/").status_code == 403
+
+
+def test_the_workspace_says_log_in_not_sign_in(app, make):
+    """签到 is a child's or a guardian's attendance; a staff member logs in (登录) to the workspace."""
+    client = app.test_client()
+    login_page = page_text(client.get("/admin/login", headers={"Accept-Language": "zh-CN"}).data)
+    assert "登录" in login_page and "签到" not in login_page
+    login(client, make.user("boss", role="admin"))
+    users_page = page_text(client.get("/admin/users/", headers={"Accept-Language": "zh-CN"}).data)
+    assert "最近登录" in users_page and "签到" not in users_page

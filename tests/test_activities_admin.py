@@ -5,21 +5,17 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-import time_machine
 from sqlalchemy import func, select
 
 from formsvc.activities.models import Activity, ActivitySeries
 from formsvc.audit.models import AuditEntry
 from formsvc.extensions import db
-from tests.conftest import form_fields, local, login, page_text
+from tests.conftest import clock_stopped_at, form_fields, local, login, page_text
 
 FRIDAY = date(2026, 11, 27)
 
 
-@pytest.fixture(autouse=True)
-def friday_afternoon():
-    with time_machine.travel(local(2026, 11, 27, 15, 0), tick=False):
-        yield
+friday_afternoon = clock_stopped_at(local(2026, 11, 27, 15, 0))
 
 
 def schedule(client, **values):
@@ -93,6 +89,25 @@ def test_a_backwards_window_is_refused_and_the_form_keeps_its_values(app, make):
     )
     assert "Sign-in must close after it opens." in page_text(response.data)
     assert form_fields(response.data)["title"] == "新春慰问"
+
+
+@pytest.mark.parametrize(("day", "until"), [("1900-01-01", ""), ("2206-11-28", ""), ("2026-11-30", "2126-11-30")])
+def test_a_date_far_from_today_is_taken_for_a_typo(app, make, day, until):
+    site = make.site()
+    client = app.test_client()
+    login(client, make.user("boss", role="admin"))
+    typed = dict(kind="visit", title="新春慰问", day=day, opens="09:00", closes="11:00", for_children="y")
+    weekdays = {"weekdays": "6"} if until else {}
+    response = schedule(client, **typed, **weekdays, until=until, sites=str(site["id"]))
+    assert response.status_code == 200
+    assert "Please give a date within two years of today." in page_text(response.data)
+    assert form_fields(response.data)["day"] == day
+    assert activities(app) == []
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(ActivitySeries)).scalar_one() == 0
+    # a date a year back (a late paper sheet) or a year ahead is fine
+    for fine in ("2025-12-01", "2027-11-01"):
+        assert schedule(client, **{**typed, "day": fine}, sites=str(site["id"])).status_code == 302
 
 
 def test_a_weekday_series_makes_its_days_without_rows_by_hand(app, make):

@@ -73,7 +73,13 @@ def test_a_manager_asking_for_another_site_gets_404(app, make):
     client = app.test_client()
     login(client, manager)
     assert client.get(f"/admin/sites/{other['id']}").status_code == 404
-    assert client.get("/admin/sites/999999").status_code == 404
+    missing = client.get("/admin/sites/999999", headers={"Accept-Language": "en"})
+    assert missing.status_code == 404
+    text = page_text(missing.data)
+    assert "not yours to see" in text and "scan the code again" not in text  # not a bad scan here
+    assert 'href="/admin/"' in missing.get_data(as_text=True) and "Back to the workspace" in text
+    public = client.get("/s/nosuchtoken00000", headers={"Accept-Language": "en"})
+    assert "scan the code again" in page_text(public.data) and "Back to the workspace" not in page_text(public.data)
 
 
 def test_counts_separate_participations_from_distinct_children(app, make):
@@ -110,8 +116,10 @@ def test_any_day_can_be_viewed(app, make):
     assert "王小明" not in page_text(yesterday.data)
     today = client.get(f"/admin/sites/{site['id']}?day=2026-11-27", headers={"Accept-Language": "en"})
     assert "王小明" in page_text(today.data)
-    garbage = client.get(f"/admin/sites/{site['id']}?day=not-a-date")
+    garbage = client.get(f"/admin/sites/{site['id']}?day=not-a-date", headers={"Accept-Language": "en"})
     assert garbage.status_code == 200
+    assert "“not-a-date” is not a date, so this page shows today." in page_text(garbage.data)
+    assert "王小明" in page_text(garbage.data)
 
 
 def test_admin_sees_every_site(app, make):

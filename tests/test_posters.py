@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
+from html import unescape
 from urllib.parse import urlsplit
 
 import pytest
@@ -270,3 +272,16 @@ def test_another_managers_sheet_is_not_found(app, client, make, homes):
     assert client.get(f"/admin/activities/{other['id']}/sheet.pdf").status_code == 404
     assert client.get(f"/admin/activities/{other['id']}/sheet.xlsx").status_code == 404
     assert client.get("/admin/activities/999999/sheet.pdf").status_code == 404
+
+
+def test_the_sites_page_offers_every_poster_and_each_townships(app, client, homes):
+    login(client, homes["admin"])
+    page = client.get("/admin/sites/").get_data(as_text=True)
+    links = [unescape(link) for link in re.findall(r'href="(/admin/posters\.pdf[^"]*)"', page)]
+    assert len(links) == 3  # all, and each of the two townships
+    pages = [len(page_sizes(client.get(link).data)) for link in links]
+    assert pages == [3, 2, 1] or pages == [3, 1, 2]
+
+    login(client, homes["manager"])  # one home in one township: just the one link
+    page = client.get("/admin/sites/").get_data(as_text=True)
+    assert re.findall(r'href="(/admin/posters\.pdf[^"]*)"', page) == ["/admin/posters.pdf"]

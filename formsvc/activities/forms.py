@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from formsvc.accounts.forms import CheckboxListField
 from formsvc.activities.models import ACTIVITY_KIND_TITLES, ActivityKind
-from formsvc.forms import choices, strip_filter
+from formsvc.forms import NearToday, choices, strip_filter
 from formsvc.i18n import _l
 
 WEEKDAY_TITLES = choices(
@@ -42,9 +42,10 @@ class ActivityDetailsForm(FlaskForm):
 class ScheduleForm(ActivityDetailsForm):
     kind = SelectField(_l("Kind"), choices=schedulable_kinds, validators=[DataRequired()])
     day = DateField(
-        _l("Date (first day when repeating)"), validators=[InputRequired(message=_l("Please give a date."))]
+        _l("Date (first day when repeating)"),
+        validators=[InputRequired(message=_l("Please give a date.")), NearToday()],
     )
     sites = CheckboxListField(_l("Children's Homes"), coerce=int, validate_choice=True)
     township = SelectField(_l("…or every Children's Home of a township"), coerce=int, validators=[Optional()])
     weekdays = CheckboxListField(_l("Repeat on (leave empty for one day only)"), choices=WEEKDAY_TITLES)
-    until = DateField(_l("Repeat until (optional)"), validators=[Optional()])
+    until = DateField(_l("Repeat until (optional)"), validators=[Optional(), NearToday()])

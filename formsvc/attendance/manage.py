@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, render_template, request
 from flask_babel import format_date
 from flask_login import current_user, login_required
 
@@ -24,9 +24,12 @@ bp = Blueprint("manage", __name__, url_prefix="/admin")
 
 
 def _requested_day(default: date) -> date:
+    asked = request.args.get("day", "")
     try:
-        return date.fromisoformat(request.args.get("day", ""))
+        return date.fromisoformat(asked)
     except ValueError:
+        if asked:  # a hand-edited or broken link: say so rather than quietly show another day
+            flash(_("“%(day)s” is not a date, so this page shows today.", day=asked[:20]), "warning")
         return default
 
 
