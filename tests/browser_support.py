@@ -148,3 +148,19 @@ def today() -> date:
         time.sleep(24 * 3600 - (now.hour * 3600 + now.minute * 60 + now.second) + 2)
         now = datetime.now(SHANGHAI)
     return now.date()
+
+
+# A window covering the whole local day: the live server runs on the real clock.
+ALL_DAY = {"opens": "00:00", "closes": "23:59"}
+
+
+@pytest.fixture
+def after_school(make, site, today):
+    """A children's activity at the test module's ``site``, open all day, so no flow depends on the hour."""
+    return make.activity(site, day=today, kind="other", title="课后托管", children=True, guardians=False, **ALL_DAY)
+
+
+@pytest.fixture
+def lecture(make, site, today):
+    """A parent training at the test module's ``site``, open all day."""
+    return make.activity(site, day=today, kind="parent_training", title="家庭教育讲座", guardians=True, **ALL_DAY)

@@ -27,8 +27,6 @@ except ImportError:  # the browser fixture reports it: a skip outside CI, a fail
 
 pytestmark = pytest.mark.browser
 
-# A window covering the whole local day: the server runs on the real clock.
-ALL_DAY = {"opens": "00:00", "closes": "23:59"}
 MIN_TARGET = 44  # px, the smallest comfortable touch target (WCAG 2.5.5, MIIT 适老化)
 MIN_SUBMIT = 60
 MIN_FONT = 16
@@ -37,17 +35,6 @@ MIN_FONT = 16
 @pytest.fixture
 def site(make):
     return make.site()
-
-
-@pytest.fixture
-def after_school(make, site, today):
-    """A children's activity open all day, so the flow does not depend on the hour."""
-    return make.activity(site, day=today, kind="other", title="课后托管", children=True, guardians=False, **ALL_DAY)
-
-
-@pytest.fixture
-def lecture(make, site, today):
-    return make.activity(site, day=today, kind="parent_training", title="家庭教育讲座", guardians=True, **ALL_DAY)
 
 
 # --- helpers ---------------------------------------------------------------------------

@@ -29,7 +29,6 @@ except ImportError:  # the browser fixture reports it: a skip outside CI, a fail
 
 pytestmark = pytest.mark.browser
 
-ALL_DAY = {"opens": "00:00", "closes": "23:59"}
 TEXT_SIZES = ["standard", "large"]
 CHILDREN = ["阿卜杜热合曼·买买提", "欧阳娜娜·艾尼瓦尔", "王小明"]
 GUARDIANS = [
@@ -54,16 +53,6 @@ COMMENTS = [
 @pytest.fixture
 def site(make):
     return make.site(name="城关镇新华村留守儿童之家")
-
-
-@pytest.fixture
-def after_school(make, site, today):
-    return make.activity(site, day=today, kind="other", title="课后托管", children=True, guardians=False, **ALL_DAY)
-
-
-@pytest.fixture
-def lecture(make, site, today):
-    return make.activity(site, day=today, kind="parent_training", title="家庭教育讲座", guardians=True, **ALL_DAY)
 
 
 @pytest.fixture
