@@ -151,6 +151,21 @@ def test_the_admin_edits_make_versions_and_phones_are_asked_again(app, make, cli
     assert "New consent text." in page_text(history.data) and DEFAULT_BODY_EN[:30] in page_text(history.data)
 
 
+def test_saving_the_same_text_again_makes_no_new_version(app, make, client, child_url):
+    fields = form_fields(client.get(child_url).data)
+    client.post(child_url, data={**fields, **CONSENT, "child_name": "王小明"})
+    _admin, first = publish(app, make, "新的同意书文字。", "New consent text.")
+    assert first.status_code == 302
+    admin, _again = publish(app, make, "新的同意书文字。", "New consent text.")
+    fields = form_fields(admin.get("/admin/privacy/consent").data)
+    typed = {"body_zh": "新的同意书文字。\n", "body_en": " New consent text."}  # only whitespace differs
+    again = admin.post("/admin/privacy/consent", data={**fields, **typed}, headers=EN)
+    assert again.status_code == 200
+    assert "The text is the same as version 2, so no new version was saved." in page_text(again.data)
+    assert "新的同意书文字。" in again.get_data(as_text=True)  # what was typed is still in the box
+    assert sorted(text.version for text in rows(app, ConsentText)) == [1, 2]
+
+
 def test_chinese_is_required_and_english_optional(app, make, client, child_url):
     versions = len(rows(app, ConsentText))
     _admin, refused = publish(app, make, "   ", "Only English")

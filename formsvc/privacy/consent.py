@@ -130,6 +130,14 @@ def ensure_current_text() -> ConsentText:
 def publish_text(*, body_zh: str, body_en: str, user) -> ConsentText:
     """A new version of the consent text; phones that accepted an older one are asked again."""
     newest = current_text()
+    if newest is not None and (newest.body_zh.strip(), (newest.body_en or "").strip()) == (
+        body_zh.strip(),
+        body_en.strip(),
+    ):  # a new version would ask every phone again for the same words
+        raise DomainError(
+            _("The text is the same as version {version}, so no new version was saved.").format(version=newest.version),
+            code="consent_unchanged",
+        )
     version = (newest.version if newest else 0) + 1
     text = ConsentText(version=version, body_zh=body_zh, body_en=body_en, created_by_id=user.id)
     try:
