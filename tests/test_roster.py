@@ -170,6 +170,36 @@ def test_an_ended_period_stays_as_history_when_the_category_comes_back(app, ctx,
     ]
 
 
+def test_a_new_start_after_the_end_begins_a_new_period_and_keeps_the_old(app, make, home):
+    """The QA case: end 留守 on 10-15, later start it again on 11-10: October's tally must not change."""
+    child_id = make.child(home["site"], "王小明")
+    client = signed_in_client(app, home["manager"])
+    url = roster_url(home, f"/{child_id}")
+    fields = form_fields(client.get(url).data)
+    ended = {**fields, "left_behind": "y", "left_behind_since": "", "left_behind_until": "2026-10-15"}
+    assert client.post(url, data=ended).status_code == 302
+    fields = form_fields(client.get(url).data)
+    again = {**fields, "left_behind": "y", "left_behind_since": "2026-11-10", "left_behind_until": ""}
+    assert client.post(url, data=again).status_code == 302
+    with app.app_context():
+        child = db.session.get(Child, child_id)
+        assert [(p.since, p.until) for p in child.categories] == [
+            (None, date(2026, 10, 15)),
+            (date(2026, 11, 10), None),
+        ]
+    fields = form_fields(client.get(url).data)  # the form shows the current period
+    assert (fields["left_behind_since"], fields["left_behind_until"]) == ("2026-11-10", "")
+    # a start inside the latest period corrects it instead
+    fix = {**fields, "left_behind": "y", "left_behind_since": "2026-11-12", "left_behind_until": ""}
+    assert client.post(url, data=fix).status_code == 302
+    with app.app_context():
+        child = db.session.get(Child, child_id)
+        assert [(p.since, p.until) for p in child.categories] == [
+            (None, date(2026, 10, 15)),
+            (date(2026, 11, 12), None),
+        ]
+
+
 def test_a_merged_child_cannot_be_edited(app, ctx, make, home):
     from formsvc.accounts.models import User
 

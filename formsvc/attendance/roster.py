@@ -103,7 +103,11 @@ def _check(data: ChildData) -> None:
 
 
 def _apply_categories(child: Child, periods: tuple[CategoryPeriodData, ...]) -> None:
-    """Set the latest period of each category; earlier (ended) periods are history and stay."""
+    """Set the latest period of each category; earlier (ended) periods are history and stay.
+
+    A start date after the latest period's end begins a new period: the ended one stays, so
+    the tallies of the months it covered do not change. Any other edit corrects the latest one.
+    """
     wanted = {period.category: period for period in periods}
     latest: dict[ChildCategory, ChildCategoryPeriod] = {}
     for period in child.categories:  # ordered by id: later rows win
@@ -113,7 +117,8 @@ def _apply_categories(child: Child, periods: tuple[CategoryPeriodData, ...]) -> 
             child.categories.remove(period)
     for category, data in wanted.items():
         period = latest.get(category)
-        if period is None:
+        starts_anew = period is not None and period.until and data.since and data.since > period.until
+        if period is None or starts_anew:
             child.categories.append(ChildCategoryPeriod(category=category, since=data.since, until=data.until))
         else:
             period.since, period.until = data.since, data.until
