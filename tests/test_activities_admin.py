@@ -173,6 +173,10 @@ def test_edit_and_cancel_an_activity(app, make):
     assert activities(app, Activity.id == lecture["id"])[0].cancelled
     public = app.test_client().get(f"/s/{site['token']}", headers={"Accept-Language": "en"})
     assert "家庭教育讲座" not in page_text(public.data)
+    # a phone that still has the form's link (or scans a lecture screen) gets no form to fill
+    phone = app.test_client().get(f"/a/{lecture['token']}/guardian", headers={"Accept-Language": "en"})
+    assert phone.status_code == 200 and "This activity has been cancelled." in page_text(phone.data)
+    assert b"<form" not in phone.data and f"/s/{site['token']}".encode() in phone.data
 
 
 def test_a_township_viewer_reads_but_cannot_schedule(app, make):

@@ -83,6 +83,8 @@ def _handle_sign_in(activity: Activity, form, template: str, sign_in, *, on_succ
     device.ensure_device_id()
     if form.is_submitted():
         refuse_malformed_body(form)
+    elif activity.cancelled:  # no form, no big green button: nothing to sign in to
+        return render_template("public/activity_cancelled.html", activity=activity, site=activity.site)
     if activity.rotating_code and not form.is_submitted() and not scanpass.holds(activity):
         return scanpass.scan_again_page(activity, scanpass.scan_needed_message())
     problem = None
