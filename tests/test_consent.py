@@ -235,7 +235,11 @@ def test_a_guardian_who_names_a_child_must_agree_first_and_loses_nothing(app, cl
 
 
 @pytest.mark.parametrize(
-    "headers, words", [(ZH, ["儿童个人信息保护规则", "负责人", "3年"]), (EN, ["rules", "3 years"])]
+    "headers, words",
+    [
+        (ZH, ["儿童个人信息保护规则", "负责人", "记录保存3年", "出生年份", "残疾"]),
+        (EN, ["rules", "3 years", "year of birth", "with a disability", "guardian's name, relation and mobile"]),
+    ],
 )
 def test_the_rules_page_names_the_responsible_person(app, client, headers, words):
     app.config["PRIVACY_OFFICER"], saved = "张主任", app.config["PRIVACY_OFFICER"]
@@ -245,6 +249,7 @@ def test_the_rules_page_names_the_responsible_person(app, client, headers, words
         app.config["PRIVACY_OFFICER"] = saved
     text = page_text(page.data)
     assert page.status_code == 200 and "张主任" in text
+    assert '<p class="site-name">' in page.get_data(as_text=True)  # the header bar names the organisation
     for word in words:
         assert word in text, word
 

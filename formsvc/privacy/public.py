@@ -25,10 +25,12 @@ def _children_activity(token: str) -> Activity:
 def children_rules():
     """儿童个人信息保护规则: what is kept about children, why, where, how long, whom to ask."""
     config = current_app.config
+    organisation = config.get("PRIVACY_ORGANISATION") or _("the district Women's Federation")
     return render_template(
         "public/children_rules.html",
         site=None,
-        organisation=config.get("PRIVACY_ORGANISATION") or _("the district Women's Federation"),
+        header_title=organisation,
+        organisation=organisation,
         officer=config.get("PRIVACY_OFFICER") or _("the head of the district Women's Federation office"),
         contact=privacy_contact(),
         period=retention_words(),
