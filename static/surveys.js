@@ -15,8 +15,10 @@
     return values;
   }
 
+  // The visible questions are numbered 1, 2, 3 … without gaps where a hidden one would be.
   function update() {
     var hidden = {};
+    var number = 0;
     for (var i = 0; i < blocks.length; i++) {
       var block = blocks[i];
       var source = block.getAttribute("data-if-key");
@@ -26,6 +28,11 @@
       }
       block.hidden = !show;
       hidden[block.getAttribute("data-q")] = !show;
+      var label = block.querySelector(".q-number");
+      if (show && label) {
+        number += 1;
+        label.textContent = number + ".";
+      }
     }
   }
 
