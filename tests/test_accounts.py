@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
-from formsvc.accounts.models import User
+from formsvc.accounts.models import Role, User
+from formsvc.accounts.services import check_new_password, create_user, generate_password
 from formsvc.audit.models import AuditEntry
+from formsvc.errors import DomainError
 from formsvc.extensions import db
 from tests.conftest import form_fields, login, page_text
 
@@ -112,3 +115,154 @@ def test_the_workspace_says_log_in_not_sign_in(app, make):
     login(client, make.user("boss", role="admin"))
     users_page = page_text(client.get("/admin/users/", headers={"Accept-Language": "zh-CN"}).data)
     assert "最近登录" in users_page and "签到" not in users_page
+
+
+# --- signing out ends the session --------------------------------------------------------
+
+
+def test_a_copied_session_cookie_no_longer_works_after_signing_out(app, make):
+    user = make.user("amy")
+    client = app.test_client()
+    login(client, user)
+    assert client.get("/admin/").status_code == 200
+    copied = client.get_cookie("session").value
+    fields = form_fields(client.get("/admin/").data)
+    assert client.post("/admin/logout", data={"csrf_token": fields["csrf_token"]}).status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    replayed = thief.get("/admin/")
+    assert replayed.status_code == 302 and "/admin/login" in replayed.headers["Location"]
+    login(client, user)  # signing in again works as before
+    assert client.get("/admin/").status_code == 200
+
+
+# --- passwords that are too easy to guess --------------------------------------------------
+
+TOO_EASY = "This password is too easy to guess. Please mix letters and digits, or use a longer phrase."
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "password",
+        "Password1",
+        "12345678",
+        "87654321",
+        "1234567890",
+        "123456789012",
+        "aaaaaaaa",
+        "88888888",
+        "13812345678",
+        "QWERTY123",
+        "woaini1314",
+        "iloveyou",
+        "admin123",
+        "1qaz2wsx",
+        "abc12345",
+    ],
+)
+def test_easy_passwords_are_refused(ctx, password):
+    with pytest.raises(DomainError) as error:
+        check_new_password(password, username="amy")
+    assert error.value.code == "password_too_easy"
+
+
+@pytest.mark.parametrize(
+    "password", ["a-new-pass-9", "my-own-pass-1", "secret-pass-1", "402913857126", "晚上八点去河边散步"]
+)
+def test_reasonable_passwords_pass(ctx, password):
+    check_new_password(password, username="amy")
+
+
+def test_generated_passwords_pass_the_rule(ctx):
+    for _attempt in range(300):
+        check_new_password(generate_password(), username="amy")
+
+
+def test_the_existing_password_checks_still_apply(ctx):
+    with pytest.raises(DomainError) as short:
+        check_new_password("abc", username="amy")
+    with pytest.raises(DomainError) as same:
+        check_new_password("WangXiaoming", username="wangxiaoming")
+    assert (short.value.code, same.value.code) == ("password_too_short", "password_is_username")
+
+
+def test_an_easy_new_password_is_refused_on_the_password_page(app, make):
+    user = make.user("amy")
+    client = app.test_client()
+    login(client, user)
+    response = post_form(client, "/admin/password", current=user["password"], new="password", confirm="password")
+    assert response.status_code == 200 and TOO_EASY in page_text(response.data)
+    with app.app_context():
+        amy = db.session.execute(select(User).where(User.username == "amy")).scalar_one()
+        assert amy.check_password(user["password"])
+
+
+def test_an_easy_password_is_refused_when_an_account_is_created(ctx):
+    with pytest.raises(DomainError) as error:
+        create_user(username="wang", password="12345678", role=Role.ADMIN)
+    assert error.value.code == "password_too_easy"
+
+
+# --- every account has a scope -----------------------------------------------------------
+
+NO_HOMES = "Choose at least one Children's Home for a site manager."
+NO_TOWNSHIP = "Choose the township this viewer may see."
+
+
+def signed_in_admin(app, make):
+    client = app.test_client()
+    login(client, make.user("boss", role="admin"))
+    return client
+
+
+def test_a_site_manager_without_a_home_is_refused_and_the_form_keeps_the_input(app, make):
+    make.site()
+    client = signed_in_admin(app, make)
+    response = post_form(client, "/admin/users/new", username="wang", display_name="王专干", role="manager")
+    html = response.data.decode()
+    assert response.status_code == 200 and NO_HOMES in page_text(html)
+    assert 'value="wang"' in html and 'value="王专干"' in html
+    assert re.search(r'<option selected value="manager">|<option value="manager" selected>', html)
+    with app.app_context():
+        assert db.session.execute(select(User).where(User.username == "wang")).scalar_one_or_none() is None
+
+
+def test_a_township_viewer_without_a_township_is_refused(app, make):
+    site = make.site()
+    client = signed_in_admin(app, make)
+    response = post_form(
+        client, "/admin/users/new", username="tina", role="township_viewer", sites=str(site["id"]), township="0"
+    )
+    html = response.data.decode()
+    assert response.status_code == 200 and NO_TOWNSHIP in page_text(html) and 'value="tina"' in html
+    with app.app_context():
+        assert db.session.execute(select(User).where(User.username == "tina")).scalar_one_or_none() is None
+    made = post_form(
+        client, "/admin/users/new", username="tina", role="township_viewer", township=str(site["township_id"])
+    )
+    assert made.status_code == 302
+    with app.app_context():
+        tina = db.session.execute(select(User).where(User.username == "tina")).scalar_one()
+        assert tina.township_id == site["township_id"] and tina.sites == []
+
+
+def test_editing_cannot_take_away_an_accounts_scope(app, make):
+    site = make.site()
+    manager = make.user("amy", sites=[site])
+    client = signed_in_admin(app, make)
+    url = f"/admin/users/{manager['id']}"
+    fields = {**form_fields(client.get(url).data), "role": "manager"}  # selects are not read
+    fields.pop("sites", None)
+    response = client.post(url, data={**fields, "display_name": "艾米"}, headers={"Accept-Language": "en"})
+    html = response.data.decode()
+    assert response.status_code == 200 and NO_HOMES in page_text(html) and 'value="艾米"' in html
+    as_viewer = client.post(
+        url, data={**fields, "role": "township_viewer", "township": "0"}, headers={"Accept-Language": "en"}
+    )
+    assert as_viewer.status_code == 200 and NO_TOWNSHIP in page_text(as_viewer.data)
+    with app.app_context():
+        amy = db.session.get(User, manager["id"])
+        assert amy.role == Role.MANAGER and [s.id for s in amy.sites] == [site["id"]] and amy.display_name == "amy"
+    saved = client.post(url, data={**fields, "sites": str(site["id"]), "display_name": "艾米"})
+    assert saved.status_code == 302

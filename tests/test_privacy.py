@@ -17,7 +17,7 @@ from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.forms import new_nonce
 from formsvc.privacy.retention import cutoff_before, parse_period
-from tests.conftest import form_fields, local, page_text
+from tests.conftest import form_fields, local, login, page_text
 
 
 def test_periods():
@@ -27,6 +27,37 @@ def test_periods():
     for bad in ("", "3", "y", "0y", "3w", "-1y"):
         with pytest.raises(DomainError):
             parse_period(bad)
+
+
+@pytest.mark.parametrize(
+    ("today", "period", "kept_from"),
+    [
+        (date(2026, 11, 29), "3y", date(2023, 11, 29)),
+        (date(2026, 11, 30), "3y", date(2023, 11, 30)),
+        (date(2026, 12, 31), "1m", date(2026, 11, 30)),  # no 31 November: the last day instead
+        (date(2026, 1, 31), "1m", date(2025, 12, 31)),
+        (date(2026, 5, 31), "3m", date(2026, 2, 28)),
+        (date(2028, 2, 29), "1y", date(2027, 2, 28)),  # no 29 February in 2027
+        (date(2028, 2, 29), "4y", date(2024, 2, 29)),
+        (date(2026, 3, 29), "13m", date(2025, 2, 28)),
+        (date(2026, 11, 29), "18m", date(2025, 5, 29)),
+    ],
+)
+def test_the_cutoff_is_the_same_calendar_day(today, period, kept_from):
+    assert cutoff_before(today, period) == kept_from
+
+
+def test_the_privacy_page_names_the_cutoff_day_and_the_period_in_words(app, make):
+    admin = make.user("boss", role="admin")
+    client = app.test_client()
+    login(client, admin)
+    with time_machine.travel(local(2026, 11, 29, 10), tick=False):
+        chinese = page_text(client.get("/admin/privacy/", headers={"Accept-Language": "zh-CN"}).data)
+        english = page_text(client.get("/admin/privacy/", headers={"Accept-Language": "en"}).data)
+    assert "2023年11月29日" in chinese and "2023年11月28日" not in chinese
+    assert "3年" in chinese and "3y" not in chinese
+    assert "Nov 29, 2023" in english
+    assert "kept for 3 years." in english and "3y" not in english
 
 
 def _sign_in(app, make, site, day, child, guardian):

@@ -55,13 +55,14 @@ def new():
     problem = None
     if form.validate_on_submit():
         password = generate_password()
+        role = Role(form.role.data)
         try:
             user = create_user(
                 username=form.username.data,
                 password=password,
-                role=Role(form.role.data),
-                site_ids=form.sites.data if form.role.data == Role.MANAGER else [],
-                township_id=form.township.data or None,
+                role=role,
+                site_ids=form.sites.data if role == Role.MANAGER else [],
+                township_id=(form.township.data or None) if role == Role.TOWNSHIP_VIEWER else None,
                 display_name=form.display_name.data,
                 must_change_password=True,
             )

@@ -6,7 +6,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from formsvc.accounts.models import ROLE_TITLES
+from formsvc.accounts.models import ROLE_TITLES, Role
+from formsvc.accounts.services import check_scope
+from formsvc.errors import DomainError
 from formsvc.forms import strip_filter
 from formsvc.i18n import _l
 
@@ -69,6 +71,18 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
     sites = CheckboxListField(_l("Children's Homes (for site managers)"), coerce=int, validate_choice=True)
     township = SelectField(_l("Township (for township viewers)"), coerce=int, validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.role.data not in tuple(Role):
+            return valid  # the role field says what is wrong
+        try:
+            check_scope(Role(self.role.data), site_ids=self.sites.data or [], township_id=self.township.data or None)
+        except DomainError as error:
+            field = self.sites if error.code == "sites_required" else self.township
+            field.errors.append(error.message)
+            return False
+        return valid
 
 
 class NewUserForm(UserForm):

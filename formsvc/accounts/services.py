@@ -93,11 +93,64 @@ def generate_password() -> str:
     return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(3))
 
 
+# Among the first guesses of anyone trying passwords (leaked-password lists, Chinese ones
+# included); compared in lower case. Digit-only and one-character passwords are caught by rule.
+COMMON_PASSWORDS = frozenset(
+    {
+        "password",
+        "password1",
+        "password123",
+        "passw0rd",
+        "p@ssw0rd",
+        "qwerty123",
+        "qwertyuiop",
+        "qwer1234",
+        "1qaz2wsx",
+        "1q2w3e4r",
+        "1q2w3e4r5t",
+        "q1w2e3r4",
+        "asdf1234",
+        "zxcvbnm123",
+        "abc12345",
+        "abcd1234",
+        "abc123456",
+        "a1234567",
+        "a123456789",
+        "aa123456",
+        "qq123456",
+        "admin123",
+        "admin888",
+        "iloveyou",
+        "woaini1314",
+        "woaini520",
+        "abcdefgh",
+    }
+)
+
+
+def _is_digit_run(password: str) -> bool:
+    """12345678, 87654321, 1234567890: each digit one more (or one less) than the one before."""
+    steps = {(int(b) - int(a)) % 10 for a, b in zip(password, password[1:], strict=False)}
+    return steps in ({1}, {9})
+
+
+def too_easy_to_guess(password: str) -> bool:
+    text = password.strip().lower()
+    all_digits = text.isascii() and text.isdigit()
+    return len(set(text)) <= 1 or (all_digits and (len(text) < 12 or _is_digit_run(text))) or text in COMMON_PASSWORDS
+
+
 def check_new_password(password: str, *, username: str) -> None:
+    """The rule for every password a person chooses (their own, or an admin's on the command line)."""
     if len(password) < 8:
         raise DomainError(_("A password needs at least 8 characters."), code="password_too_short")
     if password.strip().lower() == username.lower():
         raise DomainError(_("The password must not be the username."), code="password_is_username")
+    if too_easy_to_guess(password):
+        raise DomainError(
+            _("This password is too easy to guess. Please mix letters and digits, or use a longer phrase."),
+            code="password_too_easy",
+        )
 
 
 def change_password(user: User, *, current: str, new: str) -> None:
@@ -119,13 +172,32 @@ def reset_password(user: User) -> str:
     return password
 
 
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere at once: every login cookie names the old session version."""
+    user.session_version += 1
+
+
 def set_enabled(user: User, enabled: bool) -> None:
     user.enabled = enabled
     if not enabled:
-        user.session_version += 1  # signs the user out everywhere at once
+        end_sessions(user)
+
+
+def check_scope(role: Role, *, site_ids: list[int], township_id: int | None) -> None:
+    """A site manager needs homes and a township viewer a township: without one the account
+    sees nothing, and pages that take the scope for granted (a viewer's tallies) fail.
+
+    The admin pages check it (the account form and ``update_user``); ``create_user`` does not,
+    as the command line and the test fixtures make accounts without one.
+    """
+    if role == Role.MANAGER and not site_ids:
+        raise DomainError(_("Choose at least one Children's Home for a site manager."), code="sites_required")
+    if role == Role.TOWNSHIP_VIEWER and not township_id:
+        raise DomainError(_("Choose the township this viewer may see."), code="township_required")
 
 
 def update_user(user: User, *, display_name: str, role: Role, site_ids: list[int], township_id: int | None) -> None:
+    check_scope(role, site_ids=site_ids, township_id=township_id)
     user.display_name = display_name or user.username
     user.role = role
     user.township_id = township_id if role == Role.TOWNSHIP_VIEWER else None

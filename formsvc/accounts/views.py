@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from formsvc.accounts.forms import ChangePasswordForm, LoginForm, LogoutForm
-from formsvc.accounts.services import authenticate, change_password
+from formsvc.accounts.services import authenticate, change_password, end_sessions
 from formsvc.accounts.throttle import TooManyAttempts, check_login_allowed, note_login_attempt
 from formsvc.audit.services import record
 from formsvc.errors import DomainError
@@ -46,6 +46,11 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if LogoutForm().validate_on_submit():
+        if current_user.is_authenticated:
+            # The session lives in the cookie itself: forgetting it here would leave a copied
+            # cookie valid. Moving the version ends it, on this user's other devices too.
+            end_sessions(current_user)
+            db.session.commit()
         logout_user()
     return redirect(url_for("accounts.login"))
 

@@ -7,14 +7,18 @@ distinct child and in its categories. Only what identifies a person is removed.
 
 from __future__ import annotations
 
+import calendar
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import String, exists, func, select, update
+from sqlalchemy import String, Text, cast, exists, func, or_, select, update
+from sqlalchemy.orm.attributes import flag_modified
 
 from formsvc.activities.models import Activity
 from formsvc.attendance.models import AdultSignIn, Attendance, Child
+from formsvc.audit.models import AuditEntry
 from formsvc.audit.services import record
 from formsvc.db import utcnow
 from formsvc.errors import DomainError
@@ -40,8 +44,11 @@ def cutoff_before(today: date, period: str) -> date:
         return date.fromordinal(today.toordinal() - number)
     months = number * 12 if unit == "y" else number
     year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
-    day = min(today.day, 28)
-    return date(year, month + 1, day)
+    month += 1
+    # The same day of the month; only a day that month lacks (31 April, 29 February in a
+    # common year) becomes its last day.
+    day = min(today.day, calendar.monthrange(year, month)[1])
+    return date(year, month, day)
 
 
 @dataclass(frozen=True)
@@ -118,23 +125,124 @@ CHILD_PERSONAL_FIELDS = {
 }
 
 
+# Left in the audit log where an erased child's name or details were.
+ERASED = "(erased)"
+
+
 def erase_child(child: Child, *, user, now: datetime | None = None) -> int:
     """Erase what identifies ``child`` because the family asked (the rules page promises it).
 
     The child's row stays, anonymous, so the visits keep counting as before; guardians'
-    sign-ins that named the child lose that name. The audit entry names no one. Returns how
-    many guardian sign-ins named the child.
+    sign-ins that named the child lose that name. Children merged into this one were the
+    same child under another spelling: they are erased too. Earlier audit entries keep what
+    happened but no longer say to whom, and the erase entry names no one. All of it is one
+    transaction, the caller's. Returns how many guardian sign-ins named the child.
     """
-    for name, value in CHILD_PERSONAL_FIELDS.items():
-        setattr(child, name, value)
-    child.name_key = f"purged:{child.id}"
-    child.purged_at = now or utcnow()
+    children = [child, *_merged_into(child)]
+    names = {one.name for one in children}
+    guardians = {value for one in children for value in (one.guardian_name, one.guardian_phone)}
+    for one in children:
+        for name, value in CHILD_PERSONAL_FIELDS.items():
+            setattr(one, name, value)
+        one.name_key = f"purged:{one.id}"
+        one.purged_at = now or utcnow()
     named = db.session.execute(
         update(AdultSignIn)
         .where(AdultSignIn.child_id == child.id)
         .values(child_name="")
         .execution_options(synchronize_session=False)
     ).rowcount
+    _scrub_audit([one.id for one in children], names=names, guardians=guardians)
     record("child.erase", user=user, site_id=child.site_id, target=f"child:{child.id}", guardian_signins=named)
     db.session.flush()
     return named
+
+
+def _merged_into(child: Child) -> list[Child]:
+    """The children merged into ``child``, directly or through another merged child."""
+    found: dict[int, Child] = {}
+    frontier = [child.id]
+    while frontier:
+        rows = db.session.execute(select(Child).where(Child.merged_into_id.in_(frontier))).scalars()
+        fresh = [row for row in rows if row.id not in found and row.id != child.id]
+        found.update((row.id, row) for row in fresh)
+        frontier = [row.id for row in fresh]
+    return list(found.values())
+
+
+def _scrub_audit(child_ids: list[int], *, names: set[str], guardians: set[str]) -> None:
+    """Replace the erased children's names and details in the audit log with ``ERASED``.
+
+    Entries about the children (a ``child:`` target, or one of their attendances) lose every
+    personal field, names the child had before a rename included, and any mention of the
+    child or the guardian in free text. Any other entry whose details hold one of the
+    child's names (a merge into this child, a reason) has that name replaced. The guardian's
+    name alone is not searched for: "王奶奶" is many grandmothers. Details are JSON, which may
+    keep Chinese as \\u escapes, so both spellings are searched, as text, the same way on
+    SQLite and PostgreSQL.
+    """
+    linked = list(db.session.execute(select(AuditEntry).where(_about(child_ids))).scalars())
+    names = (names | {value for entry in linked for value in _values_under(entry.details, {"name"})}) - {""}
+    guardians = guardians | {
+        value for entry in linked for value in _values_under(entry.details, {"guardian_name", "guardian_phone"})
+    }
+    details = cast(AuditEntry.details, Text)
+    spellings = {spelling for name in names for spelling in (name, json.dumps(name)[1:-1])}
+    mentioning = (
+        db.session.execute(
+            select(AuditEntry).where(or_(*(details.contains(spelling, autoescape=True) for spelling in spellings)))
+        ).scalars()
+        if spellings
+        else ()
+    )
+    linked_ids = {entry.id for entry in linked}
+    for entry in {entry.id: entry for entry in [*linked, *mentioning]}.values():
+        about = entry.id in linked_ids
+        scrubbed = _scrubbed(entry.details, (names | guardians) - {""} if about else names, blank_personal=about)
+        if scrubbed != entry.details:
+            entry.details = scrubbed
+            flag_modified(entry, "details")
+
+
+def _about(child_ids: list[int]):
+    targets = [f"child:{child_id}" for child_id in child_ids]
+    # Roll-call entries name the attendance ("attendance:7"), voids its table ("attendances:7").
+    attendance_targets = select(Attendance.id).where(
+        Attendance.child_id.in_(child_ids),
+        or_(
+            AuditEntry.target == "attendance:" + cast(Attendance.id, String),
+            AuditEntry.target == "attendances:" + cast(Attendance.id, String),
+        ),
+    )
+    return or_(AuditEntry.target.in_(targets), exists(attendance_targets))
+
+
+def _values_under(value, keys: set[str]) -> set[str]:
+    """The text under any of ``keys`` anywhere in an entry's details (the "before" of an update too)."""
+    if isinstance(value, dict):
+        found = {text for key, text in value.items() if key in keys and isinstance(text, str)}
+        return found.union(*(_values_under(item, keys) for item in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_values_under(item, keys) for item in value))
+    return set()
+
+
+def _scrubbed(value, names: set[str], *, blank_personal: bool):
+    if isinstance(value, dict):
+        return {
+            key: ERASED
+            if blank_personal and key in CHILD_PERSONAL_FIELDS and item not in (None, "")
+            else _scrubbed(item, names, blank_personal=blank_personal)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_scrubbed(item, names, blank_personal=blank_personal) for item in value]
+    if isinstance(value, str):
+        if value in names:
+            return ERASED
+        # Inside longer text only names of two characters or more: a one-character name would
+        # take that character out of every word that has it.
+        for name in sorted(names, key=len, reverse=True):
+            if len(name) > 1:
+                value = value.replace(name, ERASED)
+    return value

@@ -16,6 +16,7 @@ from formsvc.privacy.consent import (
     consents_by_version,
     current_text,
     publish_text,
+    retention_words,
 )
 from formsvc.privacy.forms import ConsentTextForm
 from formsvc.privacy.retention import plan_purge
@@ -28,7 +29,7 @@ bp = Blueprint("privacy", __name__, url_prefix="/admin/privacy")
 @admin_required
 def index():
     period = current_app.config["RETENTION"]
-    return render_template("admin/privacy.html", plan=plan_purge(local_today(), period), period=period)
+    return render_template("admin/privacy.html", plan=plan_purge(local_today(), period), period=retention_words(period))
 
 
 @bp.route("/consent", methods=["GET", "POST"])
