@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from flask import Blueprint, render_template, request
@@ -21,6 +22,12 @@ from formsvc.timeutil import local_day_bounds
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 PAGE_SIZE = 100
+
+
+@bp.app_template_filter("readable_details")
+def readable_details(details: dict | None) -> str:
+    """An entry's details as JSON a clerk can read: Chinese as written, not as \\u escapes."""
+    return json.dumps(details, ensure_ascii=False, sort_keys=True) if details else ""
 
 
 class AuditFilterForm(FlaskForm):
