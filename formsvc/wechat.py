@@ -3,9 +3,13 @@
 Android WeChat cannot save or show a PDF or a spreadsheet; the tap just does nothing. So when
 a download (PDF, Excel, CSV, Word, ZIP — or anything sent as an attachment) is asked for from
 mobile WeChat, the app answers with a page that says how to open the same address in the
-phone's browser ("··· → 在浏览器打开") and shows the address to copy. One response hook
-covers every download in the app, whoever adds it; ``download_link`` in
+phone's browser ("··· → 在浏览器打开") and shows the address to copy; ``download_link`` in
 ``templates/_macros/downloads.html`` can say the same next to a link before it is tapped.
+
+A view that serves a file is marked ``@download_view`` (under ``@login_required``): in WeChat
+it does not run at all, so the audit entry of an export or printout is written once, when the
+file is really sent, and no PDF is rendered for nothing. The response hook is the safety net
+for a download nobody marked: it still swaps the file for the page, but after the view ran.
 
 Desktop WeChat (``WindowsWechat``, ``MacWechat``) downloads files normally and is left alone.
 The page offers "try here anyway" (``?in_wechat=open``) for phones whose WeChat can show the
@@ -13,6 +17,10 @@ file itself, as iPhones often can with a PDF.
 """
 
 from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from functools import wraps
 
 from flask import Response, has_request_context, make_response, render_template, request
 from werkzeug.http import parse_options_header
@@ -57,22 +65,45 @@ def open_anyway_url() -> str:
     return f"{request.url}{separator}{OPEN_ANYWAY_ARG}=open"
 
 
-def explain_downloads_in_wechat(response: Response) -> Response:
-    """After every request: a download asked for from WeChat becomes a page saying what to do."""
-    if (
-        request.method != "GET"
-        or response.status_code != 200
-        or not is_download(response)
-        or not in_wechat()
-        or request.args.get(OPEN_ANYWAY_ARG) == "open"
-    ):
-        return response
-    name = _file_name(response)
-    response.close()
+def _cannot_download_here() -> bool:
+    """A GET from mobile WeChat that did not ask to try anyway."""
+    return request.method == "GET" and in_wechat() and request.args.get(OPEN_ANYWAY_ARG) != "open"
+
+
+def _open_in_browser_page(file_name: str) -> Response:
     page = make_response(
         render_template(
-            "wechat/open_in_browser.html", file_name=name, file_url=request.url, open_anyway=open_anyway_url()
+            "wechat/open_in_browser.html", file_name=file_name, file_url=request.url, open_anyway=open_anyway_url()
         )
     )
     page.vary.add("User-Agent")
     return page
+
+
+def download_view(view: Callable) -> Callable:
+    """Mark a view that answers with a file: from mobile WeChat it is not run, the page answers.
+
+    The file's own name is only known once the view ran, so the page names the address's last
+    part ("sheet.xlsx"), which tells the kind of file all the same.
+    """
+
+    @wraps(view)
+    def unless_in_wechat(*args, **kwargs):
+        if _cannot_download_here():
+            return _open_in_browser_page(posixpath.basename(request.path))
+        return view(*args, **kwargs)
+
+    unless_in_wechat.serves_download = True
+    return unless_in_wechat
+
+
+def explain_downloads_in_wechat(response: Response) -> Response:
+    """After every request: a download asked for from WeChat becomes a page saying what to do.
+
+    Only an unmarked download gets here as a file (see ``download_view``).
+    """
+    if response.status_code != 200 or not is_download(response) or not _cannot_download_here():
+        return response
+    name = _file_name(response)
+    response.close()
+    return _open_in_browser_page(name)

@@ -15,7 +15,18 @@ from formsvc.extensions import db
 from formsvc.imports.models import SheetImport
 from formsvc.printables.sheets import XLSX_HEADER_ROW
 from tests.conftest import clock_stopped_at, form_fields, page_text
-from tests.workspace_helpers import DAY, EN, NOW, audits, count, qr_sign_in, race, signed_in_client, township_viewer
+from tests.workspace_helpers import (
+    DAY,
+    EN,
+    NOW,
+    audits,
+    count,
+    csrf_only,
+    qr_sign_in,
+    race,
+    signed_in_client,
+    township_viewer,
+)
 
 frozen_afternoon = clock_stopped_at(NOW)
 
@@ -47,7 +58,8 @@ def fill(xlsx: bytes, rows, *, b2=None) -> bytes:
     if b2 is not None:
         sheet["B2"] = b2
     row = XLSX_HEADER_ROW + 1
-    while sheet.cell(row=row, column=2).value:
+    # A listed row has a name, or at least its "signed" cell (an erased child's has no name).
+    while sheet.cell(row=row, column=2).value or sheet.cell(row=row, column=6).value:
         row += 1
     for values in rows:
         for column, value in enumerate(values, start=2):
@@ -126,6 +138,30 @@ def test_upload_checks_then_saves_paper_records_once(app, home):
     assert client.post(f"{upload_url(lecture)}/confirm", data=form_fields(preview.data)).status_code == 302
     assert count(app, Attendance) == 3 and count(app, AdultSignIn) == 2 and count(app, Child) == 3
     assert audits(app, "sheet.upload") == 1
+
+
+def test_the_sheet_still_uploads_after_a_listed_child_was_erased(app, home):
+    """Erasing a child leaves the visit without a name: the sheet lists it with a blank name."""
+    client = signed_in_client(app, home["manager"])
+    lecture = home["lecture"]["id"]
+    child_page = f"/admin/sites/{home['site']['id']}/children/{home['wang']}"
+    erased = client.post(f"{child_page}/erase", data={**csrf_only(client, child_page), "confirmed": "y"})
+    assert erased.status_code == 302
+    listed = XLSX_HEADER_ROW + 1
+    sheet = load_workbook(io.BytesIO(template(client, lecture))).active
+    assert [sheet.cell(row=listed, column=column).value for column in (2, 3)] == [None, "儿童"]
+
+    preview = upload(client, lecture, fill(template(client, lecture), [("黄子轩", "儿童", None, None)]))
+    text = page_text(preview.data)
+    assert "The name is missing." not in text and "The file has errors" not in text
+    assert f"{listed} 儿童 扫码签到 16:30 Child Already signed in — skipped" in text
+    assert "To save: 1" in text and "Skipped: 1" in text
+    assert confirm(client, lecture, preview).status_code == 302
+    assert count(app, Attendance, Attendance.source == Source.PAPER) == 1 and count(app, Attendance) == 2
+    assert count(app, Child, Child.name == "黄子轩") == 1 and count(app, Child) == 3
+    with app.app_context():
+        audit = db.session.execute(select(AuditEntry).where(AuditEntry.action == "sheet.upload")).scalar_one()
+        assert audit.details["skipped"] == 1 and len(audit.details["records"]) == 1
 
 
 def test_an_overlapping_file_adds_only_the_new_rows(app, home):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 from sqlalchemy import func, select
 
+from formsvc.audit.models import AuditEntry
 from formsvc.extensions import db
 from formsvc.sites.models import Site
 from tests.conftest import form_fields, login, page_text
@@ -114,3 +116,48 @@ def test_import_of_ten_thousand_rows(app, make):
     assert "New: 10000" in page_text(preview.data)
     client.post("/admin/sites/import/confirm", data=form_fields(preview.data))
     assert site_count(app) == 10_000
+
+
+def test_the_audit_entry_names_the_uploaded_file_and_its_sha256(app, make):
+    client = admin_client(app, make)
+    content = "乡镇,名称\n城关镇,新华村儿童之家\n".encode()
+    preview = upload(client, content, "2026年儿童之家名单.csv")
+    assert client.post("/admin/sites/import/confirm", data=form_fields(preview.data)).status_code == 302
+    with app.app_context():
+        entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "site.import")).scalar_one()
+        assert entry.target == "2026年儿童之家名单.csv"  # not the name the upload was kept under
+        assert entry.details["sha256"] == hashlib.sha256(content).hexdigest()
+        assert entry.details["created"] == 1
+
+
+def test_problems_name_the_column_as_the_file_does(app, make):
+    client = admin_client(app, make)
+    rows = [
+        "乡镇,名称,村/社区,级别",
+        "城关镇,新华村儿童之家,新华村,普通",
+        "城关镇,河西村儿童之家,河西村,普通",
+        "城关镇,那坡村儿童之家,那坡村,普通",
+        ",百合村儿童之家,百合村,普通",
+        "城关镇,龙湾村儿童之家,龙湾村,国家级",
+        "城关镇,新华村儿童之家,新华村,普通",
+        "城关镇,平安村儿童之家," + "平" * 61 + ",普通",
+    ]
+    text = page_text(upload(client, "\n".join(rows).encode("gb18030"), "sites.csv").data)
+    assert "5 乡镇 This cell must not be empty." in text
+    assert "6 级别 Unknown level “国家级”." in text
+    assert "7 名称 Same site as row 2." in text
+    assert "8 村/社区 At most 60 characters." in text
+    english = page_text(upload(client, b"Name,Township\n,x\n", "sites.csv").data)
+    assert "2 Name This cell must not be empty." in english
+    assert site_count(app) == 0
+
+
+def test_an_unchanged_file_has_nothing_to_import(app, make):
+    client = admin_client(app, make)
+    content = "乡镇,名称,村/社区\n城关镇,新华村儿童之家,新华村\n".encode()
+    client.post("/admin/sites/import/confirm", data=form_fields(upload(client, content, "sites.csv").data))
+    assert site_count(app) == 1
+    again = upload(client, content, "sites.csv")
+    text = page_text(again.data)
+    assert "New: 0. Changed: 0. Unchanged: 1." in text and "Nothing new to import." in text
+    assert "Import now" not in text and "upload" not in form_fields(again.data)

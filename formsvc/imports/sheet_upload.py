@@ -12,6 +12,11 @@ Who a row is comes from the "relation / child" column: 儿童 (a child), 志愿�
 or a relation such as 奶奶 or 家长 (a guardian), optionally followed by the child's name. When
 the activity takes only one kind of sign-in the column may stay empty. A masked phone number
 (138****5678) is a copy of a listed phone sign-in and is ignored.
+
+A listed row whose name is blank is the app's own row for a child erased at the family's
+request (``privacy.retention.erase_child`` keeps the visit without a name): its "signature"
+cell still says how and when it was recorded ("扫码签到 14:05"), so it is shown as already
+signed in and skipped, like the other listed rows.
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ from formsvc.db import utcnow
 from formsvc.i18n import _
 from formsvc.imports.models import SheetImport, activity_scope
 from formsvc.imports.services import FileImportError, file_sha256, import_once, previous_import
-from formsvc.printables.sheets import XLSX_ACTIVITY_ID_CELL, XLSX_ACTIVITY_ID_NAME, column_titles
+from formsvc.printables.sheets import DIGITAL_SOURCES, XLSX_ACTIVITY_ID_CELL, XLSX_ACTIVITY_ID_NAME, column_titles
 from formsvc.sites.services import RowProblem
 from formsvc.tabular import header_index, read_rows
 from formsvc.text import clean_text, is_mainland_mobile, name_key, normalise_phone
@@ -85,6 +90,15 @@ def sheet_aliases() -> dict[str, str]:
             for key, title in zip(SHEET_KEYS, column_titles(), strict=True):
                 aliases[title.strip().lower()] = key
     return aliases
+
+
+def listed_mark() -> re.Pattern:
+    """The "signature" cell of a row the sheet listed from a phone or roll-call: "扫码签到 14:05"."""
+    titles = set()
+    for locale in ("zh_Hans", "en"):
+        with force_locale(locale):
+            titles.update(source.title for source in DIGITAL_SOURCES)
+    return re.compile(rf"(?:{'|'.join(re.escape(title) for title in sorted(titles))})\s+\d{{1,2}}:\d{{2}}")
 
 
 @dataclass
@@ -233,6 +247,17 @@ def _read_row(number: int, cells: dict[str, str], letters: dict[str, str], audie
     return who, line
 
 
+def _listed_without_name(number: int, cells: dict[str, str], audiences: list[Audience], mark: re.Pattern):
+    """A row the sheet listed for someone whose name was erased since, as (who, line); else None."""
+    signed = cells["signed"].strip()
+    if clean_text(cells["name"]) or not mark.fullmatch(signed):
+        return None
+    relation_text = clean_text(cells["relation"])
+    who, _relation, _leftovers, problem = _who(relation_text, audiences)
+    text = " ".join(part for part in (relation_text, signed) if part)
+    return (None if problem else who), ParsedLine(number, text)
+
+
 def plan_sheet_upload(activity: Activity, raw: bytes, filename: str, now: datetime | None = None) -> SheetUploadPlan:
     """Read an uploaded sheet and say what it would write; writes nothing."""
     plan = SheetUploadPlan(activity.id, filename, file_sha256(raw))
@@ -262,23 +287,32 @@ def plan_sheet_upload(activity: Activity, raw: bytes, filename: str, now: dateti
     if len(body) > MAX_ROWS:
         raise FileImportError(_("At most {max} rows at once.").format(max=MAX_ROWS), code="too_many_rows")
     read: list[tuple[Audience | None, ParsedLine]] = []
+    # Row numbers of the listed rows without a name: recorded already, never written again.
+    recorded: set[int] = set()
+    mark = listed_mark()
     for number, row in enumerate(body, start=header_row + 2):
         cells = {key: row[columns[key]] if key in columns and columns[key] < len(row) else "" for key in SHEET_KEYS}
-        found = _read_row(number, cells, letters, activity.audiences)
+        found = _listed_without_name(number, cells, activity.audiences, mark)
+        if found is not None:
+            recorded.add(number)
+        else:
+            found = _read_row(number, cells, letters, activity.audiences)
         if found is not None:
             read.append(found)
     if not read:
         raise FileImportError(_("The sheet has no names below its header."), code="no_names")
     plan.previous = previous_import(activity_scope(activity.id), plan.sha256)
     for audience in activity.audiences:
-        lines = [line for who, line in read if who == audience and not line.problem]
+        lines = [line for who, line in read if who == audience and not line.problem and line.number not in recorded]
         if lines:
             plan.previews[audience] = classify_lines(activity, audience, lines)
     by_row = {
         line.parsed.number: (audience, line) for audience, preview in plan.previews.items() for line in preview.lines
     }
     for who, parsed in read:
-        if parsed.problem:
+        if parsed.number in recorded:
+            plan.lines.append((who, PreviewLine(parsed, LineStatus.ALREADY_SIGNED_IN)))
+        elif parsed.problem:
             plan.lines.append((who, PreviewLine(parsed, LineStatus.INVALID)))
             plan.problems.append(RowProblem(parsed.number, parsed.column, parsed.problem))
         else:

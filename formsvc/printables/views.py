@@ -19,6 +19,7 @@ from formsvc.printables.posters import posters_pdf, sites_for_posters
 from formsvc.printables.sheets import sheet_pdf, sheet_xlsx, signin_sheet
 from formsvc.sites.rotation import rotate_site_token
 from formsvc.urls import external_url
+from formsvc.wechat import download_view
 
 bp = Blueprint("printables", __name__, url_prefix="/admin")
 
@@ -30,6 +31,7 @@ def _admin_template_globals():
 
 @bp.route("/sites/<int:site_id>/poster.pdf")
 @login_required
+@download_view
 def site_poster(site_id: int):
     site = site_for(current_user, site_id)
     pdf = posters_pdf([site])
@@ -40,6 +42,7 @@ def site_poster(site_id: int):
 
 @bp.route("/posters.pdf")
 @login_required
+@download_view
 def all_posters():
     """Every active site the person may see (or one township's) in one PDF for the print shop."""
     township_id = request.args.get("township", type=int)
@@ -92,6 +95,7 @@ def _full_phones_asked() -> bool:
 
 @bp.route("/activities/<int:activity_id>/sheet.pdf")
 @login_required
+@download_view
 def sheet_pdf_view(activity_id: int):
     activity = _activity_for(activity_id)
     full = _full_phones_asked()
@@ -104,6 +108,7 @@ def sheet_pdf_view(activity_id: int):
 
 @bp.route("/activities/<int:activity_id>/sheet.xlsx")
 @login_required
+@download_view
 def sheet_xlsx_view(activity_id: int):
     activity = _activity_for(activity_id)
     full = _full_phones_asked()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
+from formsvc.imports.services import file_sha256
 from formsvc.sites.models import SITE_LEVEL_ALIASES, Site, SiteLevel, Township
 from formsvc.tabular import header_index, read_rows
 
@@ -33,6 +34,8 @@ SITE_COLUMNS = {
     "地址": "address",
 }
 REQUIRED_SITE_COLUMNS = ("township", "name")
+# The lengths the columns of ``sites`` hold.
+SITE_VALUE_MAX = {"township": 60, "name": 80, "village": 60, "address": 200}
 
 
 def township_named(name: str, *, create: bool = False) -> Township | None:
@@ -108,14 +111,21 @@ class RowProblem:
 class SiteImportPlan:
     """What an import would do; nothing is written unless ``problems`` is empty."""
 
+    # The name the file had on the admin's computer and its fingerprint, for the audit log.
+    filename: str
+    sha256: str
     to_create: list[dict] = field(default_factory=list)
     to_update: list[tuple[Site, dict]] = field(default_factory=list)
     unchanged: int = 0
     problems: list[RowProblem] = field(default_factory=list)
 
+    @property
+    def changes(self) -> bool:
+        return bool(self.to_create or self.to_update)
+
 
 def plan_site_import(raw: bytes, filename: str) -> SiteImportPlan:
-    plan = SiteImportPlan()
+    plan = SiteImportPlan(filename, file_sha256(raw))
     rows = read_rows(raw, filename)
     if not rows:
         raise DomainError(_("The file is empty."), code="empty_file")
@@ -123,6 +133,8 @@ def plan_site_import(raw: bytes, filename: str) -> SiteImportPlan:
     missing = [name for name in REQUIRED_SITE_COLUMNS if name not in columns]
     if missing:
         raise DomainError(_("Missing columns: {columns}.").format(columns=", ".join(missing)), code="missing_columns")
+    # A problem names its column as the file's header does (乡镇, not township), as the ledger's do.
+    header = {key: rows[0][position].strip() for key, position in columns.items()}
     seen: dict[tuple[str, str], int] = {}
     existing_sites = {
         (site.township.name, site.name): site for site in db.session.execute(select(Site).join(Township)).scalars()
@@ -136,21 +148,23 @@ def plan_site_import(raw: bytes, filename: str) -> SiteImportPlan:
             return row[position].strip() if position is not None and position < len(row) else ""
 
         values = {key: cell(key) for key in SITE_COLUMNS.values()}
-        for key in REQUIRED_SITE_COLUMNS:
-            if not values[key]:
-                plan.problems.append(RowProblem(number, key, _("This cell must not be empty.")))
+        problems = [(key, _("This cell must not be empty.")) for key in REQUIRED_SITE_COLUMNS if not values[key]]
         level_text = values["level"] or "standard"
         level = SITE_LEVEL_ALIASES.get(level_text.lower())
         if level is None:
-            plan.problems.append(RowProblem(number, "level", _("Unknown level “{value}”.").format(value=level_text)))
-        if len(values["name"]) > 80 or len(values["township"]) > 60 or len(values["village"]) > 60:
-            plan.problems.append(RowProblem(number, "name", _("A value is too long.")))
+            problems.append(("level", _("Unknown level “{value}”.").format(value=level_text)))
+        problems += [
+            (key, _("At most {max} characters.").format(max=most))
+            for key, most in SITE_VALUE_MAX.items()
+            if len(values[key]) > most
+        ]
         key = (values["township"], values["name"])
         if key in seen:
-            plan.problems.append(RowProblem(number, "name", _("Same site as row {row}.").format(row=seen[key])))
-            continue
-        seen[key] = number
-        if plan.problems and plan.problems[-1].row == number:
+            problems.append(("name", _("Same site as row {row}.").format(row=seen[key])))
+        else:
+            seen[key] = number
+        plan.problems += [RowProblem(number, header.get(column, column), message) for column, message in problems]
+        if problems:
             continue
         values["level"] = level
         existing = existing_sites.get(key)

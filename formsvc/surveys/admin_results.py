@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import Select, select
 
@@ -12,6 +12,7 @@ from formsvc.accounts.forms import ActionForm
 from formsvc.accounts.scoping import site_for, visible_site_ids, visible_sites
 from formsvc.audit.services import record
 from formsvc.db import utcnow
+from formsvc.documents.downloads import PDF_MIMETYPE, XLSX_MIMETYPE, dated_name, download
 from formsvc.extensions import db
 from formsvc.forms import choices
 from formsvc.i18n import _
@@ -24,6 +25,7 @@ from formsvc.surveys.models import SurveyAnswer, SurveyTemplate
 from formsvc.surveys.results import ResultFilter, charts_for, mean_text, percent, survey_results
 from formsvc.surveys.services import usable_at
 from formsvc.urls import safe_next
+from formsvc.wechat import download_view
 
 bp = Blueprint("survey_results", __name__, url_prefix="/admin/surveys")
 
@@ -97,15 +99,9 @@ def results(template_id: int):
     )
 
 
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.route("/<int:template_id>/results.<any(pdf, xlsx):fmt>")
 @login_required
+@download_view
 def export(template_id: int, fmt: str):
     template, _form, found, labels = _filtered(template_id, for_print=True)
     record(
@@ -118,14 +114,10 @@ def export(template_id: int, fmt: str):
         period=labels["period_label"],
     )
     db.session.commit()
-    stamp = f"survey-{template.id}-{utcnow():%Y%m%d}"
+    name = dated_name(f"survey-{template.id}", fmt)
     if fmt == "pdf":
-        return _download(results_pdf(found, **labels), "application/pdf", f"{stamp}.pdf")
-    return _download(
-        results_xlsx(found, **labels),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        f"{stamp}.xlsx",
-    )
+        return download(results_pdf(found, **labels), PDF_MIMETYPE, name)
+    return download(results_xlsx(found, **labels), XLSX_MIMETYPE, name)
 
 
 @bp.route("/answers/<int:answer_id>/<any(hide, show):action>", methods=["POST"])

@@ -24,6 +24,7 @@ from formsvc.tallies.periods import Scope, parse_scope, period_range
 from formsvc.tallies.report import key_figures_paragraph
 from formsvc.tallies.services import Tally, compute_tally
 from formsvc.timeutil import local_today
+from formsvc.wechat import download_view
 
 bp = Blueprint("tallies", __name__, url_prefix="/admin")
 
@@ -127,6 +128,7 @@ def index():
 
 @bp.route("/tallies.<any(pdf, xlsx, csv):fmt>")
 @login_required
+@download_view
 def export(fmt: str):
     form, tally, problem = _tally_from_request()
     if tally is None:

@@ -1,8 +1,9 @@
 """WeChat's in-app browser: downloads explained instead of failing silently; forms survive "back".
 
 The download hook (formsvc/wechat.py) is checked on an app of its own with a few download
-routes of every kind (bytes, a file streamed from disk, an attachment of an unlisted type):
-routes cannot be added to the session's app once it has served a request.
+routes of every kind (bytes, a file streamed from disk, an attachment of an unlisted type, a
+view marked ``@download_view``): routes cannot be added to the session's app once it has
+served a request. tests/test_downloads.py checks the app's own download routes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 from flask import Response, render_template_string, send_file
 
 from formsvc import create_app
-from formsvc.wechat import in_wechat
+from formsvc.wechat import download_view, in_wechat
 from tests.browser_support import WECHAT_ANDROID
 from tests.conftest import page_text
 from tests.quality.conftest import translated
@@ -95,6 +96,14 @@ def downloads_app(tmp_path_factory):
     def html_page():
         return "<!doctype html><title>x</title><p>a page</p>"
 
+    app.marked_runs = []
+
+    @app.route("/test/marked.pdf")
+    @download_view
+    def marked_pdf():
+        app.marked_runs.append(1)  # where a real view writes its audit entry
+        return send_file(io.BytesIO(b"%PDF-1.7 marked"), mimetype="application/pdf", download_name="marked-1.pdf")
+
     yield app
     from formsvc.extensions import db
 
@@ -148,6 +157,20 @@ def test_other_browsers_get_the_file(downloads_app, agent):
 def test_try_here_anyway_sends_the_file_inside_wechat(downloads_app):
     response = get(downloads_app, "/test/poster?in_wechat=open", WECHAT_IOS)
     assert response.mimetype == "application/pdf" and response.data == b"%PDF-1.7 poster"
+
+
+def test_a_marked_download_view_does_not_run_inside_wechat(downloads_app):
+    downloads_app.marked_runs.clear()
+    page = get(downloads_app, "/test/marked.pdf", WECHAT_ANDROID)
+    assert page.mimetype == "text/html" and "User-Agent" in page.headers["Vary"]
+    html = page.get_data(as_text=True)
+    assert "marked.pdf" in page_text(html)  # the address's name: the file's is not known yet
+    assert 'href="http://localhost/test/marked.pdf?in_wechat=open"' in html
+    assert downloads_app.marked_runs == []
+    sent = get(downloads_app, "/test/marked.pdf?in_wechat=open", WECHAT_ANDROID)
+    assert sent.data == b"%PDF-1.7 marked" and downloads_app.marked_runs == [1]
+    assert get(downloads_app, "/test/marked.pdf", ANDROID_CHROME).data == b"%PDF-1.7 marked"
+    assert downloads_app.marked_runs == [1, 1]
 
 
 def test_pages_are_not_touched_inside_wechat(downloads_app):
