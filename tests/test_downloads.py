@@ -84,6 +84,7 @@ def test_in_wechat_a_download_is_not_run_until_opened_anyway(app, world, frozen_
     assert "User-Agent" in blocked.headers["Vary"] and blocked.headers["Cache-Control"] == "no-store"
     text = page_text(blocked.data)
     assert "Open this in your phone's browser" in text
+    assert "Back to the workspace" in text and 'href="/admin/"' in blocked.data.decode()
     assert audit_count(app, action) == 0  # the view did not run
 
     separator = "&" if "?" in path else "?"
