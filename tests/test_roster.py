@@ -117,6 +117,23 @@ def test_a_wrong_phone_keeps_everything_typed(app, home):
     assert count(app, Child) == 0
 
 
+def test_a_second_child_of_the_same_name_is_added_only_on_purpose(app, make, home):
+    make.child(home["site"], "王小明")
+    client = signed_in_client(app, home["manager"])
+    data = new_child_data(client, home, name=" 王小明 ", grade="三年级")
+    first = client.post(roster_url(home, "/new"), data=data, headers=EN)
+    assert first.status_code == 200 and count(app, Child) == 1
+    text = page_text(first.data)
+    assert "王小明 is already on the roster. If this is another child with the same name" in text
+    kept = form_fields(first.data)
+    assert (kept["name"], kept["grade"]) == ("王小明", "三年级")  # what was typed is still there
+    assert "another_with_same_name" in first.get_data(as_text=True)
+    on_purpose = client.post(roster_url(home, "/new"), data={**kept, "another_with_same_name": "y"})
+    assert on_purpose.status_code == 302 and count(app, Child) == 2
+    again = client.post(roster_url(home, "/new"), data={**kept, "another_with_same_name": "y"})
+    assert again.status_code == 302 and count(app, Child) == 2  # a resend adds nothing
+
+
 def test_dates_of_a_category_must_make_sense(app, home):
     client = signed_in_client(app, home["manager"])
     data = new_child_data(client, home, difficult="y", difficult_since="2025-03-01", difficult_until="2025-01-01")

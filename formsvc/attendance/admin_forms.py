@@ -140,7 +140,9 @@ for _category in ChildCategory:
 
 
 class NewChildForm(OnceForm, ChildForm):
-    pass
+    # Asked only when the roster already has a child of this name: two rows "王小明" in the
+    # roll-call cannot be told apart, so a second one is added on purpose, not by a double entry.
+    another_with_same_name = BooleanField(_l("Yes, this is another child with the same name"))
 
 
 class ToggleForm(OnceForm):

@@ -17,6 +17,7 @@ from formsvc.attendance.admin_forms import (
     RejectForm,
 )
 from formsvc.attendance.models import Child, ChildStatus
+from formsvc.attendance.once import nonce_used
 from formsvc.attendance.review import confirm_child, merge_child, reject_child, review_queue
 from formsvc.attendance.roster import (
     ROSTER_STATUSES,
@@ -73,7 +74,18 @@ def new_child(site_id: int):
     site = site_for(current_user, site_id, write=True)
     form = NewChildForm()
     problem = None
-    if form.validate_on_submit():
+    twin = (
+        form.is_submitted()
+        and form.name.data
+        and not nonce_used(form.nonce.data or "")  # a resend of a saved form answers as saved
+        and same_name_on_roster(site, form.name.data)
+    )
+    if twin and not form.another_with_same_name.data and form.validate_on_submit():
+        problem = _(
+            "{name} is already on the roster. If this is another child with the same name, tick the box"
+            " below and save again; if not, there is nothing to add."
+        ).format(name=twin.name)
+    elif form.validate_on_submit():
         try:
             child = create_child(site, form.child_data(), user=current_user, nonce=form.nonce.data)
             db.session.commit()
@@ -88,7 +100,9 @@ def new_child(site_id: int):
     elif form.is_submitted():
         problem = form_problem(form)
     form.ensure_nonce()
-    return render_template("admin/roster/child_form.html", form=form, site=site, child=None, problem=problem)
+    return render_template(
+        "admin/roster/child_form.html", form=form, site=site, child=None, problem=problem, ask_same_name=bool(twin)
+    )
 
 
 @bp.route("/sites/<int:site_id>/children/<int:child_id>", methods=["GET", "POST"])
