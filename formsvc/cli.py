@@ -150,9 +150,10 @@ users_cli = AppGroup("users", help="Workspace accounts.")
 def users_create(username: str, password: str, role: str, site_ids: tuple[int, ...], township_id: int | None):
     """Create a workspace user."""
     from formsvc.accounts.models import Role
-    from formsvc.accounts.services import create_user
+    from formsvc.accounts.services import check_scope, create_user
 
     try:
+        check_scope(Role(role), site_ids=list(site_ids), township_id=township_id)
         user = create_user(
             username=username, password=password, role=Role(role), site_ids=list(site_ids), township_id=township_id
         )

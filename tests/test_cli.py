@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
@@ -123,3 +124,12 @@ def test_users_create_refuses_an_unknown_site(app, runner):
         ]
     )
     assert result.exit_code != 0
+
+
+@pytest.mark.parametrize(("role", "message"), [("manager", "儿童之家专干"), ("township_viewer", "乡镇")])
+def test_users_create_refuses_an_account_that_would_see_nothing(app, runner, role, message):
+    args = ["users", "create", "--username", "amy", "--password", "long-enough-1", "--role", role]
+    result = runner.invoke(args=args)
+    assert result.exit_code != 0 and message in result.output
+    with app.app_context():
+        assert db.session.execute(select(User)).scalars().all() == []

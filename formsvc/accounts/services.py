@@ -187,8 +187,8 @@ def check_scope(role: Role, *, site_ids: list[int], township_id: int | None) -> 
     """A site manager needs homes and a township viewer a township: without one the account
     sees nothing, and pages that take the scope for granted (a viewer's tallies) fail.
 
-    The admin pages check it (the account form and ``update_user``); ``create_user`` does not,
-    as the command line and the test fixtures make accounts without one.
+    The account form, ``update_user`` and ``flask users create`` check it; ``create_user``
+    does not, as the test fixtures make accounts without one.
     """
     if role == Role.MANAGER and not site_ids:
         raise DomainError(_("Choose at least one Children's Home for a site manager."), code="sites_required")
