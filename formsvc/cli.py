@@ -105,9 +105,6 @@ def sites_import(path: Path, dry_run: bool):
         click.echo("Dry run: nothing written.")
         return
     apply_site_import(plan)
-    from formsvc.audit.services import record
-
-    record("site.import", target=path.name, created=len(plan.to_create), updated=len(plan.to_update))
     db.session.commit()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 
 import pytest
@@ -10,6 +11,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from formsvc.accounts.models import User
+from formsvc.audit.models import AuditEntry
 from formsvc.extensions import db
 from formsvc.sites.models import Site, SiteLevel
 
@@ -41,6 +43,10 @@ def test_sites_import_reads_utf8_with_bom(app, runner, tmp_path):
     result = runner.invoke(args=["sites", "import", str(path)])
     assert result.exit_code == 0, result.output
     assert site_rows(app) == {("城关镇", "新华村儿童之家"): ("新华村", SiteLevel.CITY_MODEL)}
+    with app.app_context():  # audited like the upload in the workspace: the file's name and sha256
+        entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "site.import")).scalar_one()
+        assert entry.target == "sites.csv" and entry.user_id is None
+        assert entry.details["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_sites_import_reads_gb18030_with_chinese_headers(app, runner, tmp_path):

@@ -18,14 +18,20 @@ from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.forms import form_problem
 from formsvc.i18n import _, _l
-from formsvc.imports.forms import ConfirmUploadForm, LedgerImportForm, SheetUploadForm
+from formsvc.imports.forms import (
+    ConfirmUploadForm,
+    LedgerImportForm,
+    SheetUploadForm,
+    confirm_form_for,
+    read_upload,
+    stored_upload,
+)
 from formsvc.imports.ledger import plan_ledger_import
 from formsvc.imports.ledger_apply import apply_ledger_import
 from formsvc.imports.models import SheetImport
 from formsvc.imports.services import SHOWN_PROBLEMS
 from formsvc.imports.sheet_upload import apply_sheet_upload, plan_sheet_upload
-from formsvc.text import clean_text
-from formsvc.uploads import discard_upload, keep_upload, load_upload
+from formsvc.uploads import discard_upload
 
 bp = Blueprint("imports", __name__, url_prefix="/admin")
 WHO = {Audience.CHILDREN: _l("Child"), Audience.GUARDIANS: _l("Guardian"), Audience.VOLUNTEERS: _l("Volunteer")}
@@ -44,27 +50,6 @@ def _day_view(activity):
     )
 
 
-def _upload(form) -> tuple[bytes, str]:
-    """The uploaded bytes and file name; a large upload's temporary file is closed at once."""
-    storage = form.file.data
-    try:
-        return storage.read(), clean_text(storage.filename or "")[:200] or "upload.xlsx"
-    finally:
-        storage.close()
-
-
-def _confirm_form(raw: bytes, filename: str) -> ConfirmUploadForm:
-    return ConfirmUploadForm(upload=keep_upload(raw, filename), filename=filename)
-
-
-def _stored(form: ConfirmUploadForm) -> tuple[bytes, str] | None:
-    stored = load_upload(form.upload.data) if form.validate_on_submit() else None
-    if stored is None:
-        return None
-    raw, kept_name = stored
-    return raw, clean_text(form.filename.data or "") or kept_name
-
-
 @bp.route("/activities/<int:activity_id>/sheet-upload", methods=["GET", "POST"])
 @login_required
 def sheet_upload(activity_id: int):
@@ -72,14 +57,14 @@ def sheet_upload(activity_id: int):
     form = SheetUploadForm()
     plan = problem = confirm_form = None
     if form.validate_on_submit():
-        raw, filename = _upload(form)
+        raw, filename = read_upload(form, "upload.xlsx")
         try:
             plan = plan_sheet_upload(activity, raw, filename)
         except DomainError as error:
             problem = error.message
         else:
             if not plan.problems and not plan.previous and plan.to_write:
-                confirm_form = _confirm_form(raw, filename)
+                confirm_form = confirm_form_for(raw, filename)
     else:
         problem = form_problem(form)
     return render_template(
@@ -104,7 +89,7 @@ def sheet_upload(activity_id: int):
 def confirm_sheet_upload(activity_id: int):
     activity = activity_for(current_user, activity_id, write=True)
     form = ConfirmUploadForm()
-    stored = _stored(form)
+    stored = stored_upload(form)
     if stored is None:
         flash(_("The upload has expired. Please choose the file again."))
         return redirect(url_for("imports.sheet_upload", activity_id=activity.id))
@@ -135,14 +120,14 @@ def ledger_import():
     form = LedgerImportForm()
     plan = problem = confirm_form = None
     if form.validate_on_submit():
-        raw, filename = _upload(form)
+        raw, filename = read_upload(form, "upload.xlsx")
         try:
             plan = plan_ledger_import(raw, filename)
         except DomainError as error:
             problem = error.message
         else:
             if not plan.problems and not plan.previous and (plan.records or plan.new_periods):
-                confirm_form = _confirm_form(raw, filename)
+                confirm_form = confirm_form_for(raw, filename)
     else:
         problem = form_problem(form)
     return render_template(
@@ -161,7 +146,7 @@ def ledger_import():
 @admin_required
 def confirm_ledger_import():
     form = ConfirmUploadForm()
-    stored = _stored(form)
+    stored = stored_upload(form)
     if stored is None:
         flash(_("The upload has expired. Please choose the file again."))
         return redirect(url_for("imports.ledger_import"))

@@ -9,6 +9,8 @@ from wtforms.validators import Length
 
 from formsvc.i18n import _l
 from formsvc.sites.forms import ConfirmImportForm
+from formsvc.text import clean_text
+from formsvc.uploads import keep_upload, load_upload
 
 
 class SheetUploadForm(FlaskForm):
@@ -35,3 +37,30 @@ class ConfirmUploadForm(ConfirmImportForm):
     """The kept upload's token, and the name the file had on the clerk's computer."""
 
     filename = HiddenField(validators=[Length(max=200)])
+
+
+# The two steps every import shares: read the chosen file, show what it would change and keep
+# it under a token; on confirm, read it back under the name it had on the clerk's computer
+# (the audit log keeps that name).
+
+
+def read_upload(form, default_name: str) -> tuple[bytes, str]:
+    """The uploaded bytes and file name; a large upload's temporary file is closed at once."""
+    storage = form.file.data
+    try:
+        return storage.read(), clean_text(storage.filename or "")[:200] or default_name
+    finally:
+        storage.close()
+
+
+def confirm_form_for(raw: bytes, filename: str) -> ConfirmUploadForm:
+    return ConfirmUploadForm(upload=keep_upload(raw, filename), filename=filename)
+
+
+def stored_upload(form: ConfirmUploadForm) -> tuple[bytes, str] | None:
+    """The kept bytes and the real file name, or None when the upload expired or the form is bad."""
+    stored = load_upload(form.upload.data) if form.validate_on_submit() else None
+    if stored is None:
+        return None
+    raw, kept_name = stored  # kept under a random name; the form carries the real one
+    return raw, clean_text(form.filename.data or "") or kept_name

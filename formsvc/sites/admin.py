@@ -13,12 +13,11 @@ from formsvc.audit.services import record
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
-from formsvc.imports.forms import ConfirmUploadForm
+from formsvc.imports.forms import ConfirmUploadForm, confirm_form_for, read_upload, stored_upload
 from formsvc.sites.forms import SiteForm, SiteImportForm
 from formsvc.sites.models import SiteLevel, Township
 from formsvc.sites.services import apply_site_import, create_site, plan_site_import, update_site
-from formsvc.text import clean_text
-from formsvc.uploads import discard_upload, keep_upload, load_upload
+from formsvc.uploads import discard_upload
 from formsvc.urls import external_url
 
 bp = Blueprint("sites_admin", __name__, url_prefix="/admin/sites")
@@ -112,19 +111,14 @@ def import_sites():
     form = SiteImportForm()
     plan = problem = confirm_form = None
     if form.validate_on_submit():
-        storage = form.file.data
-        try:
-            # The name on the admin's computer: the audit log keeps it, as for the other imports.
-            raw, filename = storage.read(), clean_text(storage.filename or "")[:200] or "upload.csv"
-        finally:
-            storage.close()
+        raw, filename = read_upload(form, "upload.csv")
         try:
             plan = plan_site_import(raw, filename)
         except DomainError as error:
             problem = error.message
         else:
             if not plan.problems and plan.changes:
-                confirm_form = ConfirmUploadForm(upload=keep_upload(raw, filename), filename=filename)
+                confirm_form = confirm_form_for(raw, filename)
     return render_template("admin/sites/import.html", form=form, plan=plan, problem=problem, confirm_form=confirm_form)
 
 
@@ -132,25 +126,17 @@ def import_sites():
 @admin_required
 def confirm_import():
     form = ConfirmUploadForm()
-    stored = load_upload(form.upload.data) if form.validate_on_submit() else None
+    stored = stored_upload(form)
     if stored is None:
         flash(_("The upload has expired. Please choose the file again."))
         return redirect(url_for("sites_admin.import_sites"))
-    raw, kept_name = stored  # kept under a random name; the form carries the real one
+    raw, filename = stored
     try:
-        plan = plan_site_import(raw, clean_text(form.filename.data or "") or kept_name)
-        apply_site_import(plan)
+        plan = plan_site_import(raw, filename)
+        apply_site_import(plan, user=current_user)
     except DomainError as error:
         flash(error.message)
         return redirect(url_for("sites_admin.import_sites"))
-    record(
-        "site.import",
-        user=current_user,
-        target=plan.filename[:80],
-        sha256=plan.sha256,
-        created=len(plan.to_create),
-        updated=len(plan.to_update),
-    )
     db.session.commit()
     discard_upload(form.upload.data)
     flash(

@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from formsvc.audit.services import record
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
@@ -177,7 +178,8 @@ def plan_site_import(raw: bytes, filename: str) -> SiteImportPlan:
     return plan
 
 
-def apply_site_import(plan: SiteImportPlan) -> None:
+def apply_site_import(plan: SiteImportPlan, *, user=None) -> None:
+    """Write the plan and its audit entry (the file's name and sha256); ``user`` None: the command line."""
     if plan.problems:
         raise DomainError(_("The file has errors; nothing was imported."), code="import_has_errors")
     townships: dict[str, Township] = {}
@@ -198,6 +200,14 @@ def apply_site_import(plan: SiteImportPlan) -> None:
         site.village = values["village"]
         site.level = values["level"]
         site.address = values["address"]
+    record(
+        "site.import",
+        user=user,
+        target=plan.filename[:80],
+        sha256=plan.sha256,
+        created=len(plan.to_create),
+        updated=len(plan.to_update),
+    )
     db.session.flush()
 
 
