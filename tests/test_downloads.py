@@ -121,3 +121,19 @@ def test_dated_file_names_use_the_local_date(app, world, just_after_midnight):
     for fmt in ("pdf", "xlsx"):
         response = client.get(f"/admin/surveys/{template}/results.{fmt}", headers=EN)
         assert response.headers["Content-Disposition"] == f'attachment; filename="survey-{template}-20261129.{fmt}"'
+
+
+def test_pages_with_downloads_say_how_to_get_them_in_wechat(app, world, frozen_afternoon):
+    notice = "Downloads do not work inside WeChat."
+    client = admin_client(app, world)
+    pages = [
+        f"/admin/sites/{world['site']['id']}?day={DAY.isoformat()}",  # the sign-in sheets and the poster
+        "/admin/sites/",  # all posters
+        "/admin/tallies?scope=district&period=2026-11",
+        f"/admin/surveys/{world['template_id']}/results",
+    ]
+    for path in pages:
+        inside = client.get(path, headers={"User-Agent": WECHAT_ANDROID, **EN})
+        assert inside.status_code == 200 and notice in page_text(inside.data), path
+        outside = client.get(path, headers=EN)
+        assert notice not in page_text(outside.data), path

@@ -92,7 +92,6 @@ def results(template_id: int):
         percent=percent,
         mean_text=mean_text,
         query=request.args.to_dict(),
-        in_wechat="MicroMessenger" in (request.user_agent.string or ""),
         action_form=ActionForm(),
         can_hide=current_user.can_write,
         **labels,
