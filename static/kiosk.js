@@ -12,6 +12,7 @@
   var stateUrl = root.getAttribute("data-state-url");
   var pollSeconds = parseFloat(root.getAttribute("data-poll")) || 3;
   var qr = document.getElementById("kiosk-qr");
+  var qrBox = document.getElementById("kiosk-qr-box");
   var count = document.getElementById("kiosk-count");
   var recent = document.getElementById("kiosk-recent");
   var notice = document.getElementById("kiosk-notice");
@@ -59,6 +60,7 @@
     });
     notice.textContent = data.notice || "";
     show(notice, Boolean(data.notice));
+    show(qrBox, !data.cancelled);
     qr.classList.remove("kiosk-qr-stale");
     show(offline, false);
     show(stale, false);

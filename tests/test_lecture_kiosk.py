@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
+from formsvc.activities.models import Activity
 from formsvc.attendance.models import AdultSignIn
 from formsvc.extensions import db
 from tests.conftest import clock_stopped_at, local, login
@@ -81,6 +82,19 @@ def test_the_kiosk_says_when_sign_in_is_closed(app, make, frozen, site, lecture)
     frozen.move_to(local(2026, 11, 27, 17, 0))
     state = client.get(f"/admin/activities/{lecture['id']}/kiosk.json", headers=EN).get_json()
     assert "has closed" in state["notice"]
+
+
+def test_a_cancelled_lecture_shows_no_code_to_scan(app, make, frozen, site, lecture):
+    client = manager_client(app, make, site)
+    url = f"/admin/activities/{lecture['id']}/kiosk"
+    assert client.get(url + ".json").get_json()["cancelled"] is False
+    assert 'id="kiosk-qr-box" class="kiosk-qr-box">' in client.get(url).get_data(as_text=True)
+    with app.app_context():
+        db.session.get(Activity, lecture["id"]).cancelled = True
+        db.session.commit()
+    state = client.get(url + ".json", headers=EN).get_json()
+    assert state["cancelled"] is True and "cancelled" in state["notice"]
+    assert 'id="kiosk-qr-box" class="kiosk-qr-box" hidden>' in client.get(url).get_data(as_text=True)
 
 
 def test_the_kiosk_is_scoped_to_the_managers_sites(app, make, site, lecture):

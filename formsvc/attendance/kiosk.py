@@ -63,6 +63,7 @@ def kiosk_state(activity_id: int):
         count=tally.count,
         recent=tally.recent,
         notice=tally.notice,
+        cancelled=activity.cancelled,
     )
     response.headers["Cache-Control"] = "no-store"
     return response
