@@ -3,8 +3,9 @@
 Android WeChat cannot save or show a PDF or a spreadsheet; the tap just does nothing. So when
 a download (PDF, Excel, CSV, Word, ZIP — or anything sent as an attachment) is asked for from
 mobile WeChat, the app answers with a page that says how to open the same address in the
-phone's browser ("··· → 在浏览器打开") and shows the address to copy; ``download_link`` in
-``templates/_macros/downloads.html`` can say the same next to a link before it is tapped.
+phone's browser ("··· → 在浏览器打开") and shows the address to copy; every page with download
+links says the same before they are tapped (``wechat_download_notice`` in
+``templates/_macros/downloads.html``).
 
 A view that serves a file is marked ``@download_view`` (under ``@login_required``): in WeChat
 it does not run at all, so the audit entry of an export or printout is written once, when the

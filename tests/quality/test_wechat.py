@@ -185,16 +185,16 @@ def test_the_open_in_browser_page_is_in_english_too(downloads_app):
     assert "Open this in your phone's browser" in text and "Open in browser" in text
 
 
-DOWNLOAD_LINK = """{% from "_macros/downloads.html" import download_link %}{{ download_link("/t.pdf", "PDF") }}"""
-
-
-@pytest.mark.parametrize(("agent", "hint"), [(WECHAT_ANDROID, True), (ANDROID_CHROME, False)])
-def test_the_download_link_macro_warns_only_inside_wechat(app, agent, hint):
+@pytest.mark.parametrize(("agent", "notice"), [(WECHAT_ANDROID, True), (ANDROID_CHROME, False)])
+def test_the_download_notice_shows_only_inside_wechat(app, agent, notice):
+    macro = """{% from "_macros/downloads.html" import wechat_download_notice %}{{ wechat_download_notice() }}"""
     with app.test_request_context("/admin/", headers={"User-Agent": agent, "Accept-Language": "zh-CN"}):
-        html = render_template_string(DOWNLOAD_LINK)
-    assert '<a class="button" href="/t.pdf">PDF</a>' in html
-    hint_text = "In WeChat: tap “···” in the top right corner, choose “Open in browser”, then download."
-    assert (translated(app, hint_text) in html) is hint
+        html = render_template_string(macro)
+    text = (
+        "Downloads do not work inside WeChat. Tap ··· and choose “Open in browser” to download the PDF or Excel"
+        " file, or print this page."
+    )
+    assert (translated(app, text) in html) is notice
 
 
 # --- "back" keeps what was typed ---------------------------------------------------------
