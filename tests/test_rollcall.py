@@ -73,6 +73,21 @@ def test_the_page_lists_the_roster_as_toggles_with_present_children_ticked(app, 
     assert "/static/rollcall.js" in html and "<script>" not in html
 
 
+def test_two_children_of_the_same_name_can_be_told_apart(app, make, home):
+    twin = make.child(home["site"], "王小明")
+    with app.app_context():
+        db.session.get(Child, twin).grade = "三年级"
+        db.session.get(Child, home["children"]["王小明"]).birth_year = 2017
+        db.session.commit()
+    client = signed_in_client(app, home["manager"])
+    html = client.get(page_url(home), headers=EN).get_data(as_text=True)
+    first = html[html.index(f'id="child-{home["children"]["王小明"]}"') :]
+    second = html[html.index(f'id="child-{twin}"') :]
+    assert "(born 2017)" in first[: first.index("</li>")]
+    assert "(三年级)" in second[: second.index("</li>")]
+    assert "twin-hint" not in html[html.index(f'id="child-{home["children"]["李思琪"]}"') :].split("</li>")[0]
+
+
 def test_present_sent_twice_with_the_same_nonce_counts_once(app, home):
     child_id = home["children"]["王小明"]
     client = signed_in_client(app, home["manager"])

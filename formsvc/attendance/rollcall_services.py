@@ -7,6 +7,7 @@ changes nothing; "absent" voids the child's attendance (whatever its source) wit
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -65,6 +66,13 @@ def check_roll_call_open(activity: Activity, now: datetime | None = None) -> Non
 class RollCallRow:
     child: Child
     present: bool
+    # For two children of the same name: what tells them apart (grade, year of birth, guardian).
+    hint: str = ""
+
+
+def _twin_hint(child: Child) -> str:
+    parts = [child.grade, _("born %(year)s", year=child.birth_year) if child.birth_year else "", child.guardian_name]
+    return " · ".join(part for part in parts if part) or _("no. %(id)s", id=child.id)
 
 
 def roll_call_rows(activity: Activity, query: str = "") -> list[RollCallRow]:
@@ -77,7 +85,11 @@ def roll_call_rows(activity: Activity, query: str = "") -> list[RollCallRow]:
     children = [
         child for child in roster(activity.site, query) if child.status == ChildStatus.ACTIVE or child.id in present_ids
     ]
-    return [RollCallRow(child, child.id in present_ids) for child in children]
+    same_name = Counter(child.name_key for child in children)
+    return [
+        RollCallRow(child, child.id in present_ids, _twin_hint(child) if same_name[child.name_key] > 1 else "")
+        for child in children
+    ]
 
 
 def present_count(activity: Activity) -> int:
