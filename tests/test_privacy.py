@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import date
 
@@ -103,6 +104,30 @@ def test_purge_anonymises_old_records_and_keeps_their_counts(app, make, runner):
         assert db.session.execute(select(func.count(Attendance.id))).scalar() == 2
     again = runner.invoke(args=["purge", "--older-than", "3y", "--dry-run"])
     assert "0 adult sign-ins, 0 children" in again.output
+
+
+def test_purge_takes_the_names_out_of_old_audit_entries_too(app, make, runner):
+    from formsvc.audit.models import AuditEntry
+    from formsvc.audit.services import record
+
+    site = make.site()
+    with time_machine.travel(local(2022, 5, 1, 9), tick=False), app.app_context():
+        record(
+            "child.update", site_id=site["id"], target="child:1", before={"name": "老孩子"}, after={"name": "老孩子2"}
+        )
+        record("entry.void", site_id=site["id"], target="adult_signins:1", reason="老家长写了两次", count=1)
+        db.session.commit()
+    with time_machine.travel(local(2026, 11, 27, 9), tick=False):
+        with app.app_context():
+            record("child.update", site_id=site["id"], target="child:2", before={"name": "新孩子"})
+            db.session.commit()
+        assert runner.invoke(args=["purge", "--older-than", "3y"]).exit_code == 0
+    with app.app_context():
+        entries = {entry.action + entry.target: entry for entry in db.session.execute(select(AuditEntry)).scalars()}
+        details = json.dumps([entry.details for entry in entries.values()], ensure_ascii=False)
+        assert "老孩子" not in details and "老家长" not in details
+        assert entries["entry.voidadult_signins:1"].details["count"] == 1  # what is not personal stays
+        assert entries["child.updatechild:2"].details == {"before": {"name": "新孩子"}}  # within the period
 
 
 def test_login_is_throttled_per_account_without_revealing_accounts(app, make):

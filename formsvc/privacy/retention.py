@@ -109,8 +109,23 @@ def purge(today: date, period: str, now: datetime) -> PurgePlan:
         .values(**CHILD_PERSONAL_FIELDS, name_key="purged:" + func.cast(Child.id, String), purged_at=now)
         .execution_options(synchronize_session=False)
     )
+    _scrub_old_audit(plan.cutoff)
     db.session.flush()
     return plan
+
+
+def _scrub_old_audit(cutoff: date) -> None:
+    """Entries from before the cutoff keep who did what, when and where, but no one's details.
+
+    The records they were about are anonymised by the same purge; their names must not
+    outlive them in the log.
+    """
+    before = local_to_utc(cutoff, time(0, 0))
+    for entry in db.session.execute(select(AuditEntry).where(AuditEntry.at < before)).scalars():
+        scrubbed = _scrubbed(entry.details, set(), blank_personal=True, personal_keys=AUDIT_PERSONAL_KEYS)
+        if scrubbed != entry.details:
+            entry.details = scrubbed
+            flag_modified(entry, "details")
 
 
 # What identifies a child, as it is left after a purge or an erasure. The gender and the
@@ -123,6 +138,11 @@ CHILD_PERSONAL_FIELDS = {
     "guardian_relation": None,
     "guardian_phone": "",
 }
+
+
+# What an audit entry's details may hold about a person: a child's fields, a guardian's or a
+# volunteer's sign-in, and free text that may name someone.
+AUDIT_PERSONAL_KEYS = frozenset(CHILD_PERSONAL_FIELDS) | {"phone", "child_name", "village", "reason", "before", "after"}
 
 
 # Left in the audit log where an erased child's name or details were.
@@ -227,16 +247,16 @@ def _values_under(value, keys: set[str]) -> set[str]:
     return set()
 
 
-def _scrubbed(value, names: set[str], *, blank_personal: bool):
+def _scrubbed(value, names: set[str], *, blank_personal: bool, personal_keys=frozenset(CHILD_PERSONAL_FIELDS)):
     if isinstance(value, dict):
         return {
             key: ERASED
-            if blank_personal and key in CHILD_PERSONAL_FIELDS and item not in (None, "")
-            else _scrubbed(item, names, blank_personal=blank_personal)
+            if blank_personal and key in personal_keys and item not in (None, "")
+            else _scrubbed(item, names, blank_personal=blank_personal, personal_keys=personal_keys)
             for key, item in value.items()
         }
     if isinstance(value, list):
-        return [_scrubbed(item, names, blank_personal=blank_personal) for item in value]
+        return [_scrubbed(item, names, blank_personal=blank_personal, personal_keys=personal_keys) for item in value]
     if isinstance(value, str):
         if value in names:
             return ERASED
