@@ -17,6 +17,16 @@ def clean_text(value: str | None) -> str:
     return _SPACES.sub(" ", value).strip()
 
 
+# A space between two Chinese characters of a name is a slip of the thumb ("王 小明"); between
+# Latin words it is part of the name ("Wang Xiaoming").
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+
+
+def clean_name(value: str | None) -> str:
+    """``clean_text`` for a person's name, without spaces inside a Chinese name."""
+    return _CJK_GAP.sub("", clean_text(value))
+
+
 def name_key(name: str) -> str:
     """The key two spellings of one name share: full-width folded, spaces dropped, case-folded.
 

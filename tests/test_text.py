@@ -1,6 +1,6 @@
 import pytest
 
-from formsvc.text import clean_text, is_mainland_mobile, mask_name, mask_phone, name_key, normalise_phone
+from formsvc.text import clean_name, clean_text, is_mainland_mobile, mask_name, mask_phone, name_key, normalise_phone
 
 
 @pytest.mark.parametrize(
@@ -41,3 +41,18 @@ def test_masks():
 
 def test_clean_text_drops_control_characters_but_keeps_rare_ones():
     assert clean_text(" 吉\x00𠮷\t ") == "吉𠮷"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        (" 王 小明 ", "王小明"),
+        ("王　小明", "王小明"),  # an ideographic space
+        ("阿卜杜热合曼·买买提", "阿卜杜热合曼·买买提"),
+        ("Wang  Xiaoming", "Wang Xiaoming"),
+        ("王 Xiaoming", "王 Xiaoming"),
+    ],
+)
+def test_a_chinese_name_loses_the_spaces_inside_it(typed, stored):
+    assert clean_name(typed) == stored
+    assert name_key(clean_name(typed)) == name_key(typed)  # matching was never affected

@@ -23,7 +23,7 @@ from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.sites.models import Site
-from formsvc.text import clean_text, name_key
+from formsvc.text import clean_name, clean_text, name_key
 
 ROSTER_STATUSES = (ChildStatus.ACTIVE, ChildStatus.TO_REVIEW)
 
@@ -125,12 +125,12 @@ def _apply_categories(child: Child, periods: tuple[CategoryPeriodData, ...]) -> 
 
 
 def _apply(child: Child, data: ChildData) -> None:
-    child.name = clean_text(data.name)
+    child.name = clean_name(data.name)
     child.name_key = name_key(data.name)
     child.gender = data.gender or ""
     child.birth_year = data.birth_year
     child.grade = clean_text(data.grade)
-    child.guardian_name = clean_text(data.guardian_name)
+    child.guardian_name = clean_name(data.guardian_name)
     child.guardian_relation = data.guardian_relation
     child.guardian_phone = data.guardian_phone or ""
     _apply_categories(child, data.categories)

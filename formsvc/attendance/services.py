@@ -31,7 +31,7 @@ from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.sites.models import Site
-from formsvc.text import clean_text, name_key
+from formsvc.text import clean_name, clean_text, name_key
 from formsvc.tokens import looks_like_token
 
 
@@ -111,7 +111,7 @@ def match_or_add_child(site: Site, name: str) -> Child:
     child = match_roster(site, name)
     if child:
         return child
-    child = Child(site_id=site.id, name=clean_text(name), name_key=name_key(name), status=ChildStatus.TO_REVIEW)
+    child = Child(site_id=site.id, name=clean_name(name), name_key=name_key(name), status=ChildStatus.TO_REVIEW)
     try:
         with db.session.begin_nested():
             db.session.add(child)
@@ -230,12 +230,12 @@ def sign_in_adult(
         signin = AdultSignIn(
             activity_id=activity.id,
             role=role,
-            name=clean_text(name),
+            name=clean_name(name),
             name_key=name_key(name),
             relation=relation,
             phone=phone,
             village=clean_text(village),
-            child_name=clean_text(child_name),
+            child_name=clean_name(child_name),
             child_id=child.id if child else None,
             source=Source.QR,
             signed_in_at=now,
