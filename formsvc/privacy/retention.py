@@ -122,10 +122,7 @@ def _scrub_old_audit(cutoff: date) -> None:
     """
     before = local_to_utc(cutoff, time(0, 0))
     for entry in db.session.execute(select(AuditEntry).where(AuditEntry.at < before)).scalars():
-        scrubbed = _scrubbed(entry.details, set(), blank_personal=True, personal_keys=AUDIT_PERSONAL_KEYS)
-        if scrubbed != entry.details:
-            entry.details = scrubbed
-            flag_modified(entry, "details")
+        _rewrite_details(entry, _scrubbed(entry.details, set(), personal_keys=AUDIT_PERSONAL_KEYS))
 
 
 # What identifies a child, as it is left after a purge or an erasure. The gender and the
@@ -217,11 +214,17 @@ def _scrub_audit(child_ids: list[int], *, names: set[str], guardians: set[str]) 
     )
     linked_ids = {entry.id for entry in linked}
     for entry in {entry.id: entry for entry in [*linked, *mentioning]}.values():
-        about = entry.id in linked_ids
-        scrubbed = _scrubbed(entry.details, (names | guardians) - {""} if about else names, blank_personal=about)
-        if scrubbed != entry.details:
-            entry.details = scrubbed
-            flag_modified(entry, "details")
+        if entry.id in linked_ids:
+            scrubbed = _scrubbed(entry.details, (names | guardians) - {""}, personal_keys=CHILD_PERSONAL_FIELDS)
+        else:
+            scrubbed = _scrubbed(entry.details, names)
+        _rewrite_details(entry, scrubbed)
+
+
+def _rewrite_details(entry: AuditEntry, details) -> None:
+    if details != entry.details:
+        entry.details = details
+        flag_modified(entry, "details")  # a JSON column does not see changes inside it
 
 
 def _about(child_ids: list[int]):
@@ -247,16 +250,17 @@ def _values_under(value, keys: set[str]) -> set[str]:
     return set()
 
 
-def _scrubbed(value, names: set[str], *, blank_personal: bool, personal_keys=frozenset(CHILD_PERSONAL_FIELDS)):
+def _scrubbed(value, names: set[str], *, personal_keys=frozenset()):
+    """``value`` with ``names`` replaced by ``ERASED``, and whatever is under ``personal_keys`` too."""
     if isinstance(value, dict):
         return {
             key: ERASED
-            if blank_personal and key in personal_keys and item not in (None, "")
-            else _scrubbed(item, names, blank_personal=blank_personal, personal_keys=personal_keys)
+            if key in personal_keys and item not in (None, "")
+            else _scrubbed(item, names, personal_keys=personal_keys)
             for key, item in value.items()
         }
     if isinstance(value, list):
-        return [_scrubbed(item, names, blank_personal=blank_personal, personal_keys=personal_keys) for item in value]
+        return [_scrubbed(item, names, personal_keys=personal_keys) for item in value]
     if isinstance(value, str):
         if value in names:
             return ERASED
