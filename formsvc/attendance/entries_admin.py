@@ -6,8 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from formsvc.activities.admin import activity_for
 from formsvc.activities.models import Activity, Audience
-from formsvc.attendance.admin_common import activity_for
 from formsvc.attendance.admin_forms import PaperForm, VoidForm
 from formsvc.attendance.models import AdultSignIn, Attendance
 from formsvc.attendance.once import nonce_used

@@ -11,8 +11,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from formsvc.activities.admin import activity_for
 from formsvc.activities.models import Activity
-from formsvc.attendance.admin_common import activity_for, wants_json
+from formsvc.attendance.admin_common import wants_json
 from formsvc.attendance.admin_forms import SEARCH_MAX, AddChildForm, ToggleForm
 from formsvc.attendance.models import Child
 from formsvc.attendance.namesearch import search_keys
