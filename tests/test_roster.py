@@ -128,10 +128,23 @@ def test_a_second_child_of_the_same_name_is_added_only_on_purpose(app, make, hom
     kept = form_fields(first.data)
     assert (kept["name"], kept["grade"]) == ("王小明", "三年级")  # what was typed is still there
     assert "another_with_same_name" in first.get_data(as_text=True)
-    on_purpose = client.post(roster_url(home, "/new"), data={**kept, "another_with_same_name": "y"})
+    on_purpose = client.post(roster_url(home, "/new"), data={**kept, "another_with_same_name": "y"}, headers=EN)
     assert on_purpose.status_code == 302 and count(app, Child) == 2
+    roster = page_text(client.get(on_purpose.headers["Location"], headers=EN).data)
+    assert "王小明 was added to the roster." in roster
+    assert "also called" not in roster  # the manager has just said so
     again = client.post(roster_url(home, "/new"), data={**kept, "another_with_same_name": "y"})
     assert again.status_code == 302 and count(app, Child) == 2  # a resend adds nothing
+
+
+def test_renaming_a_child_to_a_name_on_the_roster_says_so(app, make, home):
+    make.child(home["site"], "王小明")
+    child_id = make.child(home["site"], "李思琪")
+    client = signed_in_client(app, home["manager"])
+    url = roster_url(home, f"/{child_id}")
+    saved = client.post(url, data={**form_fields(client.get(url).data), "name": "王小明"}, headers=EN)
+    roster = page_text(client.get(saved.headers["Location"], headers=EN).data)
+    assert "Note: another child on the roster is also called 王小明." in roster
 
 
 def test_dates_of_a_category_must_make_sense(app, home):

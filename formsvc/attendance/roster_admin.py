@@ -60,10 +60,10 @@ def children(site_id: int):
     )
 
 
-def _after_save(site: Site, child: Child, message: str):
+def _after_save(site: Site, child: Child, message: str, *, twin_expected: bool = False):
+    """Back to the roster; a note when the name is now shared, unless the manager has just said so."""
     flash(message)
-    twin = same_name_on_roster(site, child.name, other_than=child.id)
-    if twin is not None:
+    if not twin_expected and same_name_on_roster(site, child.name, other_than=child.id) is not None:
         flash(_("Note: another child on the roster is also called {name}.").format(name=child.name), "warning")
     return redirect(url_for(".children", site_id=site.id, _anchor=f"child-{child.id}"))
 
@@ -97,7 +97,8 @@ def new_child(site_id: int):
                 if child is None:
                     flash(_("This form had already been saved; nothing new was added."), "warning")
                     return redirect(url_for(".children", site_id=site.id))
-                return _after_save(site, child, _("{name} was added to the roster.").format(name=child.name))
+                added = _("{name} was added to the roster.").format(name=child.name)
+                return _after_save(site, child, added, twin_expected=bool(twin))
     elif form.is_submitted():
         problem = form_problem(form)
     form.ensure_nonce()
