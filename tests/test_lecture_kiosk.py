@@ -13,7 +13,7 @@ from sqlalchemy import select
 from formsvc.activities.models import Activity
 from formsvc.attendance.models import AdultSignIn
 from formsvc.extensions import db
-from tests.conftest import clock_stopped_at, local, login
+from tests.conftest import clock_stopped_at, form_fields, local, login
 from tests.lecture_helpers import DAY, EN, START, scan_path, sign_in_guardian
 
 frozen = clock_stopped_at(START)
@@ -125,3 +125,94 @@ def test_signed_out_the_kiosk_page_asks_to_log_in_and_its_state_says_401(client,
     assert page.status_code == 302 and "/admin/login" in page.headers["Location"]
     state = client.get(f"/admin/activities/{lecture['id']}/kiosk.json")
     assert state.status_code == 401 and state.get_json() == {"error": "signed_out"}
+
+
+# --- the screen pass: a lecture screen outlives its manager's log-out elsewhere -------------
+
+
+def log_out_everywhere(app, user: dict) -> None:
+    """The manager logs out on their phone, which ends every session of the account."""
+    phone = app.test_client()
+    login(phone, user)
+    fields = form_fields(phone.get("/admin/").data)
+    assert phone.post("/admin/logout", data={"csrf_token": fields["csrf_token"]}).status_code == 302
+
+
+@pytest.fixture
+def screen(app, make, site, lecture):
+    """A projector that opened the lecture's screen while its manager was logged in."""
+    user = make.user("amy", sites=[site])
+    projector = app.test_client()
+    login(projector, user)
+    page = projector.get(f"/admin/activities/{lecture['id']}/kiosk")
+    assert page.status_code == 200
+    return {"client": projector, "user": user, "page": page, "url": f"/admin/activities/{lecture['id']}/kiosk"}
+
+
+def test_opening_the_screen_leaves_a_pass_for_this_activity_only(screen, lecture):
+    cookie = next(c for c in screen["page"].headers.getlist("Set-Cookie") if c.startswith("lecture_screen="))
+    assert f"Path=/admin/activities/{lecture['id']}/;" in cookie
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Max-Age=43200" in cookie
+
+
+def test_the_screen_keeps_going_after_its_manager_logs_out_elsewhere(app, screen, frozen):
+    log_out_everywhere(app, screen["user"])
+    projector = screen["client"]
+    assert "/admin/login" in projector.get("/admin/").headers["Location"]  # the session is over
+    state = projector.get(screen["url"] + ".json")
+    assert state.status_code == 200 and state.get_json()["url"].startswith("http")
+    page = projector.get(screen["url"])  # the reload of the page without JavaScript
+    assert page.status_code == 200 and 'id="kiosk-qr"' in page.get_data(as_text=True)
+
+
+def test_a_pass_opens_no_other_activitys_screen(app, make, screen, site, frozen):
+    log_out_everywhere(app, screen["user"])
+    other = make.activity(site, day=DAY, opens="09:00", closes="11:00", guardians=True, rotating_code=True)
+    projector = screen["client"]
+    # The cookie's path keeps it from other screens; sent there anyway, it names another activity.
+    sent_anyway = projector.get_cookie("lecture_screen", path=screen["url"].rsplit("/", 1)[0] + "/").value
+    projector.set_cookie("lecture_screen", sent_anyway)
+    assert projector.get(f"/admin/activities/{other['id']}/kiosk.json").status_code == 401
+    assert "/admin/login" in projector.get(f"/admin/activities/{other['id']}/kiosk").headers["Location"]
+
+
+def stops(app, screen) -> bool:
+    state = screen["client"].get(screen["url"] + ".json")
+    return state.status_code == 401 and state.get_json() == {"error": "signed_out"}
+
+
+def test_a_new_password_stops_the_screen(app, screen, frozen):
+    from formsvc.accounts.models import User
+
+    log_out_everywhere(app, screen["user"])
+    assert not stops(app, screen)
+    with app.app_context():
+        db.session.get(User, screen["user"]["id"]).set_password("another-pass-9")
+        db.session.commit()
+    assert stops(app, screen)
+
+
+@pytest.mark.parametrize("change", ["disabled", "moved off the home"])
+def test_disabling_the_account_or_taking_its_home_away_stops_the_screen(app, screen, frozen, change):
+    from formsvc.accounts.models import User
+
+    log_out_everywhere(app, screen["user"])
+    with app.app_context():
+        user = db.session.get(User, screen["user"]["id"])
+        if change == "disabled":
+            user.enabled = False
+        else:
+            user.sites = []
+        db.session.commit()
+    assert stops(app, screen)
+
+
+def test_the_pass_runs_out_after_twelve_hours(app, screen, monkeypatch):
+    from itsdangerous import TimestampSigner
+
+    log_out_everywhere(app, screen["user"])
+    now = TimestampSigner.get_timestamp
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda signer: now(signer) + 12 * 3600 - 60)
+    assert not stops(app, screen)
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda signer: now(signer) + 12 * 3600 + 60)
+    assert stops(app, screen)
