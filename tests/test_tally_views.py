@@ -64,6 +64,26 @@ def test_a_period_that_is_not_one_is_explained(client, world, admin, frozen):
     assert client.get("/admin/tallies.csv?scope=district&period=2026-13").status_code == 400
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "period=9999",
+        "period=0000",
+        "period=9999-Q4",
+        "date_from=2026-01-01&date_to=9999-12-31",
+        "date_from=0001-01-01&date_to=2026-01-01",
+        "date_from=2026-01-01&date_to=2926-12-31",  # a typo: centuries of years to read
+    ],
+)
+def test_years_out_of_range_are_explained_not_a_crash(client, world, admin, frozen, query):
+    login(client, admin)
+    response = client.get(f"/admin/tallies?scope=district&{query}", headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    assert "A tally covers the years 2000 to 2099; please check the dates." in page_text(response.data)
+    for fmt in ("csv", "xlsx", "pdf"):
+        assert client.get(f"/admin/tallies.{fmt}?scope=district&{query}").status_code == 400
+
+
 def test_csv_export_has_the_documented_header_and_the_same_numbers(app, client, world, admin, frozen):
     login(client, admin)
     response = client.get("/admin/tallies.csv?scope=district&period=2026")
@@ -152,6 +172,10 @@ def test_tally_from_the_command_line(app, runner, world, tmp_path, frozen):
     bad = runner.invoke(args=["tally", "--scope", "county:1", "--from", "2026-01-01", "--to", "2026-12-31",
                               "--format", "csv", "--out", str(out)])  # fmt: skip
     assert bad.exit_code != 0
+    typo = runner.invoke(
+        args=[*args[:3], "--from", "2026-01-01", "--to", "9999-12-31", "--format", "csv", "--out", str(out)]
+    )
+    assert typo.exit_code == 1 and "2000" in typo.output and "Traceback" not in typo.output
 
 
 def test_a_manager_only_tallies_own_sites(app, client, make, world, frozen):

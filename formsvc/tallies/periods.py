@@ -30,6 +30,22 @@ def parse_scope(text: str) -> Scope:
     raise DomainError(_("Unknown scope “{value}”.").format(value=text), code="bad_scope")
 
 
+# Tallies cover these years: a typo like 2926 or 0026 gets a message, not a query that reads
+# one set of rollup rows per year for centuries (or a date Python cannot make).
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+
+
+def check_years(date_from: date, date_to: date) -> None:
+    _check_year(date_from.year)
+    _check_year(date_to.year)
+
+
+def _check_year(year: int) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        message = _("A tally covers the years {first} to {last}; please check the dates.")
+        raise DomainError(message.format(first=FIRST_YEAR, last=LAST_YEAR), code="bad_period")
+
+
 _YEAR = re.compile(r"^(\d{4})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
@@ -38,6 +54,8 @@ _QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
 def period_range(text: str) -> tuple[date, date]:
     """``2026`` → the year, ``2026-11`` → November, ``2026-Q4`` → October to December."""
     text = (text or "").strip()
+    if match := _YEAR.match(text) or _QUARTER.match(text) or _MONTH.match(text):
+        _check_year(int(match[1]))
     if match := _YEAR.match(text):
         year = int(match[1])
         return date(year, 1, 1), date(year, 12, 31)

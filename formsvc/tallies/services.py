@@ -31,7 +31,7 @@ from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.sites.models import Site, Township
-from formsvc.tallies.periods import Scope, parse_scope, period_name
+from formsvc.tallies.periods import Scope, check_years, parse_scope, period_name
 from formsvc.tallies.queries import CATEGORIES, KINDS, all_levels, zeros
 from formsvc.timeutil import local_today
 
@@ -151,6 +151,7 @@ def compute_tally(
         scope = parse_scope(scope)
     if date_from > date_to:
         raise DomainError(_("The period starts after it ends."), code="bad_period")
+    check_years(date_from, date_to)
     as_of = as_of or local_today()
     scope_label = _scope_label(scope)
     conditions = [_scope_condition(scope)]
