@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from formsvc.i18n import _, _l
 from formsvc.text import clean_text, is_mainland_mobile, normalise_phone
-from formsvc.timeutil import local_today
+from formsvc.timeutil import near_today
 
 
 def strip_filter(value):
@@ -40,15 +40,10 @@ class MainlandMobile:
 
 
 class NearToday:
-    """A date within two years of today, either way: catches 1900 or 2206 typed for 2026.
-
-    Older paper records come in through the ledger import, not the scheduling form.
-    """
-
-    DAYS = 2 * 366
+    """A date within two years of today, either way (timeutil.near_today)."""
 
     def __call__(self, form, field):
-        if field.data is not None and abs((field.data - local_today()).days) > self.DAYS:
+        if field.data is not None and not near_today(field.data):
             raise ValidationError(_("Please give a date within two years of today."))
 
 

@@ -9,6 +9,19 @@ from flask import current_app
 
 from formsvc.db import utcnow
 
+# How far from today a day typed into the workspace may be (scheduling, a home's daily
+# opening): catches 1900 or 2206 typed for 2026. Older paper records come in through the
+# ledger import.
+NEAR_TODAY_DAYS = 2 * 366
+
+# The years the service reads and shows at all (tallies, a day's page): a typo like 2926, or
+# 9999-12-31 from a date picker, gets a message rather than a date Python cannot step past.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+
+
+def near_today(day: date) -> bool:
+    return abs((day - local_today()).days) <= NEAR_TODAY_DAYS
+
 
 def local_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIMEZONE"])

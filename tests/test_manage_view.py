@@ -122,6 +122,38 @@ def test_any_day_can_be_viewed(app, make):
     assert "王小明" in page_text(garbage.data)
 
 
+def test_the_daily_opening_is_there_before_anyone_scans_today_and_yesterday(app, make):
+    """Roll-call starts before the first scan; yesterday's paper sheet can still be typed in."""
+    site = make.site()
+    manager = make.user("amy", sites=[site])
+    client = app.test_client()
+    login(client, manager)
+    for day in ("2026-11-27", "2026-11-26"):
+        page = client.get(f"/admin/sites/{site['id']}?day={day}", headers={"Accept-Language": "en"})
+        text = page_text(page.data)
+        assert "Daily opening" in text and "Roll-call" in text and "Enter a paper sheet" in text, day
+    long_ago = client.get(f"/admin/sites/{site['id']}?day=2023-11-01", headers={"Accept-Language": "en"})
+    assert "Daily opening" not in page_text(long_ago.data)  # older paper comes in through the ledger import
+
+
+def test_a_closed_home_gets_no_daily_opening(app, make):
+    site = make.site(active=False)
+    client = app.test_client()
+    login(client, make.user("boss", role="admin"))
+    page = client.get(f"/admin/sites/{site['id']}", headers={"Accept-Language": "en"})
+    assert "Daily opening" not in page_text(page.data)
+
+
+def test_a_day_out_of_reach_shows_today_with_a_note(app, make):
+    site = make.site()
+    client = app.test_client()
+    login(client, make.user("boss", role="admin"))
+    for day in ("9999-12-31", "0001-01-01"):
+        page = client.get(f"/admin/sites/{site['id']}?day={day}", headers={"Accept-Language": "en"})
+        assert page.status_code == 200
+        assert f"{day} is too far from today, so this page shows today." in page_text(page.data)
+
+
 def test_admin_sees_every_site(app, make):
     make.site("新华村儿童之家")
     make.site("河西村儿童之家", township="那坡乡")

@@ -16,7 +16,7 @@ from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.sites.models import Site
-from formsvc.timeutil import local_to_utc, parse_clock
+from formsvc.timeutil import local_to_utc, near_today, parse_clock
 from formsvc.tokens import looks_like_token
 
 
@@ -108,8 +108,28 @@ def ensure_series_days(site: Site, day: date) -> None:
             pass  # another request made it a moment ago
 
 
-def activities_on(site: Site, day: date) -> list[Activity]:
+def activities_on(site: Site, day: date, *, with_daily_opening: bool = False) -> list[Activity]:
+    """The site's activities on ``day``; ``with_daily_opening`` creates the daily opening if it is due."""
     ensure_series_days(site, day)
+    activities = _listed_on(site, day)
+    if with_daily_opening and daily_opening_due(site, day):
+        if not any(activity.kind == ActivityKind.DAILY for activity in activities):
+            ensure_daily_opening(site, day)
+            activities = _listed_on(site, day)
+    return activities
+
+
+def daily_opening_due(site: Site, day: date) -> bool:
+    """An active home opens every day from its opening date, within reach of today (two years either way).
+
+    The poster page makes the day's row for its first visitor; the manager's day view makes
+    it too, so roll-call can start before anyone scans, and yesterday's paper sheet typed in
+    (older paper records come in through the ledger import).
+    """
+    return site.active and (site.opened_on is None or day >= site.opened_on) and near_today(day)
+
+
+def _listed_on(site: Site, day: date) -> list[Activity]:
     return list(
         db.session.execute(
             select(Activity)
@@ -122,10 +142,7 @@ def activities_on(site: Site, day: date) -> list[Activity]:
 def todays_activities(site: Site, day: date, now: datetime | None = None) -> tuple[list[Activity], list[Activity]]:
     """What a person scanning the poster can sign in to now, and what opens later today."""
     now = now or utcnow()
-    activities = activities_on(site, day)
-    if site.active and not any(activity.kind == ActivityKind.DAILY for activity in activities):
-        ensure_daily_opening(site, day)  # the day's first visitor
-        activities = activities_on(site, day)
+    activities = activities_on(site, day, with_daily_opening=True)  # the day's first visitor makes it
     activities = [activity for activity in activities if not activity.cancelled]
     open_now = [activity for activity in activities if activity.is_open_at(now)]
     later = [activity for activity in activities if activity.opens_at > now]

@@ -16,6 +16,7 @@ from formsvc.attendance.roster import review_count
 from formsvc.attendance.voiding import reason_title
 from formsvc.extensions import db
 from formsvc.sites.models import Site
+from formsvc.text import mask_phone
 
 
 @dataclass(frozen=True)
@@ -116,8 +117,9 @@ def day_counts(site_ids, day: date) -> dict[int, DayCounts]:
     return {site_id: DayCounts(**values) for site_id, values in counts.items()}
 
 
-def daybook(site: Site, day: date) -> Daybook:
-    activities = activities_on(site, day)
+def daybook(site: Site, day: date, *, full_phones: bool = False) -> Daybook:
+    """The day at ``site``; guardians' and volunteers' phones masked (139****1111) unless ``full_phones``."""
+    activities = activities_on(site, day, with_daily_opening=True)  # roll-call before the first scan
     by_id = {activity.id: ActivityDay(activity) for activity in activities}
     if by_id:
         rows = db.session.execute(
@@ -152,7 +154,7 @@ def daybook(site: Site, day: date) -> Daybook:
                     name=signin.name,
                     role=signin.role,
                     relation=signin.relation.title if signin.relation else "",
-                    phone=signin.phone,
+                    phone=signin.phone if full_phones else mask_phone(signin.phone),
                     village=signin.village,
                     child_name=signin.child_name,
                     signed_in_at=signin.signed_in_at,

@@ -9,6 +9,7 @@ from flask_babel import format_date
 from flask_login import current_user, login_required
 
 from formsvc.accounts.forms import ActionForm
+from formsvc.accounts.models import Role
 from formsvc.accounts.scoping import site_for, visible_sites
 from formsvc.activities.services import series_at
 from formsvc.attendance.dashboard import is_quiet, last_activity_days, month_comparison, weekly_trend
@@ -17,7 +18,7 @@ from formsvc.charts import bar_chart_svg
 from formsvc.documents.qr import qr_svg
 from formsvc.extensions import db
 from formsvc.i18n import _
-from formsvc.timeutil import local_today
+from formsvc.timeutil import FIRST_YEAR, LAST_YEAR, local_today
 from formsvc.urls import external_url
 
 bp = Blueprint("manage", __name__, url_prefix="/admin")
@@ -26,11 +27,15 @@ bp = Blueprint("manage", __name__, url_prefix="/admin")
 def _requested_day(default: date) -> date:
     asked = request.args.get("day", "")
     try:
-        return date.fromisoformat(asked)
+        day = date.fromisoformat(asked)
     except ValueError:
         if asked:  # a hand-edited or broken link: say so rather than quietly show another day
             flash(_("“%(day)s” is not a date, so this page shows today.", day=asked[:20]), "warning")
         return default
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:  # 9999-12-31 from the date picker: no next day to link
+        flash(_("%(day)s is too far from today, so this page shows today.", day=day.isoformat()), "warning")
+        return default
+    return day
 
 
 @bp.route("/")
@@ -72,7 +77,10 @@ def site_day(site_id: int):
     today = local_today()
     day = _requested_day(today)
     poster_url = external_url("public.site_page", token=site.public_token)
-    book = daybook(site, day)
+    # The home's own managers collected these numbers and call the parents back; a township
+    # viewer or district admin reading the day sees them masked, as on printouts.
+    full_phones = current_user.role == Role.MANAGER and site in current_user.sites
+    book = daybook(site, day, full_phones=full_phones)
     db.session.commit()  # keep the day's implicit activities (daily opening, series) the page links to
     return render_template(
         "admin/site_day.html",

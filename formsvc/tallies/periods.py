@@ -9,6 +9,7 @@ from datetime import date
 
 from formsvc.errors import DomainError
 from formsvc.i18n import _
+from formsvc.timeutil import FIRST_YEAR, LAST_YEAR
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,8 @@ def parse_scope(text: str) -> Scope:
     raise DomainError(_("Unknown scope “{value}”.").format(value=text), code="bad_scope")
 
 
-# Tallies cover these years: a typo like 2926 or 0026 gets a message, not a query that reads
-# one set of rollup rows per year for centuries (or a date Python cannot make).
-FIRST_YEAR, LAST_YEAR = 2000, 2099
+# A typo like 2926 or 0026 gets a message, not a query that reads one set of rollup rows per
+# year for centuries (or a date Python cannot make).
 
 
 def check_years(date_from: date, date_to: date) -> None:
