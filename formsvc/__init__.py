@@ -23,6 +23,9 @@ def create_app(config: dict | None = None) -> Flask:
 
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    from formsvc.urls import RowIdConverter
+
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)

@@ -21,6 +21,7 @@ from formsvc.sites.models import Site
 from formsvc.timeutil import local_day_bounds
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+MAX_PAGE = 100_000  # an OFFSET past that is a typed-in number, not a page anyone reached
 PAGE_SIZE = 100
 
 
@@ -65,7 +66,7 @@ def index():
             query = query.where(AuditEntry.at >= local_day_bounds(form.date_from.data)[0])
         if form.date_to.data:
             query = query.where(AuditEntry.at < local_day_bounds(form.date_to.data + timedelta(days=1))[0])
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     rows = db.session.execute(
         query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
     ).all()

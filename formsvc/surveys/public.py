@@ -84,7 +84,8 @@ def answer(token: str):
         )
         return _respond(page, cookie, cookie_is_new)
     probe = SurveyForm()  # only to read which version the sent form was built from
-    sent_version = int(probe.version.data) if probe.is_submitted() and (probe.version.data or "").isdigit() else None
+    sent = (probe.version.data or "") if probe.is_submitted() else ""
+    sent_version = int(sent) if sent.isdigit() and len(sent) < 10 else None  # past any id column: none
     version = version_for(link, sent_version)
     form = build_survey_form(version.questions, locale)()
     if form.is_submitted():
