@@ -10,11 +10,25 @@ _SPACES = re.compile(r"\s+")
 
 
 def clean_text(value: str | None) -> str:
-    """Trim, collapse inner white space and drop control characters; keep the rest as typed."""
+    """Trim, collapse inner white space and drop invisible characters; keep the rest as typed.
+
+    Invisible means control and format characters (zero-width spaces and joiners, direction
+    marks and overrides, the BOM) and variation selectors: a name copied out of a chat can carry
+    them, and 李\u200b思琪 would otherwise be a second child who looks exactly like 李思琪 (or a
+    right-to-left override would show 王明 as 明王).
+    """
     if not value:
         return ""
-    value = "".join(char for char in value if char in " \t\n" or unicodedata.category(char) != "Cc")
+    value = "".join(char for char in value if char in " \t\n" or not _invisible(char))
     return _SPACES.sub(" ", value).strip()
+
+
+def _invisible(char: str) -> bool:
+    return (
+        unicodedata.category(char) in ("Cc", "Cf")
+        or "\ufe00" <= char <= "\ufe0f"
+        or "\U000e0100" <= char <= "\U000e01ef"
+    )
 
 
 # A space between two Chinese characters of a name is a slip of the thumb ("王 小明"); between

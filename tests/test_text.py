@@ -44,6 +44,18 @@ def test_clean_text_drops_control_characters_but_keeps_rare_ones():
 
 
 @pytest.mark.parametrize(
+    "typed",
+    ["李\u200b思琪", "李思琪\u200d", "\u2060李思琪", "李思琪\ufe0f", "\u202d李思琪", "\u202e李思琪\u202c", "\ufeff李思琪"],
+)
+def test_invisible_characters_copied_with_a_name_are_dropped(typed):
+    assert clean_text(typed) == "李思琪"
+
+
+def test_a_name_of_invisible_characters_is_no_name():
+    assert clean_text("\u200b\u200d\ufeff") == ""
+
+
+@pytest.mark.parametrize(
     ("typed", "stored"),
     [
         (" 王 小明 ", "王小明"),
