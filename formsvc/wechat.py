@@ -26,6 +26,8 @@ from functools import wraps
 from flask import Response, has_request_context, make_response, render_template, request
 from werkzeug.http import parse_options_header
 
+from formsvc.i18n import _
+
 DOWNLOAD_TYPES = frozenset(
     {
         "application/pdf",
@@ -71,10 +73,20 @@ def _cannot_download_here() -> bool:
     return request.method == "GET" and in_wechat() and request.args.get(OPEN_ANYWAY_ARG) != "open"
 
 
+def _file_kind(file_name: str) -> str:
+    """What the file is, in words a manager knows ("PDF file", "Excel file"), from its name's ending."""
+    excel = _("Excel file")
+    kinds = {"pdf": _("PDF file"), "xlsx": excel, "xls": excel, "csv": _("CSV file (opens in Excel)")}
+    return kinds.get(file_name.rsplit(".", 1)[-1].lower(), _("File")) if file_name else ""
+
+
 def _open_in_browser_page(file_name: str) -> Response:
     page = make_response(
         render_template(
-            "wechat/open_in_browser.html", file_name=file_name, file_url=request.url, open_anyway=open_anyway_url()
+            "wechat/open_in_browser.html",
+            file_kind=_file_kind(file_name),
+            file_url=request.url,
+            open_anyway=open_anyway_url(),
         )
     )
     page.vary.add("User-Agent")
@@ -84,8 +96,8 @@ def _open_in_browser_page(file_name: str) -> Response:
 def download_view(view: Callable) -> Callable:
     """Mark a view that answers with a file: from mobile WeChat it is not run, the page answers.
 
-    The file's own name is only known once the view ran, so the page names the address's last
-    part ("sheet.xlsx"), which tells the kind of file all the same.
+    The file's own name is only known once the view ran, so the page says what kind of file
+    the address's last part ("sheet.xlsx") is.
     """
 
     @wraps(view)

@@ -120,7 +120,44 @@ def test_dated_file_names_use_the_local_date(app, world, just_after_midnight):
     template = world["template_id"]
     for fmt in ("pdf", "xlsx"):
         response = client.get(f"/admin/surveys/{template}/results.{fmt}", headers=EN)
-        assert response.headers["Content-Disposition"] == f'attachment; filename="survey-{template}-20261129.{fmt}"'
+        disposition = response.headers["Content-Disposition"]
+        assert disposition.startswith(f'attachment; filename="survey-{template}-20261129.{fmt}";')
+
+
+def saved_as(response) -> str:
+    """The name a browser saves the file under: RFC 6266's filename*, which every current browser reads."""
+    from urllib.parse import unquote
+
+    _before, marker, encoded = response.headers["Content-Disposition"].partition("filename*=UTF-8''")
+    assert marker, response.headers["Content-Disposition"]
+    return unquote(encoded)
+
+
+def test_a_sign_in_sheet_is_saved_under_its_home_day_and_activity(app, world, frozen_afternoon):
+    client = admin_client(app, world)
+    lecture = world["lecture"]["id"]
+    masked = client.get(f"/admin/activities/{lecture}/sheet.pdf")
+    assert saved_as(masked) == "签到表-新华村儿童之家-2026-11-27-家庭教育讲座.pdf"
+    assert f'filename="signin-sheet-20261127-{lecture}.pdf"' in masked.headers["Content-Disposition"]
+    full = client.get(f"/admin/activities/{lecture}/sheet.xlsx?phones=full")
+    assert saved_as(full).endswith("-完整手机号.xlsx")  # never mistaken for the masked copy
+    assert f'filename="signin-sheet-20261127-{lecture}-full-phones.xlsx"' in full.headers["Content-Disposition"]
+
+
+def test_tallies_posters_and_survey_results_are_saved_under_what_they_hold(app, world, frozen_afternoon):
+    client = admin_client(app, world)
+    tally = client.get("/admin/tallies.csv?scope=district&period=2026-11")
+    assert saved_as(tally) == "统计表-全区-2026年11月.csv"
+    assert tally.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert saved_as(client.get(f"/admin/sites/{world['site']['id']}/poster.pdf")) == "签到海报-新华村儿童之家.pdf"
+    results = client.get(f"/admin/surveys/{world['template_id']}/results.xlsx")
+    assert saved_as(results).startswith("问卷结果-讲座满意度-")
+
+
+def test_in_wechat_the_page_says_what_kind_of_file_it_is(app, world, frozen_afternoon):
+    client = admin_client(app, world)
+    page = client.get(f"/admin/activities/{world['lecture']['id']}/sheet.xlsx", headers={"User-Agent": WECHAT_ANDROID})
+    assert "文件： Excel 表格" in page_text(page.data) or "文件：Excel 表格" in page_text(page.data)
 
 
 def test_pages_with_downloads_say_how_to_get_them_in_wechat(app, world, frozen_afternoon):

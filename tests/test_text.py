@@ -45,7 +45,15 @@ def test_clean_text_drops_control_characters_but_keeps_rare_ones():
 
 @pytest.mark.parametrize(
     "typed",
-    ["李\u200b思琪", "李思琪\u200d", "\u2060李思琪", "李思琪\ufe0f", "\u202d李思琪", "\u202e李思琪\u202c", "\ufeff李思琪"],
+    [
+        "李\u200b思琪",  # zero-width space
+        "李思琪\u200d",  # zero-width joiner
+        "\u2060李思琪",  # word joiner
+        "李思琪\ufe0f",  # variation selector
+        "\u202d李思琪",  # left-to-right override
+        "\u202e李思琪\u202c",  # right-to-left override … pop
+        "\ufeff李思琪",  # byte order mark
+    ],
 )
 def test_invisible_characters_copied_with_a_name_are_dropped(typed):
     assert clean_text(typed) == "李思琪"

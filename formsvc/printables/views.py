@@ -37,7 +37,8 @@ def site_poster(site_id: int):
     pdf = posters_pdf([site])
     record("poster.print", user=current_user, site_id=site.id, target=site.name)
     db.session.commit()
-    return download(pdf, PDF_MIMETYPE, f"poster-site-{site.id}.pdf")
+    title = _("Sign-in poster") + f"-{site.name}"
+    return download(pdf, PDF_MIMETYPE, f"poster-site-{site.id}.pdf", title=title)
 
 
 @bp.route("/posters.pdf")
@@ -55,7 +56,8 @@ def all_posters():
     )
     db.session.commit()
     name = f"posters-township-{township_id}.pdf" if township_id else "posters.pdf"
-    return download(pdf, PDF_MIMETYPE, name)
+    title = _("Sign-in posters") + "-" + (sites[0].township.name if township_id else _("all homes"))
+    return download(pdf, PDF_MIMETYPE, name, title=title)
 
 
 @bp.route("/sites/<int:site_id>/rotate-token", methods=["GET", "POST"])
@@ -93,6 +95,16 @@ def _full_phones_asked() -> bool:
     return True
 
 
+def _sheet_names(activity: Activity, full_phones: bool, suffix: str) -> tuple[str, str]:
+    """The file name and the title of a sign-in sheet: the day, the home, the activity; and
+    whether it holds full phone numbers, so that copy is not the one forwarded by mistake."""
+    name = f"signin-sheet-{activity.on_date:%Y%m%d}-{activity.id}{'-full-phones' if full_phones else ''}.{suffix}"
+    parts = [_("Sign-in sheet"), activity.site.name, activity.on_date.isoformat(), activity.display_title]
+    if full_phones:
+        parts.append(_("full phone numbers"))
+    return name, "-".join(parts)
+
+
 @bp.route("/activities/<int:activity_id>/sheet.pdf")
 @login_required
 @download_view
@@ -103,7 +115,8 @@ def sheet_pdf_view(activity_id: int):
     action = "sheet.print_full_phones" if full else "sheet.print"
     record(action, user=current_user, site_id=activity.site_id, target=f"activity:{activity.id}", format="pdf")
     db.session.commit()
-    return download(pdf, PDF_MIMETYPE, f"signin-sheet-{activity.id}.pdf")
+    name, title = _sheet_names(activity, full, "pdf")
+    return download(pdf, PDF_MIMETYPE, name, title=title)
 
 
 @bp.route("/activities/<int:activity_id>/sheet.xlsx")
@@ -116,4 +129,5 @@ def sheet_xlsx_view(activity_id: int):
     action = "sheet.export_full_phones" if full else "sheet.export"
     record(action, user=current_user, site_id=activity.site_id, target=f"activity:{activity.id}", format="xlsx")
     db.session.commit()
-    return download(body, XLSX_MIMETYPE, f"signin-sheet-{activity.id}.xlsx")
+    name, title = _sheet_names(activity, full, "xlsx")
+    return download(body, XLSX_MIMETYPE, name, title=title)

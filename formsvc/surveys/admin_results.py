@@ -114,9 +114,10 @@ def export(template_id: int, fmt: str):
     )
     db.session.commit()
     name = dated_name(f"survey-{template.id}", fmt)
+    title = "-".join([_("Survey results"), found.title, labels["scope_label"], labels["period_label"]])
     if fmt == "pdf":
-        return download(results_pdf(found, **labels), PDF_MIMETYPE, name)
-    return download(results_xlsx(found, **labels), XLSX_MIMETYPE, name)
+        return download(results_pdf(found, **labels), PDF_MIMETYPE, name, title=title)
+    return download(results_xlsx(found, **labels), XLSX_MIMETYPE, name, title=title)
 
 
 @bp.route("/answers/<int:answer_id>/<any(hide, show):action>", methods=["POST"])

@@ -145,4 +145,4 @@ def export(fmt: str):
     )
     db.session.commit()
     name = f"tally-{str(tally.scope).replace(':', '-')}-{tally.date_from:%Y%m%d}-{tally.date_to:%Y%m%d}.{fmt}"
-    return download(body, mimetype, name)
+    return download(body, mimetype, name, title=f"{_('Tally')}-{tally.scope_label}-{tally.period_label}")
