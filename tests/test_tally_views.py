@@ -136,6 +136,10 @@ def test_xlsx_export_numbers_frozen_header_and_no_formulas(app, client, world, a
     for cell in sheet[4]:
         assert cell.data_type != "f"
     assert sheet.column_dimensions["B"].width >= 16  # seven Chinese characters fit
+    # Printed from Excel: A4 landscape, all 41 columns on one page's width, the header on every page.
+    assert (int(sheet.page_setup.paperSize), sheet.page_setup.orientation) == (9, "landscape")
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+    assert sheet.page_setup.fitToHeight == 0 and sheet.print_title_rows == "$3:$3"
 
 
 def test_pdf_export_is_a_landscape_a4_with_the_sites_and_totals(client, world, admin, frozen):

@@ -66,6 +66,17 @@ def fit_columns(sheet, *, first_row: int = 1, minimum: int = 6, maximum: int = 4
         sheet.column_dimensions[get_column_letter(column)].width = max(minimum, min(maximum, width + 2))
 
 
+def print_to_fit(sheet, *, landscape: bool = False) -> None:
+    """A4, every column on one page's width (as many pages down as it takes): a clerk who
+    presses Print in Excel gets the whole table, not its first columns cut off page by page."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+
+
 def workbook_bytes(workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)

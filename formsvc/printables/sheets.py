@@ -19,7 +19,7 @@ from sqlalchemy import select
 from formsvc.activities.models import Activity
 from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, Child, Source
 from formsvc.documents.pdf import render_pdf
-from formsvc.documents.spreadsheet import fit_columns, workbook_bytes, xlsx_value
+from formsvc.documents.spreadsheet import fit_columns, print_to_fit, workbook_bytes, xlsx_value
 from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.text import mask_phone
@@ -212,4 +212,5 @@ def sheet_xlsx(sheet: SignInSheet) -> bytes:
         fit_columns(ws, first_row=XLSX_HEADER_ROW, minimum=10)
         ws.column_dimensions["A"].width = 22
         ws.print_title_rows = f"{XLSX_HEADER_ROW}:{XLSX_HEADER_ROW}"
+        print_to_fit(ws)
         return workbook_bytes(workbook)

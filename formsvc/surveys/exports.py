@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from formsvc.documents.spreadsheet import fit_columns, workbook_bytes, xlsx_value
+from formsvc.documents.spreadsheet import fit_columns, print_to_fit, workbook_bytes, xlsx_value
 from formsvc.i18n import _
 from formsvc.surveys.results import SurveyResults, charts_for, mean_text, percent
 
@@ -108,4 +108,6 @@ def results_xlsx(results: SurveyResults, *, scope_label: str, period_label: str)
         sheet.cell(row=sheet.max_row, column=4).number_format = "yyyy-mm-dd"
     fit_columns(sheet, maximum=80)
     fit_columns(summary)
+    for each in workbook.worksheets:
+        print_to_fit(each)
     return workbook_bytes(workbook)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from formsvc.activities.models import ActivityKind
 from formsvc.attendance.models import ChildCategory
 from formsvc.documents.pdf import generated_at_text, render_pdf
-from formsvc.documents.spreadsheet import csv_bytes, fit_columns, workbook_bytes, xlsx_value
+from formsvc.documents.spreadsheet import csv_bytes, fit_columns, print_to_fit, workbook_bytes, xlsx_value
 from formsvc.i18n import _
 from formsvc.tallies.services import CATEGORIES, KINDS, Figures, Tally, TallyRow
 
@@ -148,6 +148,7 @@ def tally_xlsx(tally: Tally) -> bytes:
     ws.row_dimensions[XLSX_HEADER_ROW].height = 48
     ws.freeze_panes = ws.cell(row=XLSX_HEADER_ROW + 1, column=3)
     ws.print_title_rows = f"{XLSX_HEADER_ROW}:{XLSX_HEADER_ROW}"
+    print_to_fit(ws, landscape=True)
     return workbook_bytes(workbook)
 
 
