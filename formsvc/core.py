@@ -26,7 +26,10 @@ def switch_language(locale: str):
     target = safe_next(request.args.get("next"), "/")
     response = make_response(redirect(target))
     if locale in LOCALES:
-        response.set_cookie(LOCALE_COOKIE, locale, max_age=400 * 24 * 3600, samesite="Lax", httponly=True)
+        secure = current_app.config["SESSION_COOKIE_SECURE"]
+        response.set_cookie(
+            LOCALE_COOKIE, locale, max_age=400 * 24 * 3600, samesite="Lax", httponly=True, secure=secure
+        )
     return response
 
 

@@ -9,11 +9,12 @@ from flask import abort, current_app, request
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+from wtforms.validators import DataRequired, Regexp, ValidationError
 
 from formsvc.i18n import _, _l
 from formsvc.text import clean_text, is_mainland_mobile, normalise_phone
 from formsvc.timeutil import near_today
+from formsvc.tokens import NONCE_PATTERN
 
 
 def strip_filter(value):
@@ -70,7 +71,7 @@ class OnceForm(FlaskForm):
     form comes back with what was sent in it.
     """
 
-    nonce = HiddenField(validators=[DataRequired(), Length(min=16, max=64), Regexp(r"^[A-Za-z0-9_-]+$")])
+    nonce = HiddenField(validators=[DataRequired(), Regexp(NONCE_PATTERN)])
 
     def ensure_nonce(self) -> None:
         if not self.nonce.data:

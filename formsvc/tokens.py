@@ -3,6 +3,7 @@ retyped from a printout or wrapped in a chat message."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 
@@ -17,3 +18,11 @@ def random_token(length: int) -> str:
 def looks_like_token(value: str | None, max_length: int) -> bool:
     """Cheap shape check before a lookup, so junk from a mangled link never reaches the database."""
     return bool(value) and len(value) <= max_length and value.isascii() and value.isalnum()
+
+
+# The one-time nonce a form carries (``formsvc.forms.new_nonce``: 24 URL-safe characters).
+NONCE_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
+
+
+def looks_like_nonce(value: str | None) -> bool:
+    return bool(value) and re.fullmatch(NONCE_PATTERN, value) is not None

@@ -379,3 +379,12 @@ def test_a_toggle_url_opened_after_signing_in_again_shows_the_list(app, home):
     back = client.get(toggle_url(home, child_id))
     assert back.status_code == 302 and back.headers["Location"].endswith(f"/roll-call#child-{child_id}")
     assert count(app, Attendance) == 0
+
+
+def test_a_search_longer_than_the_box_is_cut_in_the_address_it_goes_back_to(app, home):
+    child_id = home["children"]["王小明"]
+    client = signed_in_client(app, home["manager"])
+    fields = toggle_fields(client, home, child_id)
+    response = client.post(toggle_url(home, child_id), data={**fields, "q": "王" * 20_000})
+    assert response.status_code in (302, 400)
+    assert len(response.headers["Location"]) < 1_000  # 20,000 characters made a header the server refused

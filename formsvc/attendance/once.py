@@ -21,6 +21,7 @@ from formsvc.activities.models import Activity
 from formsvc.attendance.models import Submission
 from formsvc.attendance.services import submission_by_nonce
 from formsvc.extensions import db
+from formsvc.tokens import looks_like_nonce
 
 T = TypeVar("T")
 
@@ -53,7 +54,9 @@ def run_once(nonce: str, work: Callable[[Submission], T]) -> Once[T]:
 
 
 def nonce_used(nonce: str) -> bool:
-    return submission_by_nonce(nonce) is not None
+    # Asked before the form is validated: a made-up value (a NUL byte fails inside PostgreSQL)
+    # is no nonce this app ever sent, so it was not used.
+    return looks_like_nonce(nonce) and submission_by_nonce(nonce) is not None
 
 
 def moment_within(activity: Activity, now: datetime) -> datetime:

@@ -80,6 +80,7 @@ def roll_call(activity_id: int):
 
 def _back(activity: Activity, query: str | None, child: Child | None = None):
     anchor = f"child-{child.id}" if child is not None else None
+    query = (query or "").strip()[:SEARCH_MAX]  # the search box's own bound: the address stays short
     return redirect(url_for(".roll_call", activity_id=activity.id, q=query or None, _anchor=anchor))
 
 
