@@ -150,6 +150,58 @@ def test_rotating_the_token_retires_the_old_poster(app, client, homes):
     assert ("site.rotate_token", homes["first"]["id"]) in audit_actions(app)
 
 
+def test_rotating_also_retires_the_links_of_todays_and_later_activities(app, client, homes, make):
+    from formsvc.activities.models import Activity
+    from tests.lecture_helpers import TYPED, count, scan_path
+
+    first = homes["first"]
+    yesterday = make.daily(first, date(2026, 11, 26))
+    today = make.daily(first, DAY)
+    lecture = make.activity(first, day=DAY, opens="14:00", closes="18:00", guardians=True, rotating_code=True)
+    next_week = make.activity(first, day=date(2026, 12, 4), guardians=True)
+    elsewhere = make.daily(homes["second"], DAY)
+    forwarded = app.test_client()  # a phone that opened the link forwarded in a WeChat group
+    fields = form_fields(forwarded.get(f"/a/{today['token']}/child").data)
+
+    login(client, homes["manager"])
+    assert rotate(client, first["id"]).status_code == 302
+
+    def token_of(activity: dict) -> str:
+        with app.app_context():
+            return db.session.get(Activity, activity["id"]).public_token
+
+    assert token_of(yesterday) == yesterday["token"]  # the past stays as it was
+    assert token_of(elsewhere) == elsewhere["token"]  # other homes are not touched
+    for activity in (today, lecture, next_week):
+        assert token_of(activity) != activity["token"]
+    for path in (f"/a/{today['token']}/child", f"/a/{lecture['token']}/guardian", f"/a/{next_week['token']}/guardian"):
+        old = app.test_client().get(path, headers={"Accept-Language": "en"})
+        assert old.status_code == 410, path
+        assert "no longer valid" in page_text(old.data) and first["name"] in page_text(old.data)
+    sent = forwarded.post(f"/a/{today['token']}/child", data={**fields, "child_name": "王小明", "consent": "y"})
+    assert sent.status_code == 410
+    assert count(app, Attendance) == 0
+
+    # The new poster leads to the forms under their new links, and they sign in.
+    phone = app.test_client()
+    landing = phone.get(f"/s/{current_token(app, first)}").get_data(as_text=True)
+    new_link = f"/a/{token_of(today)}/child"
+    assert f'href="{new_link}"' in landing and today["token"] not in landing
+    fields = form_fields(phone.get(new_link).data)
+    assert phone.post(new_link, data={**fields, "child_name": "王小明", "consent": "y"}).status_code == 302
+    # The lecture's screen builds its code from the activity: it carries the new link and works.
+    path = scan_path(app, lecture)
+    assert path.startswith(f"/k/{token_of(lecture)}/")
+    scanned = phone.get(path)
+    assert scanned.headers["Location"] == f"/a/{token_of(lecture)}/guardian"
+    fields = form_fields(phone.get(scanned.headers["Location"]).data)
+    assert phone.post(scanned.headers["Location"], data={**fields, **TYPED}).status_code == 302
+    assert count(app, Attendance) == 1 and count(app, AdultSignIn) == 1
+    with app.app_context():
+        entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "site.rotate_token")).scalar_one()
+        assert entry.details["activity_links"] == 3
+
+
 def test_only_the_sites_manager_or_an_admin_may_rotate(app, client, homes):
     with app.app_context():
         create_user(
@@ -238,6 +290,14 @@ def test_the_sign_in_sheet_lists_digital_sign_ins_then_blank_rows(app, client, h
     numbers = [int(line) for line in text.split() if line.isdigit() and int(line) < 200]
     assert max(numbers) >= 3 + 20
     assert ("sheet.print", homes["first"]["id"]) in audit_actions(app)
+    assert "家庭教育讲座（家教宣讲）" in text
+
+
+def test_a_daily_openings_sheet_names_it_once(app, client, make, homes):
+    daily = make.daily(homes["first"], DAY)
+    login(client, homes["manager"])
+    text = pdf_text(client.get(f"/admin/activities/{daily['id']}/sheet.pdf").data)
+    assert "日常开放" in text and "日常开放（日常开放）" not in text
 
 
 def test_the_sheet_template_in_excel_carries_the_activity_id(app, client, homes, lecture):

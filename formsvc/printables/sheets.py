@@ -60,6 +60,11 @@ class SignInSheet:
     lines: tuple[SheetLine, ...]
     digital_count: int
 
+    @property
+    def activity_name(self) -> str:
+        """家长课堂（家教宣讲）; a daily opening is just 日常开放, not 日常开放（日常开放）."""
+        return self.title if self.title == self.kind else f"{self.title}（{self.kind}）"
+
 
 def sheet_rows_total(listed: int) -> int:
     """How many numbered rows the sheet has: the listed ones, ≥ 20 blank, up to a full page."""
@@ -191,7 +196,7 @@ def sheet_xlsx(sheet: SignInSheet) -> bytes:
         )
         details = [
             (_("Children's Home"), sheet.site_name),
-            (_("Activity"), f"{sheet.title} ({sheet.kind})"),
+            (_("Activity"), sheet.activity_name),
             (_("Date and time"), f"{sheet.day} {sheet.hours}"),
         ]
         for row, (label, value) in enumerate(details, start=3):
