@@ -18,3 +18,33 @@ def test_admin_filters_the_audit_log(app, make):
     exports = page_text(client.get("/admin/audit/?action=tally").data)
     assert "tally.export" in exports and "site.create" not in exports
     assert client.get("/admin/audit/?date_from=garbage").status_code == 200
+
+
+def test_each_action_says_what_it_was_and_one_can_be_picked(app, make):
+    site = make.site()
+    with app.app_context():
+        record("sheet.print", site_id=site["id"], target="activity:1", format="pdf")
+        record("sheet.print_full_phones", site_id=site["id"], target="activity:1", format="pdf")
+        record("made.up", target="x")
+        db.session.commit()
+    client = app.test_client()
+    login(client, make.user("boss", role="admin"))
+    page = page_text(client.get("/admin/audit/", headers={"Accept-Language": "zh-CN"}).data)
+    assert "打印签到表（完整手机号）" in page and "打印签到表" in page
+    assert "made.up" in page  # a code without a title is shown as stored
+    full = page_text(client.get("/admin/audit/?action=sheet.print_full_phones").data)
+    assert "sheet.print_full_phones" in full and "activity:1" in full
+    assert full.count("sheet.print") == full.count("sheet.print_full_phones")  # one action, not its prefix
+
+
+def test_every_action_the_app_records_has_a_title():
+    """A new audit code gets its words in formsvc/audit/actions.py (found by reading the sources)."""
+    import re
+    from pathlib import Path
+
+    from formsvc.audit.actions import ACTION_TITLES
+
+    sources = "\n".join(path.read_text() for path in Path("formsvc").rglob("*.py"))
+    literal = re.findall(r'record\(\s*"([a-z_]+\.[a-z_]+)"|"([a-z_]+\.[a-z_]+)" if ', sources)
+    recorded = {code for pair in literal for code in pair if code}
+    assert recorded and recorded <= set(ACTION_TITLES), recorded - set(ACTION_TITLES)

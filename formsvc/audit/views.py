@@ -8,11 +8,12 @@ from datetime import timedelta
 from flask import Blueprint, render_template, request
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, SelectField
 from wtforms.validators import Length, Optional
 
 from formsvc.accounts.models import User
 from formsvc.accounts.permissions import admin_required
+from formsvc.audit.actions import ACTION_TITLES, action_title
 from formsvc.audit.models import AuditEntry
 from formsvc.extensions import db
 from formsvc.forms import NO_CHOICE, choices
@@ -25,6 +26,9 @@ MAX_PAGE = 100_000  # an OFFSET past that is a typed-in number, not a page anyon
 PAGE_SIZE = 100
 
 
+bp.add_app_template_filter(action_title, "action_title")
+
+
 @bp.app_template_filter("readable_details")
 def readable_details(details: dict | None) -> str:
     """An entry's details as JSON a clerk can read: Chinese as written, not as \\u escapes."""
@@ -35,7 +39,9 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    action = StringField(_l("Action starts with"), validators=[Optional(), Length(max=40)])
+    # Any code is accepted (an old link with ?action=tally filters by the prefix); the menu
+    # offers what each action means.
+    action = SelectField(_l("Action"), validators=[Optional(), Length(max=40)], validate_choice=False)
     user = SelectField(_l("Who"), coerce=int, validators=[Optional()])
     site = SelectField(_l("Children's Home"), coerce=int, validators=[Optional()])
     date_from = DateField(_l("From"), validators=[Optional()])
@@ -46,6 +52,8 @@ class AuditFilterForm(FlaskForm):
 @admin_required
 def index():
     form = AuditFilterForm(request.args)
+    titled = sorted(ACTION_TITLES.items(), key=lambda item: str(item[1]))
+    form.action.choices = choices([("", "—"), *((code, str(title)) for code, title in titled)])
     form.user.choices = choices(
         [NO_CHOICE]
         + [(user.id, user.username) for user in db.session.execute(select(User).order_by(User.username)).scalars()]
@@ -57,7 +65,11 @@ def index():
     query = query.outerjoin(Site, Site.id == AuditEntry.site_id)
     if form.validate():
         if form.action.data:
-            query = query.where(AuditEntry.action.startswith(form.action.data.strip(), autoescape=True))
+            asked = form.action.data.strip()
+            if "." in asked:  # one action
+                query = query.where(AuditEntry.action == asked)
+            else:  # a family of them: tally, sheet, child …
+                query = query.where(AuditEntry.action.startswith(asked, autoescape=True))
         if form.user.data:
             query = query.where(AuditEntry.user_id == form.user.data)
         if form.site.data:
