@@ -20,7 +20,7 @@ from formsvc.accounts.services import (
 from formsvc.audit.services import record
 from formsvc.errors import DomainError
 from formsvc.extensions import db
-from formsvc.forms import NO_CHOICE, choices
+from formsvc.forms import NO_CHOICE, choices, form_problem
 from formsvc.i18n import _
 from formsvc.sites.models import Township
 from formsvc.sites.services import all_sites
@@ -77,6 +77,8 @@ def new():
                 )
             )
             return redirect(url_for("users.index"))
+    elif form.is_submitted():
+        problem = form_problem(form)
     return render_template("admin/users/form.html", form=form, problem=problem, user=None)
 
 
@@ -86,6 +88,7 @@ def edit(user_id: int):
     user = _user_or_404(user_id)
     form = UserForm(obj=None)
     _fill_choices(form)
+    problem = None
     if not form.is_submitted():
         form.display_name.data = user.display_name
         form.role.data = user.role.value
@@ -109,7 +112,9 @@ def edit(user_id: int):
         db.session.commit()
         flash(_("Saved."))
         return redirect(url_for("users.index"))
-    return render_template("admin/users/form.html", form=form, problem=None, user=user, action_form=ActionForm())
+    else:
+        problem = form_problem(form)
+    return render_template("admin/users/form.html", form=form, problem=problem, user=user, action_form=ActionForm())
 
 
 @bp.route("/<int:user_id>/reset-password", methods=["POST"])

@@ -11,11 +11,11 @@ from formsvc.accounts.permissions import writer_required
 from formsvc.accounts.scoping import site_for, visible_sites
 from formsvc.activities.forms import ActivityDetailsForm, ScheduleForm
 from formsvc.activities.models import Activity, ActivityKind, ActivitySeries
-from formsvc.activities.services import ActivityPlan, schedule, update_activity
+from formsvc.activities.services import ActivityPlan, edit_activity, schedule
 from formsvc.audit.services import record
 from formsvc.errors import DomainError
 from formsvc.extensions import db
-from formsvc.forms import NO_CHOICE, choices
+from formsvc.forms import NO_CHOICE, choices, form_problem
 from formsvc.i18n import _
 from formsvc.sites.models import Township
 from formsvc.timeutil import local_today, to_local
@@ -46,6 +46,28 @@ def _chosen_sites(form: ScheduleForm):
     if form.township.data:
         chosen |= {site.id for site in allowed.values() if site.township_id == form.township.data}
     return [allowed[site_id] for site_id in sorted(chosen)]
+
+
+# The field a refusal from the services is about; the form checks the same before, so these
+# show only when a request skipped the form's checks.
+FIELD_OF_ERROR = {
+    "window_backwards": "closes",
+    "no_audience": "for_children",
+    "until_before_start": "until",
+    "no_sites": "sites",
+    "daily_fixed": "day",
+    "moved_after_signin": "day",
+}
+
+
+def _refusal_on_form(form, error: DomainError) -> str | None:
+    """Put a service's refusal beside its field; what concerns no field comes back for the top of the page."""
+    field = form._fields.get(FIELD_OF_ERROR.get(error.code, ""))
+    if field is None:
+        return error.message
+    field.errors = [*field.errors, error.message]
+    form._errors = None  # form.errors is cached by validate()
+    return None
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -79,7 +101,7 @@ def new():
         try:
             made = schedule(plan, sites)
         except DomainError as error:
-            problem = error.message
+            problem = _refusal_on_form(form, error)
         else:
             for item, site in zip(made, sites, strict=True):
                 action = "series.create" if isinstance(item, ActivitySeries) else "activity.create"
@@ -98,6 +120,8 @@ def new():
             if len(sites) == 1:
                 return redirect(url_for("manage.site_day", site_id=sites[0].id, day=plan.day.isoformat()))
             return redirect(url_for("manage.dashboard"))
+    else:
+        problem = form_problem(form)
     return render_template("admin/activities/new.html", form=form, problem=problem)
 
 
@@ -106,9 +130,13 @@ def new():
 def edit(activity_id: int):
     activity = activity_for(current_user, activity_id, write=True)
     form = ActivityDetailsForm()
+    if activity.kind == ActivityKind.DAILY:
+        del form.day  # the daily opening of a day never moves
     problem = None
     if not form.is_submitted():
         form.title.data = activity.title
+        if "day" in form:
+            form.day.data = activity.on_date
         form.opens.data = to_local(activity.opens_at).time()
         form.closes.data = to_local(activity.closes_at).time()
         form.for_children.data = activity.for_children
@@ -117,8 +145,9 @@ def edit(activity_id: int):
         form.rotating_code.data = activity.rotating_code
     elif form.validate_on_submit():
         try:
-            update_activity(
+            moved_from = edit_activity(
                 activity,
+                day=form.day.data if "day" in form else activity.on_date,
                 title=form.title.data,
                 opens=form.opens.data,
                 closes=form.closes.data,
@@ -128,12 +157,21 @@ def edit(activity_id: int):
                 rotating_code=form.rotating_code.data,
             )
         except DomainError as error:
-            problem = error.message
+            problem = _refusal_on_form(form, error)
         else:
-            record("activity.edit", user=current_user, site_id=activity.site_id, target=f"activities:{activity.id}")
+            moved = {"moved_from": moved_from.isoformat(), "day": activity.on_date.isoformat()} if moved_from else {}
+            record(
+                "activity.edit",
+                user=current_user,
+                site_id=activity.site_id,
+                target=f"activities:{activity.id}",
+                **moved,
+            )
             db.session.commit()
             flash(_("Saved."))
             return redirect(url_for("manage.site_day", site_id=activity.site_id, day=activity.on_date.isoformat()))
+    else:
+        problem = form_problem(form)
     return render_template(
         "admin/activities/edit.html", form=form, problem=problem, activity=activity, action_form=ActionForm()
     )

@@ -3,12 +3,12 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from formsvc.accounts.forms import CheckboxListField
 from formsvc.activities.models import ACTIVITY_KIND_TITLES, ActivityKind
 from formsvc.forms import NearToday, choices, strip_filter
-from formsvc.i18n import _l
+from formsvc.i18n import _, _l
 
 WEEKDAY_TITLES = choices(
     [
@@ -30,13 +30,33 @@ def schedulable_kinds() -> list[SelectChoice]:
 
 
 class ActivityDetailsForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[Length(max=100)], filters=[strip_filter])
+    """What can still change about a scheduled activity (the edit form)."""
+
+    title = StringField(
+        _l("Title"),
+        validators=[Length(max=100, message=_l("Please keep the title to at most %(max)d characters."))],
+        filters=[strip_filter],
+    )
+    # The edit page removes it for a daily opening, which never moves.
+    day = DateField(_l("Date"), validators=[InputRequired(message=_l("Please give a date.")), NearToday()])
     opens = TimeField(_l("Sign-in opens"), validators=[InputRequired(message=_l("Please give a time."))])
     closes = TimeField(_l("Sign-in closes"), validators=[InputRequired(message=_l("Please give a time."))])
     for_children = BooleanField(_l("Children sign in"))
     for_guardians = BooleanField(_l("Parents and guardians sign in"))
     for_volunteers = BooleanField(_l("Volunteers sign in"))
     rotating_code = BooleanField(_l("Sign-in only with the changing QR code on the screen (lectures)"))
+
+    # The services check the same (check_plan); here each problem is shown beside its field,
+    # all at once, instead of the first one at the top of the page.
+
+    def validate_closes(self, field):
+        if self.opens.data is not None and field.data is not None and field.data <= self.opens.data:
+            raise ValidationError(_("Sign-in must close after it opens."))
+
+    def validate_for_children(self, field):
+        # The three boxes share one "who signs in" group; its message sits on the first box.
+        if not (field.data or self.for_guardians.data or self.for_volunteers.data):
+            raise ValidationError(_("Choose who signs in: children, guardians or volunteers."))
 
 
 class ScheduleForm(ActivityDetailsForm):
@@ -49,3 +69,11 @@ class ScheduleForm(ActivityDetailsForm):
     township = SelectField(_l("…or every Children's Home of a township"), coerce=int, validators=[Optional()])
     weekdays = CheckboxListField(_l("Repeat on (leave empty for one day only)"), choices=WEEKDAY_TITLES)
     until = DateField(_l("Repeat until (optional)"), validators=[Optional(), NearToday()])
+
+    def validate_sites(self, field):
+        if not field.data and not self.township.data:
+            raise ValidationError(_("Choose at least one Children's Home."))
+
+    def validate_until(self, field):
+        if field.data is not None and self.day.data is not None and field.data < self.day.data:
+            raise ValidationError(_("“Repeat until” cannot be before the date."))

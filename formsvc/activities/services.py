@@ -11,11 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from formsvc.activities.models import Activity, ActivityKind, ActivitySeries
+from formsvc.attendance.models import AdultSignIn, Attendance
 from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.sites.models import Site
+from formsvc.surveys.models import SurveyResponse
 from formsvc.timeutil import local_to_utc, near_today, parse_clock
 from formsvc.tokens import looks_like_token
 
@@ -309,3 +311,103 @@ def reopens_at(activity: Activity, now: datetime) -> datetime | None:
         if activity.series is not None and activity.series.runs_on(day):
             return local_to_utc(day, activity.series.opens)
     return None
+
+
+def edit_activity(
+    activity: Activity,
+    *,
+    day: date,
+    title: str,
+    opens: time,
+    closes: time,
+    for_children: bool,
+    for_guardians: bool,
+    for_volunteers: bool,
+    rotating_code: bool | None = None,
+) -> date | None:
+    """The edit form's save: ``update_activity``, and a move to ``day``; the day moved from, if it moved.
+
+    A move keeps the activity's row, so its survey link, its kiosk and its printed links go
+    with it. Everything is checked before anything changes.
+    """
+    moving = day != activity.on_date
+    if moving:
+        check_move(activity)
+    update_activity(
+        activity,
+        title=title,
+        opens=opens,
+        closes=closes,
+        for_children=for_children,
+        for_guardians=for_guardians,
+        for_volunteers=for_volunteers,
+        rotating_code=rotating_code,
+    )
+    if not moving:
+        return None
+    moved_from = activity.on_date
+    if activity.series_id is not None:
+        _leave_series(activity)
+    activity.on_date = day
+    activity.opens_at = local_to_utc(day, opens)
+    activity.closes_at = local_to_utc(day, closes)
+    db.session.flush()
+    return moved_from
+
+
+def check_move(activity: Activity) -> None:
+    """Refuse to move an activity whose day is already part of a record."""
+    if activity.kind == ActivityKind.DAILY:
+        raise DomainError(_("The daily opening stays on its day."), code="daily_fixed")
+    # A sign-in's rollup trigger takes the activity FOR SHARE (docs/performance.md): with this
+    # lock, a sign-in arriving now waits for the move or is seen by the checks below.
+    db.session.execute(select(Activity.id).where(Activity.id == activity.id).with_for_update())
+    # A voided sign-in never counts, so it does not hold the activity to its day.
+    counted = [
+        select(model.id).where(model.activity_id == activity.id, model.voided_at.is_(None)).limit(1)
+        for model in (Attendance, AdultSignIn)
+    ]
+    # A survey answer keeps the day it was given (SurveyResponse.on_date), so it holds it too.
+    answered = select(SurveyResponse.id).where(SurveyResponse.activity_id == activity.id).limit(1)
+    if any(db.session.execute(query).first() is not None for query in (*counted, answered)):
+        raise DomainError(
+            _(
+                "People have already signed in to this activity, so it stays on its day. "
+                "For another day, schedule a new activity."
+            ),
+            code="moved_after_signin",
+        )
+
+
+def _leave_series(activity: Activity) -> None:
+    """Make a series day a one-off, and leave the series' day cancelled in its place.
+
+    The series makes its days on first need (``ensure_series_days``): without the cancelled
+    row, the day moved from would come back with the series' next visitor.
+    """
+    series, old_day = activity.series, activity.on_date
+    activity.series = None
+    db.session.flush()  # frees (series, day) in uq_activities_series_day
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                Activity(
+                    site_id=series.site_id,
+                    series_id=series.id,
+                    kind=series.kind,
+                    title=series.title,
+                    on_date=old_day,
+                    opens_at=local_to_utc(old_day, series.opens),
+                    closes_at=local_to_utc(old_day, series.closes),
+                    for_children=series.for_children,
+                    for_guardians=series.for_guardians,
+                    for_volunteers=series.for_volunteers,
+                    rotating_code=series.rotating_code,
+                    cancelled=True,
+                )
+            )
+    except IntegrityError:  # a visitor's request made the series' day again a moment ago
+        remade = db.session.execute(
+            select(Activity).where(Activity.series_id == series.id, Activity.on_date == old_day)
+        ).scalar_one()
+        remade.cancelled = True

@@ -8,6 +8,7 @@ from flask_login import current_user
 from formsvc.accounts.permissions import admin_required
 from formsvc.errors import DomainError
 from formsvc.extensions import db
+from formsvc.forms import form_problem
 from formsvc.i18n import _
 from formsvc.privacy.consent import (
     DEFAULT_BODY_EN,
@@ -52,6 +53,8 @@ def consent_text():
         else:
             flash(_("Saved as version {version}. Phones will ask for consent again.").format(version=text.version))
             return redirect(url_for("privacy.consent_text"))
+    else:
+        problem = form_problem(form)
     return render_template(
         "admin/privacy_consent.html",
         form=form,

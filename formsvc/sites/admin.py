@@ -12,6 +12,7 @@ from formsvc.accounts.scoping import site_for, visible_sites
 from formsvc.audit.services import record
 from formsvc.errors import DomainError
 from formsvc.extensions import db
+from formsvc.forms import form_problem
 from formsvc.i18n import _
 from formsvc.imports.forms import ConfirmUploadForm, confirm_form_for, read_upload, stored_upload
 from formsvc.sites.forms import SiteForm, SiteImportForm
@@ -57,6 +58,8 @@ def new():
             db.session.commit()
             flash(_("Saved."))
             return redirect(url_for("sites_admin.index"))
+    elif form.is_submitted():
+        problem = form_problem(form)
     return render_template("admin/sites/form.html", form=form, problem=problem, site=None, townships=_township_names())
 
 
@@ -91,6 +94,8 @@ def edit(site_id: int):
             db.session.commit()
             flash(_("Saved."))
             return redirect(url_for("sites_admin.index"))
+    else:
+        problem = form_problem(form)
     return render_template("admin/sites/form.html", form=form, problem=problem, site=site, townships=_township_names())
 
 
@@ -119,6 +124,8 @@ def import_sites():
         else:
             if not plan.problems and plan.changes:
                 confirm_form = confirm_form_for(raw, filename)
+    elif form.is_submitted():
+        problem = form_problem(form)
     return render_template("admin/sites/import.html", form=form, plan=plan, problem=problem, confirm_form=confirm_form)
 
 

@@ -15,7 +15,7 @@ from formsvc.activities.models import Activity, ActivityKind
 from formsvc.audit.services import record
 from formsvc.documents.qr import qr_svg
 from formsvc.extensions import db
-from formsvc.forms import choices
+from formsvc.forms import choices, form_problem
 from formsvc.i18n import _
 from formsvc.surveys.access import can_edit, owner_label, template_for, visible_templates
 from formsvc.surveys.answering import link_window, survey_locale
@@ -90,7 +90,8 @@ def new():
         record("survey.create", user=current_user, site_id=template.site_id, target=_target(template))
         db.session.commit()
         return redirect(url_for("surveys_admin.builder", template_id=template.id))
-    return render_template("admin/surveys/new.html", form=form)
+    problem = form_problem(form) if form.is_submitted() else None
+    return render_template("admin/surveys/new.html", form=form, problem=problem)
 
 
 @bp.route("/<int:template_id>", methods=["GET", "POST"])
@@ -129,6 +130,7 @@ def builder(template_id: int):
         version=template.current,
         owner=owner_label(template),
         form=form,
+        problem=form_problem(form) if form.is_submitted() else None,
         editable=editable,
         action_form=ActionForm(),
         hints={item.key: item.condition_hint for item in question_defs(template.current.questions, survey_locale())},
@@ -185,6 +187,8 @@ def question(template_id: int, key: str | None = None):
             db.session.commit()
             flash(_("Saved."))
             return redirect(url_for("surveys_admin.builder", template_id=template.id))
+    elif form.is_submitted():
+        problem = form_problem(form)
     return render_template(
         "admin/surveys/question.html", template=template, question=existing, form=form, problem=problem
     )
