@@ -9,7 +9,7 @@ import pytest
 from formsvc.activities.models import Activity, Audience
 from formsvc.attendance.models import AdultSignIn, Attendance, Child, ChildStatus, Relation, Source
 from formsvc.attendance.paper import LineStatus, PaperError, enter_paper, preview_paper
-from formsvc.attendance.paper_syntax import parse_sheet
+from formsvc.attendance.paper_syntax import name_problem, parse_sheet
 from formsvc.extensions import db
 from tests.conftest import clock_stopped_at, form_fields, page_text
 from tests.workspace_helpers import DAY, EN, NOW, audits, count, qr_sign_in, race, signed_in_client, township_viewer
@@ -285,3 +285,74 @@ def test_a_number_on_the_childrens_sheet_blocks_the_save(app, home):
     response = save(client, checked, lines)
     assert "Some lines could not be read" in page_text(response.data)
     assert count(app, Child) == 2 and count(app, Attendance) == 1
+
+
+# --- relation words: who someone is to the child is never their name (QA on a phone) ------
+
+
+def test_a_childs_line_that_starts_with_a_relation_has_no_name(app):
+    with app.test_request_context(headers=EN):
+        lines = parse_sheet(
+            "奶奶\n奶奶 王小明\n家长\n王小明 奶奶\n李思琪（外婆）\n黄子轩 妈妈代签\n王小明（大）", Audience.CHILDREN
+        )
+    start_with_name = "Please start the line with the person's name."
+    assert [(line.name, line.signed_by, line.problem) for line in lines] == [
+        ("奶奶", None, start_with_name),
+        ("奶奶 王小明", None, start_with_name),
+        ("家长", None, start_with_name),
+        ("王小明", Relation.GRANDMOTHER, ""),  # 王小明, signed in by his grandmother
+        ("李思琪", Relation.MATERNAL_GRANDMOTHER, ""),
+        ("黄子轩", Relation.MOTHER, ""),
+        ("王小明（大）", None, ""),  # brackets that tell two children apart stay in the name
+    ]
+
+
+def test_a_guardians_line_that_starts_with_a_relation_has_no_name(app):
+    with app.test_request_context(headers=EN):
+        grandmother, parent, named, two = parse_sheet(
+            "奶奶 13800001111\n家长 13800001111 王小明\n李秀英 家长 王小明\n李秀英 奶奶 妈妈", Audience.GUARDIANS
+        )
+    assert grandmother.problem == parent.problem == "Please start the line with the person's name."
+    assert (named.name, named.relation, named.child_name, named.problem) == ("李秀英", None, "王小明", "")
+    assert two.problem == "Cannot tell what “妈妈” is."  # grandmother or mother?
+
+
+def test_the_shared_name_check_refuses_relation_words(app):
+    with app.test_request_context(headers=EN):
+        assert name_problem("奶奶") == "“奶奶” is a relation, not a name."
+        assert name_problem("王小明 奶奶") == "“奶奶” is a relation, not a name."
+        assert name_problem("家长") == "“家长” is a relation, not a name."
+        assert name_problem("王小明（大）") == name_problem("Li Lei") == name_problem("王奶奶") == ""
+
+
+def test_relation_words_on_the_childrens_sheet_add_nobody_to_the_roster(app, home):
+    client = signed_in_client(app, home["manager"])
+    lines = "奶奶\n李思琪 奶奶"
+    checked = check(client, home, lines)
+    text = page_text(checked.data)
+    assert "1 奶奶 Please start the line with the person's name. To correct" in text
+    assert "李思琪 Signed in by Grandmother (father's side) On the roster — will be signed in" in text
+    assert "save" not in form_fields(checked.data)
+    checked = check(client, home, "李思琪 奶奶", fields=form_fields(checked.data))
+    assert save(client, checked, "李思琪 奶奶").status_code == 302
+    assert count(app, Child) == 2  # no child called 奶奶 or 李思琪 奶奶
+    with app.app_context():
+        paper = db.session.execute(db.select(Attendance).where(Attendance.source == Source.PAPER)).scalar_one()
+        assert (paper.child_id, paper.signed_by) == (home["li"], Relation.GRANDMOTHER)
+
+
+def test_a_guardian_without_a_name_is_not_saved_as_奶奶(app, home):
+    client = signed_in_client(app, home["manager"])
+    checked = check(client, home, "奶奶 13800001111", audience="guardians")
+    assert "Please start the line with the person's name." in page_text(checked.data)
+    assert "save" not in form_fields(checked.data)
+    assert count(app, AdultSignIn) == 0
+
+
+def test_the_roster_hint_is_shown_for_childrens_sheets_only(app, make, home):
+    parents = make.activity(home["site"], day=DAY, title="家长课堂", children=False, guardians=True)
+    client = signed_in_client(app, home["manager"])
+    hint = "A child who is not on the roster yet is added to it"
+    assert hint in page_text(client.get(paper_url(home), headers=EN).data)  # children and guardians
+    guardians_only = page_text(client.get(f"/admin/activities/{parents['id']}/paper", headers=EN).data)
+    assert hint not in guardians_only and "People already signed in are skipped" in guardians_only

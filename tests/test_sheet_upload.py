@@ -222,7 +222,8 @@ def test_a_sheet_of_another_activity_is_refused(app, make, home):
     lecture = home["lecture"]["id"]
     content = fill(template(client, other["id"]), [("黄子轩", "儿童", None, None)])
     text = page_text(upload(client, lecture, content).data)
-    assert f"2 B This sheet belongs to activity {other['id']}, not to this one ({lecture})." in text
+    day = DAY.strftime("%B %-d, %Y")  # the activities' titles and day, never their internal ids
+    assert f"2 B This sheet belongs to “志愿服务” on {day}, not to “家长课堂” on {day}." in text
     tampered = fill(template(client, lecture), [("黄子轩", "儿童", None, None)], b2="abc")
     assert "cell B2 must hold the activity id" in page_text(upload(client, lecture, tampered).data)
     assert count(app, Attendance) == 1
@@ -320,3 +321,119 @@ def test_the_same_file_confirmed_twice_at_once_counts_once(app, home):
     assert race(app, 3, save) == []
     assert count(app, Attendance) == 3 and count(app, AdultSignIn) == 2 and count(app, Child) == 3
     assert count(app, SheetImport) == 1 and audits(app, "sheet.upload") == 1
+
+
+def test_a_sheet_of_another_homes_activity_names_only_this_one(app, make, home):
+    """The uploader may not see the other home's activity: its title stays unsaid."""
+    elsewhere = make.site(name="河西社区儿童之家", village="河西社区")
+    theirs = make.activity(elsewhere, day=DAY, title="河西读书会", children=True)
+    admin = make.user("dora", role="admin")
+    sheet = template(signed_in_client(app, admin), theirs["id"])
+    text = page_text(upload(signed_in_client(app, home["manager"]), home["lecture"]["id"], sheet).data)
+    day = DAY.strftime("%B %-d, %Y")
+    assert f"This sheet belongs to an activity of another Children's Home, not to “家长课堂” on {day}." in text
+    assert "河西读书会" not in text
+
+
+# --- the app's own rows go back in unchanged (QA: the downloaded sheet could not be uploaded) --
+
+# Names as phones typed them: spaces, brackets, and what a spreadsheet would run as a formula.
+GUARDED_CHILDREN = ['=HYPERLINK("http://example.com","点我")', "+cmd|' /C calc'!A0"]
+LISTED_GUARDIANS = [("李秀英", "王小明（大）"), ("Han Meimei", "Li Lei")]
+
+
+def sign_in_from_phones(app, activity_id: int) -> None:
+    from formsvc.attendance.models import AdultRole
+    from formsvc.attendance.services import sign_in_adult, sign_in_child
+    from formsvc.forms import new_nonce
+
+    for name in GUARDED_CHILDREN:
+        qr_sign_in(app, activity_id, name)
+    with app.app_context():
+        activity = db.session.get(Activity, activity_id)
+        sign_in_child(activity, child_name="Li Lei", signed_by=Relation.GRANDMOTHER, nonce=new_nonce(), now=NOW)
+        for name, child in LISTED_GUARDIANS:
+            sign_in_adult(
+                activity,
+                role=AdultRole.GUARDIAN,
+                name=name,
+                relation=Relation.GRANDMOTHER,
+                phone="13812345678",
+                village="新华村",
+                child_name=child,
+                nonce=new_nonce(),
+                now=NOW,
+            )
+        db.session.commit()
+
+
+def test_the_downloaded_sheet_uploads_back_unchanged(app, home):
+    client = signed_in_client(app, home["manager"])
+    lecture = home["lecture"]["id"]
+    sign_in_from_phones(app, lecture)
+    sheet = template(client, lecture)
+    relations = [cell.value for (cell,) in load_workbook(io.BytesIO(sheet)).active.iter_rows(min_col=3, max_col=3)]
+    assert "奶奶 · 王小明（大）" in relations and "奶奶 · Li Lei" in relations  # as QA saw them
+
+    preview = upload(client, lecture, sheet)
+    text = page_text(preview.data)
+    assert "The file has errors" not in text and "Cannot tell what" not in text
+    assert "To save: 0" in text and "Skipped: 6" in text and "Nothing new to import." in text
+    for name in [*GUARDED_CHILDREN, "Li Lei", "李秀英", "Han Meimei"]:
+        assert f"{name} " in text  # shown as signed in, without the quote the export put before it
+    assert "'=HYPERLINK" not in text and "'+cmd" not in text
+    assert "upload" not in form_fields(preview.data)
+    assert count(app, Attendance) == 4 and count(app, AdultSignIn) == 2 and count(app, Child) == 5
+
+
+def test_a_listed_row_voided_since_the_download_is_not_written_again(app, home):
+    from formsvc.accounts.models import User
+    from formsvc.attendance.voiding import void_attendance
+
+    client = signed_in_client(app, home["manager"])
+    lecture = home["lecture"]["id"]
+    sheet = fill(template(client, lecture), [("黄子轩", "儿童", None, None)])
+    with app.app_context():
+        wrong = db.session.execute(select(Attendance).where(Attendance.source == Source.QR)).scalar_one()
+        void_attendance(wrong, user=db.session.get(User, home["manager"]["id"]), reason="扫错了")
+        db.session.commit()
+    preview = upload(client, lecture, sheet)
+    assert "To save: 1" in page_text(preview.data)
+    assert confirm(client, lecture, preview).status_code == 302
+    assert count(app, Attendance, Attendance.source == Source.PAPER) == 1  # 黄子轩 only, not 王小明
+
+
+def test_a_guarded_name_typed_again_is_the_same_person(app, home):
+    """A clerk copying a listed name copies the export's quote too: it is the same child."""
+    client = signed_in_client(app, home["manager"])
+    lecture = home["lecture"]["id"]
+    sign_in_from_phones(app, lecture)
+    copied = [(f"'{GUARDED_CHILDREN[1]}", "儿童", None, None), ("李思琪", "儿童", None, None)]
+    preview = upload(client, lecture, fill(template(client, lecture), copied))
+    text = page_text(preview.data)
+    assert "To save: 1" in text and "New — will be added to the roster" not in text
+    assert confirm(client, lecture, preview).status_code == 302
+    assert count(app, Child) == 5 and count(app, Attendance, Attendance.source == Source.PAPER) == 1
+
+
+def test_relation_words_in_the_name_column_are_refused(app, home):
+    client = signed_in_client(app, home["manager"])
+    lecture = home["lecture"]["id"]
+    rows = [
+        ("奶奶", None, None, "13800001111"),
+        ("李思琪 奶奶", "儿童", None, None),
+        ("黄子轩", "儿童 奶奶", None, None),
+    ]
+    preview = upload(client, lecture, fill(template(client, lecture), rows))
+    text = page_text(preview.data)
+    first = XLSX_HEADER_ROW + 2
+    assert f"{first} B 姓名 “奶奶” is a relation, not a name." in text
+    assert f"{first + 1} B 姓名 “奶奶” is a relation, not a name." in text
+    assert "upload" not in form_fields(preview.data)
+    fixed = fill(template(client, lecture), rows[2:])
+    assert "Signed in by Grandmother (father's side)" in page_text((preview := upload(client, lecture, fixed)).data)
+    assert confirm(client, lecture, preview).status_code == 302
+    with app.app_context():
+        paper = db.session.execute(select(Attendance).where(Attendance.source == Source.PAPER)).scalar_one()
+        assert (paper.child.name, paper.signed_by) == ("黄子轩", Relation.GRANDMOTHER)
+    assert count(app, Child) == 3

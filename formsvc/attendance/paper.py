@@ -2,10 +2,12 @@
 
 Syntax, also explained on the page:
 
-- children: one name per line (commas or 、 may separate several names on a line);
-- guardians: the name first, then in any order a relation word (奶奶, 妈妈 …), a mobile
-  number, a village (a word ending in 村, 社区, 屯 …) and the child's name, separated by
-  spaces or commas;
+- children: one name per line (commas or 、 may separate several names on a line),
+  perhaps followed by who signed the child in ("王小明 奶奶", "王小明（奶奶）"); a line that
+  starts with such a word (奶奶, 家长 …) has no name and must be corrected;
+- guardians: the name first (a line starting with 奶奶 or 家长 lacks it), then in any order
+  a relation word (奶奶, 妈妈 …), a mobile number, a village (a word ending in 村, 社区,
+  屯 …) and the child's name, separated by spaces or commas;
 - volunteers: the name first, then a mobile number and the organisation or village;
 - a word of digits is always the mobile number, never a name or a village: it may be written
   in groups (+86 138 1234 5678), and a line whose number is not an 11-digit mobile (or that
@@ -168,6 +170,7 @@ def _write_child(
     attendance = Attendance(
         activity_id=activity.id,
         child_id=child.id,
+        signed_by=line.parsed.signed_by,
         source=Source.PAPER,
         signed_in_at=moment,
         recorded_by_id=getattr(user, "id", None),

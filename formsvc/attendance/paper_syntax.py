@@ -39,6 +39,10 @@ RELATION_WORDS = {
     Relation.OTHER: ("其他", "other"),
 }  # fmt: skip
 RELATION_BY_WORD = {name_key(word): relation for relation, words in RELATION_WORDS.items() for word in words}
+# Words that say someone is a guardian without naming the relation: no more a name than 奶奶 is.
+GUARDIAN_WORDS = frozenset(name_key(word) for word in ("家长", "监护人", "父母", "guardian", "parent"))
+# "王小明（奶奶）": who signed the child in, in brackets after the name.
+BRACKETED_TAIL = re.compile(r"^(?P<name>.*?)\s*[(（]\s*(?P<word>[^()（）]+?)\s*[)）]$")
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,8 @@ class ParsedLine:
     phone: str = ""
     village: str = ""
     child_name: str = ""
+    # On a children's sheet: who signed the child in ("王小明 奶奶"); None for the child.
+    signed_by: Relation | None = None
     # Why the line cannot be saved, in words; empty when it can.
     problem: str = ""
     # Where the problem is, for a line read from a spreadsheet ("E", the phone column).
@@ -60,22 +66,52 @@ def phone_like(token: str) -> bool:
     return bool(PHONE_LIKE.match(unicodedata.normalize("NFKC", token)))
 
 
+def relation_word(word: str) -> Relation | None:
+    """The relation a word names (奶奶, 妈妈 …); None for any other word."""
+    return RELATION_BY_WORD.get(name_key(word))
+
+
+def says_who(word: str) -> bool:
+    """Whether a word says who someone is to a child (奶奶, 家长) instead of naming them."""
+    key = name_key(word)
+    return key in RELATION_BY_WORD or key in GUARDIAN_WORDS
+
+
 def name_problem(name: str) -> str:
     """Why ``name`` cannot be a person's name, in words; empty when it can.
 
     "王小明 1234": a number written after the name (a parent's phone, an age) is not part of
     it. Digits stuck to a name (王小明2) may tell two children apart, so they may stay.
+    "奶奶" or "王小明 奶奶" says who someone is to a child: saved as a name, it would become
+    a person called 奶奶 (or a second 王小明) on the roster.
     """
     if len(name) > NAME_MAX:
         return _("A name has at most {max} characters.").format(max=NAME_MAX)
-    if not any(char.isalpha() for char in name) or any(phone_like(word) for word in name.split()):
+    words = name.split()
+    if not any(char.isalpha() for char in name) or any(phone_like(word) for word in words):
         return _("“{text}” does not look like a name.").format(text=name)
+    if relation := next((word for word in words if says_who(word)), None):
+        return _("“{word}” is a relation, not a name.").format(word=relation)
     return ""
+
+
+def _child_line(number: int, text: str, name: str) -> ParsedLine:
+    """One child's name, perhaps followed by who signed them in: "王小明 奶奶", "王小明（奶奶）"."""
+    words = name.split()
+    if says_who(words[0]):  # "奶奶", "奶奶 王小明": the child's name must come first
+        return ParsedLine(number, text, name=name, problem=_("Please start the line with the person's name."))
+    signed_by = None
+    bracketed = BRACKETED_TAIL.match(name)
+    if bracketed and bracketed["name"] and says_who(signer := bracketed["word"].removesuffix("代签")):
+        name, signed_by = bracketed["name"], relation_word(signer)
+    elif len(words) > 1 and says_who(signer := words[-1].removesuffix("代签")):
+        name, signed_by = " ".join(words[:-1]), relation_word(signer)
+    return ParsedLine(number, text, name=name, signed_by=signed_by, problem=name_problem(name))
 
 
 def _child_lines(number: int, text: str) -> list[ParsedLine]:
     names = [clean_text(part) for part in CHILD_SEPARATORS.split(text)]
-    return [ParsedLine(number, text, name=name, problem=name_problem(name)) for name in names if name]
+    return [_child_line(number, text, name) for name in names if name]
 
 
 def _adult_tokens(text: str) -> list[str]:
@@ -100,14 +136,16 @@ def _adult_line(number: int, text: str, audience: Audience) -> ParsedLine:
     name, *rest = tokens
     values: dict = {"relation": None, "phone": "", "village": "", "child_name": ""}
     problem = name_problem(name)
-    if phone_like(name):
+    if phone_like(name) or says_who(name):  # "奶奶 13800001111": the name is missing
         problem = _("Please start the line with the person's name.")
     leftovers = []
     phone_text = ""
     for token in rest:
-        relation = RELATION_BY_WORD.get(name_key(token)) if audience == Audience.GUARDIANS else None
-        if relation and values["relation"] is None:
-            values["relation"] = relation
+        if audience == Audience.GUARDIANS and says_who(token):  # never the child's name
+            relation = relation_word(token)
+            if relation and values["relation"] not in (None, relation):  # 奶奶 and 妈妈: which one?
+                problem = problem or _("Cannot tell what “{text}” is.").format(text=token)
+            values["relation"] = values["relation"] or relation
         elif phone_like(token):
             if phone_text:  # a second number: not the child's name, and which one is theirs?
                 problem = problem or _("Cannot tell what “{text}” is.").format(text=token)

@@ -13,10 +13,16 @@ or a relation such as 奶奶 or 家长 (a guardian), optionally followed by the 
 the activity takes only one kind of sign-in the column may stay empty. A masked phone number
 (138****5678) is a copy of a listed phone sign-in and is ignored.
 
-A listed row whose name is blank is the app's own row for a child erased at the family's
-request (``privacy.retention.erase_child`` keeps the visit without a name): its "signature"
-cell still says how and when it was recorded ("扫码签到 14:05"), so it is shown as already
-signed in and skipped, like the other listed rows.
+The rows the sheet listed from phones and roll-call are the app's own: their "signature"
+cell says how and when each was recorded ("扫码签到 14:05"). They are shown as already signed
+in and never written, whatever their cells hold: a child's name with spaces or brackets
+(奶奶 · 王小明（大）), a name the export guarded with a leading ' (below), or no name at all
+for a child erased at the family's request (``privacy.retention.erase_child`` keeps the visit
+without a name). A record voided since the download stays voided.
+
+The export puts a ' before a cell that a spreadsheet would run as a formula
+(``documents.spreadsheet.neutralise``); it is taken off again on reading, so "'=A1" is the
+name "=A1" that was signed in.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
 
 from formsvc.accounts.models import User
 from formsvc.activities.models import Activity, Audience
@@ -51,6 +57,8 @@ from formsvc.attendance.paper_syntax import (
 )
 from formsvc.audit.services import record
 from formsvc.db import utcnow
+from formsvc.documents.spreadsheet import FORMULA_TRIGGERS
+from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.imports.models import SheetImport, activity_scope
 from formsvc.imports.services import FileImportError, file_sha256, import_once, previous_import
@@ -171,6 +179,28 @@ def _marked_activity_id(raw: bytes, filename: str, rows: list[list[str]]) -> str
     return rows[1][1].strip() if len(rows) > 1 and len(rows[1]) > 1 else ""
 
 
+def _other_activity(activity: Activity, marked: str) -> str:
+    """Which activity a sheet marked with another id is for, by title and date, without leaking.
+
+    Only an activity of the same home is named: the uploader may not see another home's.
+    """
+    other = db.session.get(Activity, int(marked)) if len(marked) < 10 else None
+    here = _("“{title}” on {day}").format(title=activity.display_title, day=format_date(activity.on_date, "long"))
+    if other is None or other.site_id != activity.site_id:
+        return _("This sheet belongs to an activity of another Children's Home, not to {activity}.").format(
+            activity=here
+        )
+    there = _("“{title}” on {day}").format(title=other.display_title, day=format_date(other.on_date, "long"))
+    return _("This sheet belongs to {other}, not to {activity}.").format(other=there, activity=here)
+
+
+def _unneutralised(value: str) -> str:
+    """A cell as it was before the export guarded it against formulas ("'=A1" → "=A1")."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS):
+        return value[1:]
+    return value
+
+
 def _header(rows: list[list[str]]) -> tuple[int, dict[str, int]]:
     aliases = sheet_aliases()
     for position, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
@@ -225,8 +255,8 @@ def _read_row(number: int, cells: dict[str, str], letters: dict[str, str], audie
     who, relation, leftovers, problem = _who(relation_text, audiences)
     if problem:
         return bad("relation", problem, who)
-    if who == Audience.CHILDREN:
-        return who, ParsedLine(number, text, name=name)
+    if who == Audience.CHILDREN:  # "儿童 奶奶": the grandmother signed the child in
+        return who, ParsedLine(number, text, name=name, signed_by=relation)
     phone = "" if "*" in phone_text else normalise_phone(phone_text)
     if phone and not is_mainland_mobile(phone):
         return bad("phone", _("“{text}” is not an 11-digit mobile number.").format(text=phone_text), who)
@@ -247,15 +277,18 @@ def _read_row(number: int, cells: dict[str, str], letters: dict[str, str], audie
     return who, line
 
 
-def _listed_without_name(number: int, cells: dict[str, str], audiences: list[Audience], mark: re.Pattern):
-    """A row the sheet listed for someone whose name was erased since, as (who, line); else None."""
+def _listed_row(number: int, cells: dict[str, str], audiences: list[Audience], mark: re.Pattern):
+    """A row the sheet listed from a phone or roll-call, as (who, line); None for any other row.
+
+    Read only to be shown: the person is recorded already, so nothing in it can be wrong.
+    """
     signed = cells["signed"].strip()
-    if clean_text(cells["name"]) or not mark.fullmatch(signed):
+    if not mark.fullmatch(signed):
         return None
     relation_text = clean_text(cells["relation"])
     who, _relation, _leftovers, problem = _who(relation_text, audiences)
     text = " ".join(part for part in (relation_text, signed) if part)
-    return (None if problem else who), ParsedLine(number, text)
+    return (None if problem else who), ParsedLine(number, text, name=clean_text(cells["name"]))
 
 
 def plan_sheet_upload(activity: Activity, raw: bytes, filename: str, now: datetime | None = None) -> SheetUploadPlan:
@@ -269,10 +302,8 @@ def plan_sheet_upload(activity: Activity, raw: bytes, filename: str, now: dateti
     marked = _marked_activity_id(raw, filename, rows)
     if marked != str(activity.id):
         message = (
-            _("This sheet belongs to activity {marked}, not to this one ({activity}).").format(
-                marked=marked, activity=activity.id
-            )
-            if marked.isdigit()
+            _other_activity(activity, marked)
+            if marked.isascii() and marked.isdigit()
             else _("This is not a sign-in sheet of this service: cell B2 must hold the activity id.")
         )
         plan.problems.append(RowProblem(2, XLSX_ACTIVITY_ID_CELL[0], message))
@@ -287,12 +318,15 @@ def plan_sheet_upload(activity: Activity, raw: bytes, filename: str, now: dateti
     if len(body) > MAX_ROWS:
         raise FileImportError(_("At most {max} rows at once.").format(max=MAX_ROWS), code="too_many_rows")
     read: list[tuple[Audience | None, ParsedLine]] = []
-    # Row numbers of the listed rows without a name: recorded already, never written again.
+    # Row numbers of the rows the sheet listed: recorded already, never written again.
     recorded: set[int] = set()
     mark = listed_mark()
     for number, row in enumerate(body, start=header_row + 2):
-        cells = {key: row[columns[key]] if key in columns and columns[key] < len(row) else "" for key in SHEET_KEYS}
-        found = _listed_without_name(number, cells, activity.audiences, mark)
+        cells = {
+            key: _unneutralised(row[columns[key]]) if key in columns and columns[key] < len(row) else ""
+            for key in SHEET_KEYS
+        }
+        found = _listed_row(number, cells, activity.audiences, mark)
         if found is not None:
             recorded.add(number)
         else:
