@@ -58,7 +58,9 @@
   var filter = document.querySelector("[data-filter]");
   if (filter) {
     filter.addEventListener("input", function () {
-      var wanted = filter.value.toLowerCase().replace(/\s+/g, "");
+      /* Folded as the server's name_key does: a Chinese IME in full-width mode types ｗｘｍ. */
+      var typed = filter.value.normalize ? filter.value.normalize("NFKC") : filter.value;
+      var wanted = typed.toLowerCase().replace(/\s+/g, "");
       var rows = list.querySelectorAll("li[data-keys]");
       for (var i = 0; i < rows.length; i++) {
         rows[i].hidden = wanted !== "" && rows[i].getAttribute("data-keys").indexOf(wanted) < 0;

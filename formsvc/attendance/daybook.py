@@ -117,9 +117,13 @@ def day_counts(site_ids, day: date) -> dict[int, DayCounts]:
     return {site_id: DayCounts(**values) for site_id, values in counts.items()}
 
 
-def daybook(site: Site, day: date, *, full_phones: bool = False) -> Daybook:
-    """The day at ``site``; guardians' and volunteers' phones masked (139****1111) unless ``full_phones``."""
-    activities = activities_on(site, day, with_daily_opening=True)  # roll-call before the first scan
+def daybook(site: Site, day: date, *, full_phones: bool = False, with_daily_opening: bool = False) -> Daybook:
+    """The day at ``site``; guardians' and volunteers' phones masked (139****1111) unless ``full_phones``.
+
+    ``with_daily_opening`` (for someone who can take roll-call there) makes the day's daily
+    opening if it is due, so roll-call can start before anyone scans the poster.
+    """
+    activities = activities_on(site, day, with_daily_opening=with_daily_opening)
     by_id = {activity.id: ActivityDay(activity) for activity in activities}
     if by_id:
         rows = db.session.execute(

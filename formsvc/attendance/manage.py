@@ -80,7 +80,7 @@ def site_day(site_id: int):
     # The home's own managers collected these numbers and call the parents back; a township
     # viewer or district admin reading the day sees them masked, as on printouts.
     full_phones = current_user.role == Role.MANAGER and site in current_user.sites
-    book = daybook(site, day, full_phones=full_phones)
+    book = daybook(site, day, full_phones=full_phones, with_daily_opening=current_user.can_write)
     db.session.commit()  # keep the day's implicit activities (daily opening, series) the page links to
     return render_template(
         "admin/site_day.html",
