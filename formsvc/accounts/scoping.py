@@ -11,6 +11,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 
 from formsvc.accounts.models import Role, User, user_sites
 from formsvc.extensions import db
+from formsvc.places import in_place_order
 from formsvc.sites.models import Site
 
 
@@ -24,11 +25,7 @@ def visible_site_ids(user: User) -> Select:
 
 
 def visible_sites(user: User) -> list[Site]:
-    return list(
-        db.session.execute(
-            select(Site).where(Site.id.in_(visible_site_ids(user))).order_by(Site.township_id, Site.name)
-        ).scalars()
-    )
+    return in_place_order(db.session.execute(select(Site).where(Site.id.in_(visible_site_ids(user)))).scalars())
 
 
 def site_for(user: User, site_id: int, *, write: bool = False) -> Site:

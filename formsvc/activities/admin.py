@@ -17,6 +17,7 @@ from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.forms import NO_CHOICE, choices, form_problem
 from formsvc.i18n import _
+from formsvc.places import townships_in_order
 from formsvc.sites.models import Township
 from formsvc.timeutil import local_today, to_local
 
@@ -36,8 +37,8 @@ def _fill_choices(form: ScheduleForm) -> None:
     sites = [site for site in visible_sites(current_user) if site.active]
     form.sites.choices = choices((site.id, f"{site.township.name} · {site.name}") for site in sites)
     township_ids = sorted({site.township_id for site in sites})
-    townships = db.session.execute(select(Township).where(Township.id.in_(township_ids)).order_by(Township.name))
-    form.township.choices = choices([NO_CHOICE] + [(township.id, township.name) for township in townships.scalars()])
+    townships = townships_in_order(db.session.execute(select(Township).where(Township.id.in_(township_ids))).scalars())
+    form.township.choices = choices([NO_CHOICE] + [(township.id, township.name) for township in townships])
 
 
 def _chosen_sites(form: ScheduleForm):

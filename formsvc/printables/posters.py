@@ -13,6 +13,7 @@ from formsvc.documents.pdf import render_pdf
 from formsvc.documents.qr import qr_svg
 from formsvc.extensions import db
 from formsvc.i18n import _
+from formsvc.places import in_place_order
 from formsvc.sites.models import Site, Township
 from formsvc.urls import external_url
 
@@ -39,12 +40,12 @@ def poster_for(site: Site) -> Poster:
 
 def sites_for_posters(site_ids: Select | None = None, township_id: int | None = None) -> list[Site]:
     """Active sites, by township and name; within ``site_ids`` (a scoping subquery) when given."""
-    query = select(Site).join(Township).where(Site.active.is_(True)).order_by(Township.name, Site.name)
+    query = select(Site).join(Township).where(Site.active.is_(True))
     if site_ids is not None:
         query = query.where(Site.id.in_(site_ids))
     if township_id is not None:
         query = query.where(Site.township_id == township_id)
-    return list(db.session.execute(query).scalars())
+    return in_place_order(db.session.execute(query).scalars())
 
 
 def posters_pdf(sites: list[Site]) -> bytes:

@@ -15,6 +15,7 @@ from formsvc.extensions import db
 from formsvc.forms import form_problem
 from formsvc.i18n import _
 from formsvc.imports.forms import ConfirmUploadForm, confirm_form_for, read_upload, stored_upload
+from formsvc.places import place_sort_key
 from formsvc.sites.forms import SiteForm, SiteImportForm
 from formsvc.sites.models import SiteLevel, Township
 from formsvc.sites.services import apply_site_import, create_site, plan_site_import, update_site
@@ -25,7 +26,7 @@ bp = Blueprint("sites_admin", __name__, url_prefix="/admin/sites")
 
 
 def _township_names() -> list[str]:
-    return list(db.session.execute(select(Township.name).order_by(Township.name)).scalars())
+    return sorted(db.session.execute(select(Township.name)).scalars(), key=place_sort_key)
 
 
 @bp.route("/")

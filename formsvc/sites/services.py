@@ -12,6 +12,7 @@ from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.imports.services import file_sha256
+from formsvc.places import in_place_order
 from formsvc.sites.models import SITE_LEVEL_ALIASES, Site, SiteLevel, Township
 from formsvc.tabular import header_index, read_rows
 
@@ -212,4 +213,4 @@ def apply_site_import(plan: SiteImportPlan, *, user=None) -> None:
 
 
 def all_sites() -> list[Site]:
-    return list(db.session.execute(select(Site).join(Township).order_by(Township.name, Site.name)).scalars())
+    return in_place_order(db.session.execute(select(Site).join(Township)).scalars())

@@ -18,6 +18,7 @@ from formsvc.attendance.models import AdultRole, AdultSignIn
 from formsvc.charts import bar_chart_svg
 from formsvc.extensions import db
 from formsvc.i18n import _
+from formsvc.places import place_sort_key
 from formsvc.sites.models import Site, Township
 from formsvc.surveys.builder import QuestionDef, question_defs
 from formsvc.surveys.models import (
@@ -188,8 +189,8 @@ def _site_rows(template: SurveyTemplate, flt: ResultFilter) -> list[SiteRow]:
         select(Site.id, Site.name, Township.name)
         .join(Township, Township.id == Site.township_id)
         .where(Site.id.in_(list(scores)))
-        .order_by(Township.name, Site.name)
     ).all()
+    sites.sort(key=lambda row: (place_sort_key(row[2]), place_sort_key(row[1]), row[0]))
     return [
         SiteRow(site_id, name, township, scores[site_id].responses, scores[site_id].mean_rating)
         for site_id, name, township in sites

@@ -30,6 +30,7 @@ from formsvc.activities.models import Activity
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
+from formsvc.places import place_sort_key
 from formsvc.sites.models import Site, Township
 from formsvc.tallies.periods import Scope, check_years, parse_scope, period_name
 from formsvc.tallies.queries import CATEGORIES, KINDS, all_levels, zeros
@@ -164,8 +165,8 @@ def compute_tally(
         select(Site.id, Site.name, Township.id, Township.name)
         .join(Township, Township.id == Site.township_id)
         .where(*conditions, or_(Site.active.is_(True), has_activity))
-        .order_by(Township.name, Site.name)
     ).all()
+    listed.sort(key=lambda row: (place_sort_key(row[3]), place_sort_key(row[1]), row[0]))
     site_ids = select(Site.id).where(*conditions)
     figures = all_levels(site_ids, date_from, date_to, as_of)
 

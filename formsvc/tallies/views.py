@@ -17,6 +17,7 @@ from formsvc.documents.downloads import CSV_MIMETYPE, PDF_MIMETYPE, XLSX_MIMETYP
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
+from formsvc.places import place_sort_key
 from formsvc.sites.models import Site, Township
 from formsvc.tallies.exports import tally_context, tally_csv, tally_pdf, tally_xlsx
 from formsvc.tallies.forms import TallyForm
@@ -47,10 +48,11 @@ def scope_choices(user: User) -> dict[str, list[tuple[str, str]]]:
         groups[_("District")] = [("district", _("Whole district"))]
     if user.role in (Role.ADMIN, Role.TOWNSHIP_VIEWER):
         townships = db.session.execute(
-            select(Township.id, Township.name)
-            .where(Township.id.in_(select(Site.township_id).where(Site.id.in_(visible_site_ids(user)))))
-            .order_by(Township.name)
+            select(Township.id, Township.name).where(
+                Township.id.in_(select(Site.township_id).where(Site.id.in_(visible_site_ids(user))))
+            )
         ).all()
+        townships.sort(key=lambda row: place_sort_key(row[1]))
         groups[_("Townships")] = [(f"township:{id_}", name) for id_, name in townships]
     groups[_("Children's Homes")] = [(f"site:{site.id}", site.name) for site in visible_sites(user)]
     return {label: choices for label, choices in groups.items() if choices}
