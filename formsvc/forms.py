@@ -18,7 +18,8 @@ from formsvc.tokens import NONCE_PATTERN
 
 
 def strip_filter(value):
-    return clean_text(value) if isinstance(value, str) else value
+    """Cleaned text; a field missing from the request is empty text, never None in a NOT NULL column."""
+    return clean_text(value) if isinstance(value, str) else "" if value is None else value
 
 
 def phone_filter(value):
