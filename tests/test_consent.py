@@ -105,6 +105,22 @@ def test_refusing_keeps_nothing_and_the_phone_forgets(app, client, child_url):
     assert "农浩然" not in page_text(client.get(child_url).data)
 
 
+def test_not_me_forgets_the_consent_so_the_next_guardian_reads_and_accepts_it(app, client, child_url):
+    fields = form_fields(client.get(child_url).data)
+    assert client.post(child_url, data={**fields, **CONSENT, "child_name": "王小明"}).status_code == 302
+    assert b'name="consent"' not in client.get(child_url).data  # the same grandmother: no box
+
+    client.get("/forget?next=" + child_url)  # "not me": another grandparent takes the phone
+    assert client.get_cookie(COOKIE) is None
+    page = client.get(child_url, headers=EN)
+    assert b'name="consent"' in page.data
+    fields = {**form_fields(page.data), "child_name": "李小红"}
+    refused = client.post(child_url, data=fields, headers=EN)  # no tick: nothing is kept
+    assert "I have read and agree" in page_text(refused.data) and len(rows(app, Attendance)) == 1
+    assert client.post(child_url, data={**fields, **CONSENT}).status_code == 302
+    assert len(rows(app, Attendance)) == 2 and len(rows(app, Consent)) == 2
+
+
 def test_a_refusal_with_an_expired_page_writes_nothing_and_goes_back_to_the_form(app, client, child_url):
     before = database_fingerprint(app)
     response = client.post(child_url + "/refuse", data={"child_name": "x"})

@@ -212,6 +212,16 @@ def test_an_expired_pass_keeps_the_input_and_a_rescan_continues(app, client, fro
     assert count(app, AdultSignIn) == 1
 
 
+def test_not_me_drops_the_draft_kept_for_a_rescan(app, client, frozen, lecture):
+    form_url, fields = open_form(client, app, lecture)
+    frozen.shift(10 * 60 + 1)
+    assert client.post(form_url, data={**fields, **TYPED}).status_code == 200  # the draft is kept
+    client.get("/forget?next=" + form_url)  # another grandparent takes the phone
+    scan(client, app, lecture)
+    fresh = form_fields(client.get(form_url).data)
+    assert fresh.get("name", "") == "" and fresh["nonce"] != fields["nonce"]
+
+
 def test_the_draft_is_dropped_after_a_sign_in(app, client, frozen, lecture):
     form_url, fields = open_form(client, app, lecture)
     frozen.shift(11 * 60)
@@ -259,14 +269,16 @@ def test_the_longest_input_still_fits_in_the_cookie(app, client, frozen, lecture
 
 def test_the_window_still_applies(app, client, frozen, lecture):
     with time_machine.travel(local(2026, 11, 27, 13, 50), tick=False):
-        form_url, fields = open_form(client, app, lecture)
-        early = client.post(form_url, data={**fields, **TYPED}, headers=EN)
+        form_url = scan(client, app, lecture).headers["Location"]
+        early = client.get(form_url, headers=EN)
     assert early.status_code == 200
-    assert "not opened yet" in page_text(early.data)
+    assert "not opened yet" in page_text(early.data) and "14:00" in page_text(early.data)
+    assert "name" not in form_fields(early.data)  # nothing to type before it opens
+    form_url, fields = open_form(client, app, lecture)
     with time_machine.travel(local(2026, 11, 27, 16, 50), tick=False):
-        form_url, fields = open_form(client, app, lecture)
         closed = client.post(form_url, data={**fields, **TYPED}, headers=EN)
     assert "has closed" in page_text(closed.data)
+    assert form_fields(closed.data)["name"] == TYPED["name"]
     assert count(app, AdultSignIn) == 0
 
 

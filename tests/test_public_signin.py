@@ -179,9 +179,74 @@ def test_a_window_that_closed_while_typing_keeps_the_input(app, client, make):
     with time_machine.travel(local(2026, 11, 27, 16, 50), tick=False):
         response = client.post(form_url, data=typed, headers={"Accept-Language": "en"})
     assert response.status_code == 200
-    assert "has closed" in page_text(response.data)
+    assert "has closed" in page_text(response.data) and "16:45" in page_text(response.data)
     again = form_fields(response.data)
     assert again["name"] == "韦丽娟" and again["phone"] == "13812345678" and again["relation"] == "grandmother"
+    assert count(app, AdultSignIn) == 0
+
+
+def test_an_ended_window_shows_no_form_and_says_sign_in_has_ended(client, make):
+    site = make.site()
+    lecture = make.activity(site, day=DAY, opens="00:00", closes="07:00", guardians=True)
+    response = client.get(f"/a/{lecture['token']}/guardian", headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 200
+    text = page_text(response.data)
+    assert "这个活动的签到已经结束" in text and "00:00" in text and "07:00" in text
+    assert "下次签到" not in text  # a one-off lecture does not open again
+    assert b"<form" not in response.data and b'class="submit"' not in response.data
+    assert site["token"] in response.get_data(as_text=True)  # the way back to the home's page
+
+
+def test_an_ended_daily_opening_says_when_it_opens_again(client, make):
+    site = make.site()
+    daily = make.daily(site, DAY)
+    with time_machine.travel(local(2026, 11, 27, 21, 30), tick=False):
+        response = client.get(f"/a/{daily['token']}/child", headers={"Accept-Language": "en"})
+    text = page_text(response.data)
+    assert "has closed" in text and "Sign-in opens again on November 28, 2026 at 07:00" in text
+    assert b"<form" not in response.data
+
+
+def test_a_window_not_open_yet_says_when_it_opens(client, make):
+    site = make.site()
+    lecture = make.activity(site, day=DAY, opens="18:00", closes="20:00", guardians=True)
+    response = client.get(f"/a/{lecture['token']}/guardian", headers={"Accept-Language": "en"})
+    text = page_text(response.data)
+    assert "not opened yet" in text and "18:00" in text and "November 27, 2026" in text
+    assert "opens again" not in text
+    assert b"<form" not in response.data
+
+
+def test_a_form_sent_after_the_window_closed_says_so_even_with_an_expired_page(app, client, make):
+    site = make.site()
+    lecture = make.activity(site, day=DAY, opens="14:00", closes="16:45", guardians=True)
+    form_url = f"/a/{lecture['token']}/guardian"
+    fields = form_fields(client.get(form_url).data)
+    typed = {**fields, "name": "韦丽娟", "relation": "grandmother", "csrf_token": "expired"}
+    with time_machine.travel(local(2026, 11, 27, 16, 50), tick=False):
+        response = client.post(form_url, data=typed, headers={"Accept-Language": "en"})
+    text = page_text(response.data)
+    assert "has closed" in text and "press the button again" not in text  # pressing again would not help
+    assert form_fields(response.data)["name"] == "韦丽娟"
+    assert count(app, AdultSignIn) == 0
+
+
+def test_a_form_sent_before_a_moved_window_opens_keeps_the_input(app, client, make):
+    from formsvc.activities.models import Activity
+
+    site = make.site()
+    lecture = make.activity(site, day=DAY, opens="14:00", closes="18:00", guardians=True)
+    form_url = f"/a/{lecture['token']}/guardian"
+    fields = form_fields(client.get(form_url).data)
+    with app.app_context():  # the manager moves the lecture to the evening meanwhile
+        db.session.get(Activity, lecture["id"]).opens_at = local(2026, 11, 27, 17, 0)
+        db.session.commit()
+    typed = {**fields, "name": "韦丽娟", "relation": "grandmother"}
+    response = client.post(form_url, data=typed, headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    text = page_text(response.data)
+    assert "not opened yet" in text and "17:00" in text
+    assert form_fields(response.data)["name"] == "韦丽娟"
     assert count(app, AdultSignIn) == 0
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import NoReturn
+
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -11,6 +14,8 @@ from formsvc.attendance import device, scanpass
 from formsvc.attendance.forms import ChildSignInForm, GuardianSignInForm, VolunteerSignInForm
 from formsvc.attendance.models import AdultRole, Relation
 from formsvc.attendance.services import (
+    WindowClosed,
+    check_window,
     sign_in_adult,
     sign_in_child,
     submission_by_token,
@@ -20,7 +25,13 @@ from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.forms import form_problem, refuse_malformed_body
-from formsvc.privacy.consent import consent_needed, record_consent, remember_acceptance, shown_consent
+from formsvc.privacy.consent import (
+    consent_needed,
+    forget_acceptance,
+    record_consent,
+    remember_acceptance,
+    shown_consent,
+)
 from formsvc.ratelimits import signin_limits
 from formsvc.sites.models import Site
 from formsvc.sites.rotation import site_of_retired_token
@@ -49,10 +60,7 @@ def site_by_token(token: str) -> Site | None:
 def site_page(token: str):
     site = site_by_token(token)
     if site is None:
-        retired = site_of_retired_token(token)
-        if retired is None:
-            abort(404)
-        return render_template("public/poster_retired.html", site=retired), 410
+        _refuse_retired_token(token)
     now = utcnow()
     open_now, later = todays_activities(site, local_today(now), now) if site.active else ([], [])
     commit_if_written(db.session)  # the daily opening may have just been created
@@ -66,11 +74,50 @@ def site_page(token: str):
     )
 
 
+def _refuse_retired_token(token: str) -> NoReturn:
+    """410 with "this QR code is no longer valid" for a token a rotation retired, else 404."""
+    retired = site_of_retired_token(token)
+    if retired is None:
+        abort(404)
+    abort(make_response(render_template("public/poster_retired.html", site=retired), 410))
+
+
 def _activity_for(token: str, audience: Audience) -> Activity:
     activity = activity_by_token(token)
-    if activity is None or audience not in activity.audiences or not activity.site.active:
+    if activity is None:
+        _refuse_retired_token(token)  # an activity link the old poster led to
+    if audience not in activity.audiences or not activity.site.active:
         abort(404)
     return activity
+
+
+def _window_problem(activity: Activity, now: datetime) -> str | None:
+    """Why the activity takes no sign-in at ``now`` (not open yet, ended, cancelled); None while open."""
+    try:
+        check_window(activity, now)
+    except WindowClosed as closed:
+        return closed.message
+    return None
+
+
+def _next_opening(activity: Activity, now: datetime) -> datetime | None:
+    """When an ended window takes sign-ins again; None before it opened, or when it never does."""
+    if now < activity.opens_at:
+        return None
+    reopens = reopens_at(activity, now)
+    return reopens if reopens and reopens > now else None  # an old day's link: its next day has passed too
+
+
+def _window_closed_page(activity: Activity, now: datetime, message: str):
+    """Instead of a form nobody can send: when sign-in opens, or that it has ended (and when it opens again)."""
+    return render_template(
+        "public/signin_closed.html",
+        activity=activity,
+        site=activity.site,
+        message=message,
+        not_open_yet=now < activity.opens_at,
+        reopens=_next_opening(activity, now),
+    )
 
 
 def _handle_sign_in(activity: Activity, form, template: str, sign_in, *, on_success=None, **context):
@@ -78,13 +125,17 @@ def _handle_sign_in(activity: Activity, form, template: str, sign_in, *, on_succ
 
     Whatever went wrong — a field, an expired CSRF token, a window that closed while the
     person typed, a scan pass that ran out (lecture mode, see scanpass.py) — the form comes
-    back with everything still in it.
+    back with everything still in it. Opened before sign-in opens or after it ended, there is
+    no form at all, only a page that says so.
     """
     device.ensure_device_id()
+    now = utcnow()
     if form.is_submitted():
         refuse_malformed_body(form)
     elif activity.cancelled:  # no form, no big green button: nothing to sign in to
         return render_template("public/activity_cancelled.html", activity=activity, site=activity.site)
+    elif (closed := _window_problem(activity, now)) is not None:  # nothing to type in before it opens or after
+        return _window_closed_page(activity, now, closed)
     if activity.rotating_code and not form.is_submitted() and not scanpass.holds(activity):
         return scanpass.scan_again_page(activity, scanpass.scan_needed_message())
     problem = None
@@ -112,16 +163,17 @@ def _handle_sign_in(activity: Activity, form, template: str, sign_in, *, on_succ
         problem = form_problem(form)
     if form.is_submitted():
         form.ensure_nonce()
-    now = utcnow()
-    window_closed = not activity.is_open_at(now)
+    # Closed while the person typed: say so above anything else (a CSRF retry or a field
+    # error would only lead to another refusal), and keep everything typed.
+    window_problem = _window_problem(activity, now)
     return render_template(
         template,
-        reopens=reopens_at(activity, now) if window_closed else None,
+        reopens=_next_opening(activity, now) if window_problem else None,
         form=form,
         activity=activity,
         site=activity.site,
-        problem=problem,
-        window_closed=window_closed,
+        problem=window_problem or problem,
+        window_closed=window_problem is not None,
         remembered=bool(device.recall()),
         **context,
     )
@@ -257,7 +309,14 @@ def receipt(token: str):
 
 @bp.route("/forget")
 def forget_me():
-    """The "not me" link: clear what this phone remembers, then go back."""
+    """The "not me" link: the next person on this phone starts afresh, then go back.
+
+    Another person means another guardian: the entries, a draft kept for a re-scan and the
+    consent this phone accepted are all forgotten, so the consent text is shown (and its
+    acceptance recorded) again.
+    """
     response = make_response(redirect(safe_next(request.args.get("next"), "/")))
     device.forget(response)
+    forget_acceptance(response)
+    scanpass.forget_draft()
     return response

@@ -3,7 +3,8 @@
 The district admin edits the consent text; every edit is a new version and none is ever
 changed, so a recorded consent always points at the words the guardian read. A phone that
 accepted remembers the version in a signed cookie; a newer version asks again. Refusing
-stores nothing and clears what the phone remembers.
+stores nothing and clears what the phone remembers; "not me" forgets the acceptance too, as
+the next person on a shared phone is another guardian who must read the text.
 
 A fresh install has version 1 from the migration; should the table be empty (a test, a
 restore of an old backup) the same text below is shown and saved with the first consent.

@@ -83,7 +83,7 @@ class Site(TimestampMixin, Base):
 
 
 class RetiredSiteToken(Base):
-    """A poster token that was rotated away: its QR now says "no longer valid" instead of 404."""
+    """A poster token, or an activity link, that a rotation took away: it now says "no longer valid" instead of 404."""
 
     __tablename__ = "retired_site_tokens"
 

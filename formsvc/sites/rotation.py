@@ -1,12 +1,28 @@
-"""Rotating a site's poster token: a leaked or misused QR stops working, and says so."""
+"""Rotating a site's poster token: a leaked or misused QR stops working, and says so.
+
+The poster leads to the forms of the day's activities (``/a/<activity token>/…``), and those
+links get forwarded in WeChat groups too; so a rotation also gives new links to the site's
+activities of today and later. Past activities keep theirs: nobody can sign in to them any
+more, and their links are history. Every token a rotation takes away is kept as retired,
+with its site, so an old poster or an old activity link says "this QR code is no longer
+valid" instead of a bare 404.
+
+The lecture screen (lecture mode) and the site page build their links from the activity when
+they are shown, so they carry the new token by themselves; receipts and survey links have
+tokens of their own and are not touched.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import exists, or_, select
 
+from formsvc.activities.models import Activity, new_activity_token
 from formsvc.audit.services import record
 from formsvc.extensions import db
 from formsvc.sites.models import RetiredSiteToken, Site, new_site_token
+from formsvc.timeutil import local_today
 from formsvc.tokens import looks_like_token
 
 
@@ -15,31 +31,45 @@ def _token_taken(token: str) -> bool:
         select(
             or_(
                 exists().where(Site.public_token == token),
+                exists().where(Activity.public_token == token),
                 exists().where(RetiredSiteToken.token == token),
             )
         )
     ).scalar_one()
 
 
-def rotate_site_token(site: Site, user=None) -> str:
-    """Give ``site`` a new poster token and keep the old one as retired; returns the new token.
+def _fresh_token(make: Callable[[], str]) -> str:
+    """A token that never repeats a current or retired one, so an old link cannot come back to life."""
+    token = make()
+    while _token_taken(token):
+        token = make()
+    return token
 
-    The old posters' QR codes then open a "this code is no longer valid" page. A new token
-    never repeats a current or retired one, so an old poster cannot come back to life.
+
+def rotate_site_token(site: Site, user=None) -> str:
+    """Give ``site`` a new poster token, and its activities of today and later new links; returns the new token.
+
+    The old posters' QR codes and the old activity links then open a "this code is no longer
+    valid" page.
     """
-    old_token = site.public_token
-    new_token = new_site_token()
-    while _token_taken(new_token):
-        new_token = new_site_token()
-    db.session.add(RetiredSiteToken(token=old_token, site_id=site.id, retired_by_id=getattr(user, "id", None)))
-    site.public_token = new_token
-    record("site.rotate_token", user=user, site_id=site.id, target=site.name)
+    retired_by_id = getattr(user, "id", None)
+    db.session.add(RetiredSiteToken(token=site.public_token, site_id=site.id, retired_by_id=retired_by_id))
+    site.public_token = _fresh_token(new_site_token)
+    current = (
+        db.session.execute(select(Activity).where(Activity.site_id == site.id, Activity.on_date >= local_today()))
+        .scalars()
+        .all()
+    )
+    for activity in current:
+        db.session.add(RetiredSiteToken(token=activity.public_token, site_id=site.id, retired_by_id=retired_by_id))
+        activity.public_token = _fresh_token(new_activity_token)
+    record("site.rotate_token", user=user, site_id=site.id, target=site.name, activity_links=len(current))
     db.session.flush()
-    return new_token
+    return site.public_token
 
 
 def site_of_retired_token(token: str) -> Site | None:
-    """The site whose poster once carried ``token``, if it was rotated away."""
+    """The site whose poster, or one of whose activity links, once carried ``token``, if a rotation retired it."""
     if not looks_like_token(token, 16):
         return None
     return db.session.execute(
