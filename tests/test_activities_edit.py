@@ -223,6 +223,16 @@ def test_a_date_far_from_today_is_refused_on_edit(app, make):
     assert activity(app, lecture["id"]).on_date == FRIDAY
 
 
+def test_an_old_activity_keeps_its_day_and_its_title_can_still_be_corrected(app, make):
+    """A lecture from an old ledger (2023) is far from today, but the day it has is its own."""
+    site = make.site()
+    old = make.activity(site, day=date(2023, 9, 1), title="家长讲座（错字）")
+    client = manager_client(app, make, site)
+    response = edit(client, old["id"], title="家长讲座")
+    assert response.status_code == 302, error_beside(response.data, "day")
+    assert (activity(app, old["id"]).title, activity(app, old["id"]).on_date) == ("家长讲座", date(2023, 9, 1))
+
+
 def schedule_page(client, **values):
     fields = form_fields(client.get("/admin/activities/new").data)
     fields.pop("for_guardians", None)

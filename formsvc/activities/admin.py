@@ -131,6 +131,7 @@ def new():
 def edit(activity_id: int):
     activity = activity_for(current_user, activity_id, write=True)
     form = ActivityDetailsForm()
+    form.kept_day = activity.on_date
     if activity.kind == ActivityKind.DAILY:
         del form.day  # the daily opening of a day never moves
     problem = None

@@ -38,7 +38,7 @@ class ActivityDetailsForm(FlaskForm):
         filters=[strip_filter],
     )
     # The edit page removes it for a daily opening, which never moves.
-    day = DateField(_l("Date"), validators=[InputRequired(message=_l("Please give a date.")), NearToday()])
+    day = DateField(_l("Date"), validators=[InputRequired(message=_l("Please give a date."))])
     opens = TimeField(_l("Sign-in opens"), validators=[InputRequired(message=_l("Please give a time."))])
     closes = TimeField(_l("Sign-in closes"), validators=[InputRequired(message=_l("Please give a time."))])
     for_children = BooleanField(_l("Children sign in"))
@@ -48,6 +48,14 @@ class ActivityDetailsForm(FlaskForm):
 
     # The services check the same (check_plan); here each problem is shown beside its field,
     # all at once, instead of the first one at the top of the page.
+
+    # The day the activity has now (the edit page sets it): a day imported from an old ledger
+    # is far from today but still its day, so the title of a 2023 activity can be corrected.
+    kept_day = None
+
+    def validate_day(self, field):
+        if field.data != self.kept_day:
+            NearToday()(self, field)
 
     def validate_closes(self, field):
         if self.opens.data is not None and field.data is not None and field.data <= self.opens.data:
@@ -62,8 +70,7 @@ class ActivityDetailsForm(FlaskForm):
 class ScheduleForm(ActivityDetailsForm):
     kind = SelectField(_l("Kind"), choices=schedulable_kinds, validators=[DataRequired()])
     day = DateField(
-        _l("Date (first day when repeating)"),
-        validators=[InputRequired(message=_l("Please give a date.")), NearToday()],
+        _l("Date (first day when repeating)"), validators=[InputRequired(message=_l("Please give a date."))]
     )
     sites = CheckboxListField(_l("Children's Homes"), coerce=int, validate_choice=True)
     township = SelectField(_l("…or every Children's Home of a township"), coerce=int, validators=[Optional()])

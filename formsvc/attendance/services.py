@@ -61,12 +61,32 @@ def submission_by_token(token: str) -> Submission | None:
 
 
 def check_window(activity: Activity, now: datetime) -> None:
-    if activity.cancelled:
+    _check_times(activity.opens_at, activity.closes_at, activity.cancelled, now)
+
+
+def _check_times(opens_at: datetime, closes_at: datetime, cancelled: bool, now: datetime) -> None:
+    if cancelled:
         raise WindowClosed(_("This activity has been cancelled."), code="cancelled")
-    if now < activity.opens_at:
+    if now < opens_at:
         raise WindowClosed(_("Sign-in for this activity has not opened yet."), code="not_open_yet")
-    if now >= activity.closes_at:
+    if now >= closes_at:
         raise WindowClosed(_("Sign-in for this activity has closed."), code="window_closed")
+
+
+def _check_window_as_committed(activity: Activity, now: datetime) -> None:
+    """``check_window`` again once the sign-in is written, against the activity as committed now.
+
+    The first check read the activity before the write; a manager moving or cancelling it may
+    have committed since. After the insert this transaction holds SQLite's write lock, and on
+    PostgreSQL the FOR SHARE below waits for a move in progress (which holds the row FOR
+    UPDATE) and then reads the moved row: a sign-in never lands on an activity that left its day.
+    """
+    committed = db.session.execute(
+        select(Activity.opens_at, Activity.closes_at, Activity.cancelled)
+        .where(Activity.id == activity.id)
+        .with_for_update(read=True)
+    ).one()
+    _check_times(*committed, now)
 
 
 def is_late(activity: Activity, now: datetime) -> bool:
@@ -199,6 +219,7 @@ def sign_in_child(
         )
         db.session.add(attendance)
         db.session.flush()
+        _check_window_as_committed(activity, now)
         return attendance
 
     def link(submission: Submission, attendance: Attendance) -> None:
@@ -243,6 +264,7 @@ def sign_in_adult(
         )
         db.session.add(signin)
         db.session.flush()
+        _check_window_as_committed(activity, now)
         return signin
 
     def link(submission: Submission, signin: AdultSignIn) -> None:
