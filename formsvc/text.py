@@ -23,9 +23,15 @@ def clean_text(value: str | None) -> str:
     return _SPACES.sub(" ", value).strip()
 
 
+# Blank letters and marks outside the control and format categories that still show nothing:
+# the combining grapheme joiner, the Hangul fillers, the blank Braille pattern.
+_BLANK = frozenset("\u034f\u115f\u1160\u3164\uffa0\u2800")
+
+
 def _invisible(char: str) -> bool:
     return (
-        unicodedata.category(char) in ("Cc", "Cf")
+        char in _BLANK
+        or unicodedata.category(char) in ("Cc", "Cf")
         or "\ufe00" <= char <= "\ufe0f"
         or "\U000e0100" <= char <= "\U000e01ef"
     )

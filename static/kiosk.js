@@ -71,6 +71,10 @@
     failures += 1;
     if (signedOutNow) {
       show(signedOut, true);
+      /* No new code comes: once the last one has run out, it must not look scannable. */
+      if (now() > validUntil) {
+        qr.classList.add("kiosk-qr-stale");
+      }
     } else if (now() > validUntil) {
       show(offline, false);
       show(stale, true);

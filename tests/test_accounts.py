@@ -136,6 +136,16 @@ def test_a_copied_session_cookie_no_longer_works_after_signing_out(app, make):
     assert client.get("/admin/").status_code == 200
 
 
+def test_logging_out_from_a_page_left_open_too_long_still_logs_this_browser_out(app, make):
+    """A page open for a day on the township PC carries an expired token; 退出 must still work there."""
+    client = app.test_client()
+    login(client, make.user("amy"))
+    response = client.post("/admin/logout", data={"csrf_token": "expired-or-unreadable"})
+    assert response.status_code == 302 and "/admin/login" in response.headers["Location"]
+    after = client.get("/admin/")
+    assert after.status_code == 302 and "/admin/login" in after.headers["Location"]
+
+
 # --- passwords that are too easy to guess --------------------------------------------------
 
 TOO_EASY = "This password is too easy to guess. Please mix letters and digits, or use a longer phrase."

@@ -174,3 +174,10 @@ def test_pages_with_downloads_say_how_to_get_them_in_wechat(app, world, frozen_a
         assert inside.status_code == 200 and notice in page_text(inside.data), path
         outside = client.get(path, headers=EN)
         assert notice not in page_text(outside.data), path
+
+
+def test_characters_no_file_name_may_hold_are_replaced(app, make, frozen_afternoon):
+    site = make.site("东门/西门社区儿童之家:")
+    client = app.test_client()
+    login(client, make.user("boss", role="admin"))
+    assert saved_as(client.get(f"/admin/sites/{site['id']}/poster.pdf")) == "签到海报-东门_西门社区儿童之家_.pdf"

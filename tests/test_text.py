@@ -53,6 +53,9 @@ def test_clean_text_drops_control_characters_but_keeps_rare_ones():
         "\u202d李思琪",  # left-to-right override
         "\u202e李思琪\u202c",  # right-to-left override … pop
         "\ufeff李思琪",  # byte order mark
+        "李\u034f思琪",  # combining grapheme joiner
+        "李思琪\u3164",  # Hangul filler
+        "\u2800李思琪",  # blank Braille pattern
     ],
 )
 def test_invisible_characters_copied_with_a_name_are_dropped(typed):

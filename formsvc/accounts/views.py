@@ -45,13 +45,15 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    if LogoutForm().validate_on_submit():
-        if current_user.is_authenticated:
-            # The session lives in the cookie itself: forgetting it here would leave a copied
-            # cookie valid. Moving the version ends it, on this user's other devices too.
-            end_sessions(current_user)
-            db.session.commit()
-        logout_user()
+    if LogoutForm().validate_on_submit() and current_user.is_authenticated:
+        # The session lives in the cookie itself: forgetting it here would leave a copied
+        # cookie valid. Moving the version ends it, on this user's other devices too.
+        end_sessions(current_user)
+        db.session.commit()
+    # Even with a token too old to check (a page left open on the township PC for a day), this
+    # browser's session ends: the next person at the PC must not find the account open. A
+    # cross-site POST never gets here (refuse_cross_site_posts).
+    logout_user()
     return redirect(url_for("accounts.login"))
 
 

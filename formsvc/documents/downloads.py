@@ -32,7 +32,7 @@ def download(body: bytes, mimetype: str, filename: str, *, title: str | None = N
     disposition = f'attachment; filename="{filename}"'
     if title:
         suffix = filename.rsplit(".", 1)[-1]
-        shown = _NOT_IN_FILE_NAMES.sub(" ", title).strip()
+        shown = _NOT_IN_FILE_NAMES.sub("_", title).strip()
         disposition += f"; filename*=UTF-8''{quote(f'{shown}.{suffix}', safe='')}"
     response.headers["Content-Disposition"] = disposition
     response.headers["Cache-Control"] = "no-store"
