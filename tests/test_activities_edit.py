@@ -188,6 +188,10 @@ def test_one_day_of_a_series_moves_as_a_one_off_and_the_series_does_not_come_bac
     page = page_text(client.get(f"/admin/activities/{friday_id}/edit", headers=EN).data)
     assert "becomes a one-off on the new date" in page
 
+    onto_monday = edit(client, friday_id, day="2026-11-30")  # the series' own day: two of it there
+    assert error_beside(onto_monday.data, "day") == (
+        "This repeating activity already takes place on 2026-11-30; choose another day."
+    )
     assert edit(client, friday_id, day="2026-11-28").status_code == 302
 
     moved = activity(app, friday_id)

@@ -58,6 +58,7 @@ FIELD_OF_ERROR = {
     "no_sites": "sites",
     "daily_fixed": "day",
     "moved_after_signin": "day",
+    "series_day_taken": "day",
 }
 
 

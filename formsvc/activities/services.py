@@ -333,6 +333,9 @@ def edit_activity(
     moving = day != activity.on_date
     if moving:
         check_move(activity)
+        if activity.series is not None and activity.series.runs_on(day):  # two of it on one day
+            message = _("This repeating activity already takes place on {day}; choose another day.")
+            raise DomainError(message.format(day=day.isoformat()), code="series_day_taken")
     update_activity(
         activity,
         title=title,
