@@ -233,34 +233,63 @@ def restore_command(source: Path):
 @click.command("purge")
 @click.option("--older-than", "period", default=None, help="e.g. 3y, 18m, 400d (default: RETENTION, 3y)")
 @click.option("--dry-run", is_flag=True, help="Only say what would be anonymised.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for a scheduled run).")
+@click.option(
+    "--shorter-than-retention",
+    "shorter_ok",
+    is_flag=True,
+    help="Allow a period shorter than RETENTION (a typo such as 3d for 3y would wipe recent names).",
+)
 @with_appcontext
-def purge_command(period: str | None, dry_run: bool):
-    """Anonymise personal fields of old records; their counts stay in the tallies."""
+def purge_command(period: str | None, dry_run: bool, yes: bool, shorter_ok: bool):
+    """Anonymise personal fields of old records; their counts stay in the tallies.
+
+    It cannot be undone, so it shows what it will touch and asks first (unless --yes), and a
+    period shorter than RETENTION needs --shorter-than-retention.
+    """
     from flask import current_app
 
     from formsvc.accounts.throttle import forget_old_attempts
     from formsvc.audit.services import record
     from formsvc.db import utcnow
-    from formsvc.privacy.retention import plan_purge, purge
+    from formsvc.privacy.retention import is_shorter_than_retention, plan_purge, purge
     from formsvc.timeutil import local_today
 
-    period = period or current_app.config["RETENTION"]
+    retention = current_app.config["RETENTION"]
+    period = period or retention
+    today = local_today()
     try:
-        plan = plan_purge(local_today(), period) if dry_run else purge(local_today(), period, utcnow())
+        plan = plan_purge(today, period)
+        shorter = is_shorter_than_retention(today, period, retention)
     except DomainError as error:
         raise click.ClickException(error.message) from error
-    verb = "Would anonymise" if dry_run else "Anonymised"
-    click.echo(
-        f"{verb} records of activities before {plan.cutoff}: {plan.adult_signins} adult sign-ins, "
-        f"{plan.children} children."
-    )
-    if not dry_run:
-        forget_old_attempts()
-        record(
-            "privacy.purge",
-            target=period,
-            cutoff=plan.cutoff.isoformat(),
-            adult_signins=plan.adult_signins,
-            children=plan.children,
+    if shorter and not (shorter_ok or dry_run):
+        raise click.ClickException(
+            f"--older-than {period} is shorter than RETENTION ({retention}): it would anonymise records of "
+            f"activities before {plan.cutoff} instead of before {plan_purge(today, retention).cutoff}. "
+            "If that is really meant, add --shorter-than-retention."
         )
-        db.session.commit()
+    counts = f"{plan.adult_signins} adult sign-ins, {plan.children} children, {plan.void_reasons} void reasons."
+    if dry_run:
+        click.echo(f"Would anonymise records of activities before {plan.cutoff}: {counts}")
+        if shorter:
+            click.echo(f"Note: {period} is shorter than RETENTION ({retention}).")
+        return
+    if not yes:
+        click.echo(f"This will anonymise records of activities before {plan.cutoff}: {counts}")
+        click.confirm("Anonymise them? This cannot be undone", abort=True)
+    plan = purge(today, period, utcnow())
+    click.echo(
+        f"Anonymised records of activities before {plan.cutoff}: {plan.adult_signins} adult sign-ins, "
+        f"{plan.children} children, {plan.void_reasons} void reasons."
+    )
+    forget_old_attempts()
+    record(
+        "privacy.purge",
+        target=period,
+        cutoff=plan.cutoff.isoformat(),
+        adult_signins=plan.adult_signins,
+        children=plan.children,
+        void_reasons=plan.void_reasons,
+    )
+    db.session.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -147,3 +148,78 @@ def test_the_scrub_is_part_of_the_erase_and_undone_with_it(app, ctx, make, home)
     details = db.session.execute(db.select(AuditEntry.details)).scalars().all()
     assert [entry["name"] for entry in details] == [NAME]
     assert db.session.get(Child, wang).name == NAME
+
+
+def voided_reason(app, model, record_id: int) -> str:
+    with app.app_context():
+        return db.session.get(model, record_id).void_reason
+
+
+def test_erasing_a_child_takes_their_names_out_of_void_reasons_and_survey_answers(app, make, home, frozen_afternoon):
+    from formsvc.surveys.models import SurveyAnswer
+    from tests.survey_helpers import answer, make_template, spec, use_at_site
+
+    wang = make.child(home["site"], NAME)
+    make.child(home["site"], "李思琪")
+    manager = signed_in_client(app, home["manager"])
+    edit_on_the_page(manager, home, wang, name=NAME, gender="m", guardian_name="陆秀英", guardian_phone=PHONE)
+    visit = qr_sign_in(app, home["daily"]["id"], NAME)
+    others_visit = qr_sign_in(app, home["daily"]["id"], "李思琪")
+    with app.app_context():
+        user = db.session.get(User, home["manager"]["id"])
+        lecture = db.session.get(Activity, home["lecture"]["id"])
+
+        def guardian(name, child_name):
+            sign_in_adult(
+                lecture, role=AdultRole.GUARDIAN, name=name, relation=None, phone="",
+                village="", child_name=child_name, nonce=new_nonce(), now=NOW,
+            )  # fmt: skip
+            return db.session.execute(db.select(AdultSignIn).where(AdultSignIn.name == name)).scalar_one()
+
+        grandma, aunt = guardian("陆秀英", NAME), guardian("张阿姨", "")
+        assert grandma.child_id == wang  # she named the child
+        # Reasons in the manager's own words: the child, the guardian, her phone, the father's.
+        reason = f"{NAME}那天生病没来，奶奶陆秀英打电话{PHONE}说的，他爸 139 7777 8888 也来过电话"
+        void_attendance(db.session.get(Attendance, visit), user=user, reason=reason)
+        void_attendance(db.session.get(Attendance, others_visit), user=user, reason="李思琪那天没来")
+        void_adult_signin(grandma, user=user, reason=f"陆秀英替{NAME}签了两次，电话+86 13977778888")
+        void_adult_signin(aunt, user=user, reason=f"替{NAME}签错了")
+        db.session.commit()
+        grandma, aunt = grandma.id, aunt.id
+    survey = use_at_site(app, make_template(app, [spec("long_text", "意见建议")]), home["site"]["id"])
+    assert answer(app.test_client(), survey, {"q1": f"{NAME}很喜欢这里，谢谢老师"}).status_code == 302
+
+    erase_on_the_page(manager, home, wang)
+
+    assert voided_reason(app, Attendance, visit) == (
+        f"{ERASED}那天生病没来，奶奶{ERASED}打电话{ERASED}说的，他爸 {ERASED} 也来过电话"
+    )
+    assert voided_reason(app, AdultSignIn, grandma) == f"{ERASED}替{ERASED}签了两次，电话{ERASED}"
+    assert voided_reason(app, AdultSignIn, aunt) == f"替{ERASED}签错了"  # about the aunt: only the name goes
+    assert voided_reason(app, Attendance, others_visit) == "李思琪那天没来"  # another child's stays
+    with app.app_context():
+        assert db.session.execute(db.select(SurveyAnswer.text)).scalar_one() == f"{ERASED}很喜欢这里，谢谢老师"
+    day_view = page_text(manager.get(f"/admin/sites/{home['site']['id']}?day={DAY.isoformat()}").data)
+    assert "李思琪那天没来" in day_view  # the voided list is on the page …
+    # … without the erased child (the grandmother's own sign-in keeps her name, as before).
+    for value in (NAME, PHONE, "13977778888", "139 7777 8888"):
+        assert value not in day_view, value
+
+
+def test_erasing_without_the_tick_says_so_at_the_top_and_comes_back_to_the_box(app, make, home):
+    wang = make.child(home["site"], NAME)
+    manager = signed_in_client(app, home["manager"])
+    html = manager.get(child_url(home, wang), headers=EN).data.decode()
+    erase_section = html[html.index('id="erase-title"') :]
+    action = re.search(r'<form method="post" action="([^"]+)"', erase_section).group(1)
+    assert action.endswith("/erase#erase-title")  # the browser scrolls back to the box
+
+    response = manager.post(child_url(home, wang, "/erase"), data=form_fields(erase_section), headers=EN)
+
+    assert response.status_code == 200
+    page = response.data.decode()
+    top = page_text(page[: page.index('class="admin-form"')])
+    assert "Nothing was erased. Please tick the box to confirm the family asked." in top
+    assert 'href="#erase-title"' in page
+    with app.app_context():
+        assert db.session.get(Child, wang).name == NAME

@@ -93,7 +93,7 @@ def test_purge_anonymises_old_records_and_keeps_their_counts(app, make, runner):
         assert "1 adult sign-ins, 1 children" in dry.output
         with app.app_context():
             assert db.session.execute(select(func.count()).where(Child.name == "老孩子")).scalar() == 1
-        result = runner.invoke(args=["purge", "--older-than", "3y"])
+        result = runner.invoke(args=["purge", "--older-than", "3y", "--yes"])
         assert result.exit_code == 0, result.output
     with app.app_context():
         names = set(db.session.execute(select(Child.name)).scalars())
@@ -121,7 +121,7 @@ def test_purge_takes_the_names_out_of_old_audit_entries_too(app, make, runner):
         with app.app_context():
             record("child.update", site_id=site["id"], target="child:2", before={"name": "新孩子"})
             db.session.commit()
-        assert runner.invoke(args=["purge", "--older-than", "3y"]).exit_code == 0
+        assert runner.invoke(args=["purge", "--older-than", "3y", "--yes"]).exit_code == 0
     with app.app_context():
         entries = {entry.action + entry.target: entry for entry in db.session.execute(select(AuditEntry)).scalars()}
         details = json.dumps([entry.details for entry in entries.values()], ensure_ascii=False)

@@ -18,15 +18,20 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from formsvc.activities.models import Activity
 from formsvc.attendance.models import AdultSignIn, Attendance, Child
+from formsvc.attendance.voiding import SYSTEM_REASONS
 from formsvc.audit.models import AuditEntry
 from formsvc.audit.services import record
 from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
+from formsvc.surveys.models import SurveyAnswer, SurveyResponse
 from formsvc.timeutil import local_to_utc
 
 _PERIOD = re.compile(r"^\s*(\d{1,3})\s*([ymd])\s*$")
+
+# Left where an erased or purged person's name, details or words were (audit entries, reasons).
+ERASED = "(erased)"
 
 
 def parse_period(text: str) -> tuple[int, str]:
@@ -35,6 +40,12 @@ def parse_period(text: str) -> tuple[int, str]:
     if not match or int(match.group(1)) == 0:
         raise DomainError(_("Write the period as a number and y, m or d, e.g. 3y."), code="bad_period")
     return int(match.group(1)), match.group(2)
+
+
+def is_shorter_than_retention(today: date, period: str, retention: str) -> bool:
+    """True when ``period`` keeps less than ``retention``: "3d" for "3y" is a typo that would
+    anonymise nearly everything, so the command line asks for an explicit flag."""
+    return cutoff_before(today, period) > cutoff_before(today, retention)
 
 
 def cutoff_before(today: date, period: str) -> date:
@@ -56,6 +67,8 @@ class PurgePlan:
     cutoff: date
     adult_signins: int
     children: int
+    # Free-text reasons of voided records from before the cutoff (they may name anyone).
+    void_reasons: int = 0
 
 
 def _old_adult_signins(cutoff: date):
@@ -67,14 +80,21 @@ def _old_adult_signins(cutoff: date):
 
 
 def _old_children(cutoff: date):
-    """Children not seen on or after the cutoff and created before it."""
-    recent = (
-        select(Attendance.id)
-        .join(Activity, Activity.id == Attendance.activity_id)
-        .where(Attendance.child_id == Child.id, Activity.on_date >= cutoff)
-    )
-    created_cutoff = local_to_utc(cutoff, time(0, 0))
-    return select(Child.id).where(Child.purged_at.is_(None), Child.created_at < created_cutoff, ~exists(recent))
+    """Children whose personal details have outlived the retention period.
+
+    What counts is when the child last took part: a child seen at an activity on or after the
+    cutoff is kept, one whose visits are all before it is anonymised, whenever the row was
+    typed in. A child imported today from a 2023 ledger has been gone for as long as the
+    ledger says; keeping their name for another period would undo the purge for every old
+    ledger imported. Only a child with no visit at all (added to the roster, not yet come)
+    is timed from the day they were added. Editing the roster entry does not count as taking
+    part: correcting a name or a category must not keep a child who stopped coming.
+    """
+    visits = select(Attendance.id).join(Activity, Activity.id == Attendance.activity_id)
+    recent = visits.where(Attendance.child_id == Child.id, Activity.on_date >= cutoff)
+    any_visit = select(Attendance.id).where(Attendance.child_id == Child.id)
+    added_before = Child.created_at < local_to_utc(cutoff, time(0, 0))
+    return select(Child.id).where(Child.purged_at.is_(None), ~exists(recent), or_(exists(any_visit), added_before))
 
 
 def _count(query) -> int:
@@ -84,7 +104,29 @@ def _count(query) -> int:
 def plan_purge(today: date, period: str) -> PurgePlan:
     cutoff = cutoff_before(today, period)
     return PurgePlan(
-        cutoff=cutoff, adult_signins=_count(_old_adult_signins(cutoff)), children=_count(_old_children(cutoff))
+        cutoff=cutoff,
+        adult_signins=_count(_old_adult_signins(cutoff)),
+        children=_count(_old_children(cutoff)),
+        void_reasons=sum(_count(_old_void_reasons(model, cutoff)) for model in (Attendance, AdultSignIn)),
+    )
+
+
+# Reasons left as they are: none, already erased, or the app's own (stored in English, shown
+# translated), which name no one.
+_KEPT_REASONS = ("", ERASED, *SYSTEM_REASONS)
+
+
+def _old_void_reasons(model, cutoff: date):
+    """Records of activities before the cutoff whose void reason someone wrote.
+
+    A reason is the manager's own words ("陆一鸣那天生病没来，奶奶打电话13977778888说的"): it
+    can name the child, a guardian who is on no roster, a phone number. No list of names finds
+    them all, so the whole reason goes, as it does from audit entries of that age.
+    """
+    return (
+        select(model.id)
+        .join(Activity, Activity.id == model.activity_id)
+        .where(Activity.on_date < cutoff, model.void_reason.not_in(_KEPT_REASONS))
     )
 
 
@@ -98,6 +140,8 @@ def purge(today: date, period: str, now: datetime) -> PurgePlan:
             name="",
             name_key="purged:" + func.cast(AdultSignIn.id, String),
             phone="",
+            # Typed by the guardian or volunteer: a village, but the field takes any text.
+            village="",
             child_name="",
             purged_at=now,
         )
@@ -109,6 +153,13 @@ def purge(today: date, period: str, now: datetime) -> PurgePlan:
         .values(**CHILD_PERSONAL_FIELDS, name_key="purged:" + func.cast(Child.id, String), purged_at=now)
         .execution_options(synchronize_session=False)
     )
+    for model in (Attendance, AdultSignIn):
+        db.session.execute(
+            update(model)
+            .where(model.id.in_(_old_void_reasons(model, plan.cutoff)))
+            .values(void_reason=ERASED)
+            .execution_options(synchronize_session=False)
+        )
     _scrub_old_audit(plan.cutoff)
     db.session.flush()
     return plan
@@ -142,22 +193,20 @@ CHILD_PERSONAL_FIELDS = {
 AUDIT_PERSONAL_KEYS = frozenset(CHILD_PERSONAL_FIELDS) | {"phone", "child_name", "village", "reason", "before", "after"}
 
 
-# Left in the audit log where an erased child's name or details were.
-ERASED = "(erased)"
-
-
 def erase_child(child: Child, *, user, now: datetime | None = None) -> int:
     """Erase what identifies ``child`` because the family asked (the rules page promises it).
 
     The child's row stays, anonymous, so the visits keep counting as before; guardians'
     sign-ins that named the child lose that name. Children merged into this one were the
-    same child under another spelling: they are erased too. Earlier audit entries keep what
-    happened but no longer say to whom, and the erase entry names no one. All of it is one
-    transaction, the caller's. Returns how many guardian sign-ins named the child.
+    same child under another spelling: they are erased too. Void reasons and survey answers
+    lose the child's names, like earlier audit entries, which keep what happened but no
+    longer say to whom; the erase entry names no one. All of it is one transaction, the
+    caller's. Returns how many guardian sign-ins named the child.
     """
     children = [child, *_merged_into(child)]
-    names = {one.name for one in children}
-    guardians = {value for one in children for value in (one.guardian_name, one.guardian_phone)}
+    child_ids = [one.id for one in children]
+    linked = list(db.session.execute(select(AuditEntry).where(_about(child_ids))).scalars())
+    names, guardians = _names_and_guardians(children, linked)
     for one in children:
         for name, value in CHILD_PERSONAL_FIELDS.items():
             setattr(one, name, value)
@@ -165,14 +214,79 @@ def erase_child(child: Child, *, user, now: datetime | None = None) -> int:
         one.purged_at = now or utcnow()
     named = db.session.execute(
         update(AdultSignIn)
-        .where(AdultSignIn.child_id == child.id)
+        .where(AdultSignIn.child_id.in_(child_ids))
         .values(child_name="")
         .execution_options(synchronize_session=False)
     ).rowcount
-    _scrub_audit([one.id for one in children], names=names, guardians=guardians)
+    _scrub_void_reasons(child_ids, names=names, guardians=guardians)
+    _scrub_survey_answers({one.site_id for one in children}, names=names)
+    _scrub_audit(linked, names=names, guardians=guardians)
     record("child.erase", user=user, site_id=child.site_id, target=f"child:{child.id}", guardian_signins=named)
     db.session.flush()
     return named
+
+
+def _names_and_guardians(children: list[Child], linked: list[AuditEntry]) -> tuple[set[str], set[str]]:
+    """Every name the children had (those before a rename too, from the audit entries about
+    them), and their guardians' names and phones."""
+    names = {one.name for one in children} | {
+        value for entry in linked for value in _values_under(entry.details, {"name"})
+    }
+    guardians = {value for one in children for value in (one.guardian_name, one.guardian_phone)} | {
+        value for entry in linked for value in _values_under(entry.details, {"guardian_name", "guardian_phone"})
+    }
+    return names - {""}, guardians - {""}
+
+
+# A mainland mobile number inside free text, written with or without +86, spaces or dashes.
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
+
+
+def _without_phones(text: str) -> str:
+    return _PHONE_IN_TEXT.sub(ERASED, text)
+
+
+def _scrub_void_reasons(child_ids: list[int], *, names: set[str], guardians: set[str]) -> None:
+    """Take the erased children out of void reasons, which managers write in their own words.
+
+    The children's own visits, and guardians' sign-ins that named them, lose the child's
+    names, the guardian's name and phone, and any other mobile number (whoever phoned about
+    this child). Any other voided record whose reason names the child (an aunt's sign-in
+    "替王小明签错了") loses the name only, the same as the audit entries of those voids.
+    """
+    for model, linked_to_child in (
+        (Attendance, Attendance.child_id.in_(child_ids)),
+        (AdultSignIn, AdultSignIn.child_id.in_(child_ids)),
+    ):
+        mentions = [model.void_reason.contains(name, autoescape=True) for name in names]
+        rows = db.session.execute(
+            select(model, linked_to_child).where(
+                model.void_reason != "", or_(linked_to_child, *mentions) if mentions else linked_to_child
+            )
+        )
+        for record_row, is_linked in rows:
+            if is_linked:
+                reason = _without_phones(_scrubbed(record_row.void_reason, names | guardians))
+            else:
+                reason = _scrubbed(record_row.void_reason, names)
+            if reason != record_row.void_reason:
+                record_row.void_reason = reason
+
+
+def _scrub_survey_answers(site_ids: set[int], *, names: set[str]) -> None:
+    """Survey answers are anonymous, but a text answer at the child's home may name the child."""
+    if not names:
+        return
+    answers = db.session.execute(
+        select(SurveyAnswer)
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        .where(
+            SurveyResponse.site_id.in_(site_ids),
+            or_(*(SurveyAnswer.text.contains(name, autoescape=True) for name in names)),
+        )
+    ).scalars()
+    for answer in answers:
+        answer.text = _scrubbed(answer.text, names)
 
 
 def _merged_into(child: Child) -> list[Child]:
@@ -187,22 +301,17 @@ def _merged_into(child: Child) -> list[Child]:
     return list(found.values())
 
 
-def _scrub_audit(child_ids: list[int], *, names: set[str], guardians: set[str]) -> None:
+def _scrub_audit(linked: list[AuditEntry], *, names: set[str], guardians: set[str]) -> None:
     """Replace the erased children's names and details in the audit log with ``ERASED``.
 
-    Entries about the children (a ``child:`` target, or one of their attendances) lose every
-    personal field, names the child had before a rename included, and any mention of the
-    child or the guardian in free text. Any other entry whose details hold one of the
-    child's names (a merge into this child, a reason) has that name replaced. The guardian's
-    name alone is not searched for: "王奶奶" is many grandmothers. Details are JSON, which may
-    keep Chinese as \\u escapes, so both spellings are searched, as text, the same way on
-    SQLite and PostgreSQL.
+    Entries about the children (``linked``: a ``child:`` target, or one of their attendances)
+    lose every personal field, names the child had before a rename included, and any
+    mention of the child or the guardian in free text. Any other entry whose details hold
+    one of the child's names (a merge into this child, a reason) has that name replaced.
+    The guardian's name alone is not searched for: "王奶奶" is many grandmothers. Details are
+    JSON, which may keep Chinese as \\u escapes, so both spellings are searched, as text, the
+    same way on SQLite and PostgreSQL.
     """
-    linked = list(db.session.execute(select(AuditEntry).where(_about(child_ids))).scalars())
-    names = (names | {value for entry in linked for value in _values_under(entry.details, {"name"})}) - {""}
-    guardians = guardians | {
-        value for entry in linked for value in _values_under(entry.details, {"guardian_name", "guardian_phone"})
-    }
     details = cast(AuditEntry.details, Text)
     spellings = {spelling for name in names for spelling in (name, json.dumps(name)[1:-1])}
     mentioning = (
@@ -215,7 +324,7 @@ def _scrub_audit(child_ids: list[int], *, names: set[str], guardians: set[str]) 
     linked_ids = {entry.id for entry in linked}
     for entry in {entry.id: entry for entry in [*linked, *mentioning]}.values():
         if entry.id in linked_ids:
-            scrubbed = _scrubbed(entry.details, (names | guardians) - {""}, personal_keys=CHILD_PERSONAL_FIELDS)
+            scrubbed = _scrubbed(entry.details, names | guardians, personal_keys=CHILD_PERSONAL_FIELDS)
         else:
             scrubbed = _scrubbed(entry.details, names)
         _rewrite_details(entry, scrubbed)
