@@ -15,6 +15,7 @@ from pathlib import Path
 
 from formsvc.errors import DomainError
 from formsvc.i18n import _
+from formsvc.text import name_key
 
 
 def decode_csv_bytes(raw: bytes) -> str:
@@ -77,10 +78,41 @@ def _cell_text(cell) -> str:
 
 
 def header_index(header: list[str], aliases: dict[str, str]) -> dict[str, int]:
-    """Map canonical column names to positions, accepting English or Chinese headers."""
+    """Map canonical column names to positions, accepting English or Chinese headers.
+
+    A title is also compared folded (``name_key``): "乡镇（街道）" matches the alias "乡镇(街道)",
+    "名 称" or a title broken over two lines in its cell matches "名称".
+    """
+    folded = {name_key(title): key for title, key in aliases.items()}
     positions = {}
     for position, title in enumerate(header):
-        key = aliases.get(title.strip().lower())
+        key = aliases.get(title.strip().lower()) or folded.get(name_key(title))
         if key and key not in positions:
             positions[key] = position
     return positions
+
+
+# Clerks put a title ("2025年儿童之家名单"), a date or a unit above the column titles.
+HEADER_SEARCH_ROWS = 10
+
+
+def find_header(rows: list[list[str]], aliases: dict[str, str], required: dict[str, str]) -> tuple[int, dict[str, int]]:
+    """The position of the header row among the first rows, and its columns.
+
+    ``required`` maps each required column to the title the message names it by (乡镇, not
+    township): the first row that has all of them is the header; without one, the message names
+    what is missing, as the file's sheet would say it.
+    """
+    best: dict[str, int] = {}
+    for position, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        columns = header_index(row, aliases)
+        if all(key in columns for key in required):
+            return position, columns
+        if sum(key in columns for key in required) > sum(key in best for key in required):
+            best = columns
+    missing = "、".join(title for key, title in required.items() if key not in best)
+    message = _("Missing columns: {columns}.").format(columns=missing)
+    hint = _("The column titles must be in one row, within the first {rows} rows of the sheet.").format(
+        rows=HEADER_SEARCH_ROWS
+    )
+    raise DomainError(f"{message} {hint}", code="missing_columns")

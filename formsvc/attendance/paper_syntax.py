@@ -186,3 +186,13 @@ def parse_sheet(text: str, audience: Audience) -> list[ParsedLine]:
             lines.append(ParsedLine(number, line, problem=_("At most {max} names at once.").format(max=MAX_LINES)))
             break
     return lines
+
+
+def read_child_name(text: str) -> tuple[str, Relation | None, str]:
+    """A child's name cell as a paper line reads it: (the name, who signed them in, a problem).
+
+    "王小明（奶奶）", "蒙佳怡(奶奶代签)" and "王小明 奶奶" are the child 王小明 (蒙佳怡) signed
+    in by the grandmother; "奶奶" alone names no child. ``text`` is cleaned and not empty.
+    """
+    line = _child_line(0, text, text)
+    return line.name, line.signed_by, line.problem

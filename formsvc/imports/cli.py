@@ -83,6 +83,8 @@ def ledger_import(path: Path, dry_run: bool):
     _echo_problems(plan.problems)
     for duplicate in plan.duplicates:
         click.echo(f"row {duplicate.row}: {duplicate.message}")
+    for site_name, name, row in plan.new_child_rows:
+        click.echo(f"row {row}: new on the roster of {site_name}: {name}")
     if plan.previous:
         click.echo(_previous(plan.previous))
     click.echo(

@@ -29,15 +29,15 @@ from formsvc.attendance.models import (
     ChildStatus,
     Relation,
 )
-from formsvc.attendance.paper_syntax import name_problem
+from formsvc.attendance.paper_syntax import BRACKETED_TAIL, name_problem, read_child_name, relation_word, says_who
 from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.imports import ledger_values as values
 from formsvc.imports.models import LEDGER_SCOPE, SheetImport
 from formsvc.imports.services import FileImportError, file_sha256, previous_import
-from formsvc.sites.models import Site
+from formsvc.sites.models import Site, Township
 from formsvc.sites.services import RowProblem
-from formsvc.tabular import header_index, read_rows
+from formsvc.tabular import find_header, read_rows
 from formsvc.text import clean_text, is_mainland_mobile, name_key, normalise_phone
 from formsvc.timeutil import local_today
 
@@ -63,6 +63,8 @@ class LedgerRow:
     relation: Relation | None = None
     phone: str = ""
     categories: tuple[ChildCategory, ...] = ()
+    # Who signed the child in: "王小明（奶奶）" in the name cell, or the relation column of a child's row.
+    signed_by: Relation | None = None
 
     @property
     def activity_key(self) -> ActivityKey:
@@ -101,6 +103,8 @@ class LedgerPlan:
     records: list[LedgerRow] = field(default_factory=list)
     children: dict[PersonKey, Child] = field(default_factory=dict)
     new_children: dict[PersonKey, str] = field(default_factory=dict)
+    # (home, name, first row) of each child the import adds to a roster, for the clerk to check.
+    new_child_rows: list[tuple[str, str, int]] = field(default_factory=list)
     # (child, category, since, until) to add.
     new_periods: list[tuple[PersonKey, ChildCategory, date, date | None]] = field(default_factory=list)
     already_present: int = 0
@@ -118,21 +122,29 @@ class LedgerPlan:
 
 
 class _Sites:
-    """Every site, found by id or by name (a name two townships share must be given as an id)."""
+    """Every site, found by id or by name, as ``name_key`` folds it (spaces, full width).
+
+    A name two townships share is told apart by an id or by the township written before it
+    ("那坡乡新华村儿童之家"); of two homes whose names differ only by spacing, the one spelt
+    exactly as the cell is meant.
+    """
 
     def __init__(self):
         self.by_id: dict[int, Site] = {}
         self.by_name: dict[str, list[Site]] = defaultdict(list)
-        for site in db.session.execute(select(Site)).scalars():
+        for site, township in db.session.execute(select(Site, Township.name).join(Township).order_by(Site.id)):
             self.by_id[site.id] = site
             self.by_name[name_key(site.name)].append(site)
+            if not name_key(site.name).startswith(name_key(township)):
+                self.by_name[name_key(township + site.name)].append(site)
 
     def find(self, text: str) -> tuple[Site | None, str]:
         if text.isdigit() and int(text) in self.by_id:
             return self.by_id[int(text)], ""
         found = self.by_name.get(name_key(text), [])
-        if len(found) == 1:
-            return found[0], ""
+        exact = [site for site in found if site.name == clean_text(text)]
+        if len(found) == 1 or len(exact) == 1:
+            return (exact or found)[0], ""
         if found:
             return None, _("Several Children's Homes are called “{name}”; please give the site's id.").format(name=text)
         return None, _("No Children's Home “{name}”.").format(name=text)
@@ -159,7 +171,18 @@ def _parse_row(number: int, cells: dict[str, str], sites: _Sites, today: date) -
         message = _("Unknown role “{value}”: child, guardian or volunteer.").format(value=cells["role"])
         problems.append(("role", message))
     name, title, village = clean_text(cells["name"]), clean_text(cells["title"]), clean_text(cells["village"])
-    if name and (problem := name_problem(name)):
+    signed_by = said_relation = None
+    if name and audience == Audience.CHILDREN and not says_who(name.split()[0]):
+        # "王小明（奶奶）", "王小明 奶奶": the child, signed in by the grandmother
+        name, signed_by, problem = read_child_name(name)
+    elif name and audience == Audience.GUARDIANS and (bracketed := BRACKETED_TAIL.match(name)):
+        # "李秀英（奶奶）": the guardian's relation in brackets after the name
+        if bracketed["name"] and (said_relation := relation_word(bracketed["word"])):
+            name = bracketed["name"]
+        problem = name_problem(name)
+    else:
+        problem = name_problem(name) if name else ""
+    if problem:
         problems.append(("name", problem))
     if len(title) > values.TITLE_MAX:
         problems.append(("title", _("At most {max} characters.").format(max=values.TITLE_MAX)))
@@ -168,6 +191,10 @@ def _parse_row(number: int, cells: dict[str, str], sites: _Sites, today: date) -
     relation = values.parse_relation(cells["relation"]) if cells["relation"] else None
     if cells["relation"] and relation is None:
         problems.append(("relation", _("Unknown relation “{value}”.").format(value=cells["relation"])))
+    if relation and said_relation and relation != said_relation:
+        message = _("The name says “{said}”, the relation column “{relation}”.")
+        problems.append(("relation", message.format(said=said_relation.title, relation=relation.title)))
+    relation = relation or said_relation
     phone = normalise_phone(cells["phone"])
     if phone and not is_mainland_mobile(phone):
         problems.append(("phone", _("“{text}” is not an 11-digit mobile number.").format(text=cells["phone"])))
@@ -190,6 +217,7 @@ def _parse_row(number: int, cells: dict[str, str], sites: _Sites, today: date) -
         relation=relation if audience == Audience.GUARDIANS else None,
         phone=phone if audience != Audience.CHILDREN else "",
         categories=categories,
+        signed_by=(signed_by or relation) if audience == Audience.CHILDREN else None,
     )
     return row, []
 
@@ -305,8 +333,9 @@ def _match(plan: LedgerPlan, rows: list[LedgerRow], sites: _Sites) -> None:
         activity_id = planned.existing.id if planned.existing else None
         if row.audience == Audience.CHILDREN:
             child = plan.children.get(row.person)
-            if child is None:
-                plan.new_children.setdefault(row.person, row.name)
+            if child is None and row.person not in plan.new_children:
+                plan.new_children[row.person] = row.name
+                plan.new_child_rows.append((sites.by_id[row.site_id].name, row.name, row.number))
             for category in row.categories:
                 wanted[(row.person, category)].add(row.day)
             record_key = (key, row.audience, row.person[1])
@@ -336,16 +365,12 @@ def plan_ledger_import(raw: bytes, filename: str, today: date | None = None) -> 
         raise FileImportError(_("The file is empty."), code="empty_file")
     if len(rows) > MAX_ROWS + 1:
         raise FileImportError(_("At most {max} rows at once.").format(max=MAX_ROWS), code="too_many_rows")
-    columns = header_index(rows[0], values.LEDGER_COLUMNS)
-    missing = [key for key in values.REQUIRED_LEDGER_COLUMNS if key not in columns]
-    if missing:
-        message = _("Missing columns: {columns}.").format(columns=", ".join(missing))
-        raise FileImportError(message, code="missing_columns")
-    header = {key: rows[0][position].strip() for key, position in columns.items()}
+    header_at, columns = find_header(rows, values.LEDGER_COLUMNS, values.REQUIRED_LEDGER_COLUMNS)
+    header = {key: rows[header_at][position].strip() for key, position in columns.items()}
     sites = _Sites()
     today = today or local_today()
     parsed: list[LedgerRow] = []
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         if not any(cell.strip() for cell in row):
             continue
         plan.rows += 1

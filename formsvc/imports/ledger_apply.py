@@ -115,7 +115,7 @@ def apply_ledger_import(plan: LedgerPlan, *, user: User | None) -> LedgerResult:
                 "recorded_by_id": recorded_by,
             }
             if row.audience == Audience.CHILDREN:
-                attendances.append({**common, "child_id": children[row.person]})
+                attendances.append({**common, "child_id": children[row.person], "signed_by": row.signed_by})
             else:
                 adults.append(
                     {

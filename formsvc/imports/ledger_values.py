@@ -7,7 +7,7 @@ Activity kinds, roles, relations and categories have stable English keys (``pare
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from formsvc.activities.models import ActivityKind, Audience
 from formsvc.attendance.models import ChildCategory, Relation
@@ -19,13 +19,16 @@ LEDGER_COLUMNS = {
     "site": "site",
     "site_id": "site",
     "站点": "site",
+    "站点名称": "site",
     "儿童之家": "site",
+    "儿童之家名称": "site",
     "date": "date",
     "日期": "date",
     "活动日期": "date",
     "kind": "kind",
     "类型": "kind",
     "活动类型": "kind",
+    "活动类别": "kind",
     "title": "title",
     "活动名称": "title",
     "活动": "title",
@@ -35,20 +38,26 @@ LEDGER_COLUMNS = {
     "身份": "role",
     "village": "village",
     "村/社区": "village",
+    "村(社区)": "village",
     "村": "village",
     "社区": "village",
     "relation": "relation",
     "关系": "relation",
+    "与儿童关系": "relation",
+    "与孩子关系": "relation",
     "phone": "phone",
     "电话": "phone",
     "手机": "phone",
     "手机号": "phone",
+    "手机号码": "phone",
+    "联系电话": "phone",
     "categories": "categories",
     "category": "categories",
     "类别": "categories",
     "儿童类别": "categories",
 }
-REQUIRED_LEDGER_COLUMNS = ("site", "date", "kind", "name", "role")
+# The required columns, named as the Chinese header of a ledger titles them.
+REQUIRED_LEDGER_COLUMNS = {"site": "站点", "date": "日期", "kind": "类型", "name": "姓名", "role": "身份"}
 LEDGER_KEYS = ("site", "date", "kind", "title", "name", "role", "village", "relation", "phone", "categories")
 TITLE_MAX = 100
 VILLAGE_MAX = 60
@@ -75,7 +84,14 @@ CATEGORY_WORDS = {
     ChildCategory.OTHER: ("其他",),
 }
 CATEGORY_SEPARATORS = re.compile(r"[,，、;；/\s]+")
-DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]0?0:00(?::00(?:\.0+)?)?)?$")
+# A time after the date (an Excel date cell with a time, "2025-09-01 15:30") is dropped: the
+# activity keeps the hours of its kind.
+DATE_RE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
+# A date cell Excel shows as a number (45901), or a CSV saved from one: days since 1899-12-30.
+EXCEL_SERIAL_RE = re.compile(r"^\d{5}(?:\.\d+)?$")
+EXCEL_EPOCH = date(1899, 12, 30)
 EARLIEST_YEAR = 2000
 
 
@@ -96,10 +112,14 @@ RELATIONS.pop(name_key(Relation.SELF.value), None)
 
 
 def parse_day(text: str, today: date) -> tuple[date | None, str]:
-    """A date written 2026-11-27, 2026/11/27, 2026年11月27日 or an Excel date cell; or a problem."""
-    match = DATE_RE.match(text.strip())
+    """A date written 2026-11-27, 2026/11/27, 2026.11.27, 2026年11月27日, an Excel date cell or
+    its serial number (45901); or a problem."""
+    text = text.strip()
+    match = DATE_RE.match(text)
     day = None
-    if match:
+    if EXCEL_SERIAL_RE.match(text):
+        day = EXCEL_EPOCH + timedelta(days=int(float(text)))
+    elif match:
         try:
             day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
         except ValueError:

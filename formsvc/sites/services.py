@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -14,28 +15,43 @@ from formsvc.i18n import _
 from formsvc.imports.services import file_sha256
 from formsvc.places import in_place_order
 from formsvc.sites.models import SITE_LEVEL_ALIASES, Site, SiteLevel, Township
-from formsvc.tabular import header_index, read_rows
+from formsvc.tabular import find_header, read_rows
+from formsvc.text import clean_text, name_key
 
 SITE_COLUMNS = {
     "township": "township",
     "乡镇": "township",
     "乡镇/街道": "township",
+    "乡镇(街道)": "township",
+    "乡镇街道": "township",
+    "乡(镇)": "township",
+    "所属乡镇": "township",
     "街道": "township",
     "name": "name",
     "site": "name",
     "名称": "name",
     "儿童之家": "name",
+    "儿童之家名称": "name",
     "站点": "name",
+    "站点名称": "name",
     "village": "village",
     "村/社区": "village",
+    "村(社区)": "village",
     "村": "village",
     "社区": "village",
+    "所在村": "village",
     "level": "level",
     "级别": "level",
+    "等级": "level",
+    "示范级别": "level",
     "address": "address",
     "地址": "address",
+    "详细地址": "address",
 }
-REQUIRED_SITE_COLUMNS = ("township", "name")
+# The required columns, named as the district's sheets title them.
+REQUIRED_SITE_COLUMNS = {"township": "乡镇", "name": "名称"}
+# What an import may change on a home already in the list; the name and township identify it.
+UPDATABLE_SITE_COLUMNS = ("village", "level", "address")
 # The lengths the columns of ``sites`` hold.
 SITE_VALUE_MAX = {"township": 60, "name": 80, "village": 60, "address": 200}
 
@@ -109,6 +125,10 @@ class RowProblem:
     message: str
 
 
+# A change an import makes to a home already in the list: column → (old, new).
+SiteChanges = dict[str, tuple[str | SiteLevel, str | SiteLevel]]
+
+
 @dataclass
 class SiteImportPlan:
     """What an import would do; nothing is written unless ``problems`` is empty."""
@@ -117,7 +137,7 @@ class SiteImportPlan:
     filename: str
     sha256: str
     to_create: list[dict] = field(default_factory=list)
-    to_update: list[tuple[Site, dict]] = field(default_factory=list)
+    to_update: list[tuple[Site, SiteChanges]] = field(default_factory=list)
     unchanged: int = 0
     problems: list[RowProblem] = field(default_factory=list)
 
@@ -126,81 +146,145 @@ class SiteImportPlan:
         return bool(self.to_create or self.to_update)
 
 
+class _KnownSites:
+    """The homes already in the list, found as the roster finds children: by ``name_key``.
+
+    "城关镇东门社区　儿童之家" (a full-width space to line up a column) is the home
+    城关镇东门社区儿童之家, not a second one beside it.
+    """
+
+    def __init__(self):
+        self.sites: dict[tuple[str, str], list[Site]] = defaultdict(list)
+        for site in db.session.execute(select(Site).join(Township).order_by(Site.id)).scalars():
+            self.sites[(name_key(site.township.name), name_key(site.name))].append(site)
+
+    def find(self, township: str, name: str) -> tuple[Site | None, str]:
+        found = self.sites.get((name_key(township), name_key(name)), [])
+        exact = [site for site in found if (site.township.name, site.name) == (township, name)]
+        if len(found) == 1 or len(exact) == 1:
+            return (exact or found)[0], ""
+        if found:  # two homes already differ only by spacing: the file cannot say which one it means
+            message = _("Several Children's Homes of {township} are called “{name}”; rename one on its edit page.")
+            return None, message.format(township=township, name=name)
+        return None, ""
+
+
+def _site_changes(site: Site, values: dict) -> SiteChanges:
+    """What the row changes on ``site``: only the cells it fills in (a blank cell keeps the value)."""
+    changes: SiteChanges = {}
+    for column in UPDATABLE_SITE_COLUMNS:
+        new = values.get(column)
+        if new is None or new == "":
+            continue
+        old = getattr(site, column)
+        # "东门社区" and "东门社区　" are one value: a spacing difference is not a change.
+        same = old == new if column == "level" else name_key(old) == name_key(new)
+        if not same:
+            changes[column] = (old, new)
+    return changes
+
+
 def plan_site_import(raw: bytes, filename: str) -> SiteImportPlan:
+    """Read the district's list of homes and say what importing it would change; writes nothing.
+
+    A row adds a home or updates the one of that township and name. Only the columns the file
+    has and the cells it fills in change a home already in the list: the district's list often
+    lacks the address, and an empty cell must not wipe one (clearing is done on the edit page).
+    """
     plan = SiteImportPlan(filename, file_sha256(raw))
     rows = read_rows(raw, filename)
     if not rows:
         raise DomainError(_("The file is empty."), code="empty_file")
-    columns = header_index(rows[0], SITE_COLUMNS)
-    missing = [name for name in REQUIRED_SITE_COLUMNS if name not in columns]
-    if missing:
-        raise DomainError(_("Missing columns: {columns}.").format(columns=", ".join(missing)), code="missing_columns")
+    header_at, columns = find_header(rows, SITE_COLUMNS, REQUIRED_SITE_COLUMNS)
     # A problem names its column as the file's header does (乡镇, not township), as the ledger's do.
-    header = {key: rows[0][position].strip() for key, position in columns.items()}
+    header = {key: rows[header_at][position].strip() for key, position in columns.items()}
     seen: dict[tuple[str, str], int] = {}
-    existing_sites = {
-        (site.township.name, site.name): site for site in db.session.execute(select(Site).join(Township)).scalars()
-    }
-    for number, row in enumerate(rows[1:], start=2):
+    known = _KnownSites()
+    for number, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         if not any(cell.strip() for cell in row):
             continue
-
-        def cell(key: str, row=row) -> str:
-            position = columns.get(key)
-            return row[position].strip() if position is not None and position < len(row) else ""
-
-        values = {key: cell(key) for key in SITE_COLUMNS.values()}
+        # Only the file's columns: None for a column it does not have, "" for an empty cell.
+        values: dict = {
+            key: clean_text(row[position]) if position < len(row) else "" for key, position in columns.items()
+        }
         problems = [(key, _("This cell must not be empty.")) for key in REQUIRED_SITE_COLUMNS if not values[key]]
-        level_text = values["level"] or "standard"
-        level = SITE_LEVEL_ALIASES.get(level_text.lower())
-        if level is None:
-            problems.append(("level", _("Unknown level “{value}”.").format(value=level_text)))
+        if values.get("level"):
+            level = SITE_LEVEL_ALIASES.get(name_key(values["level"]))
+            if level is None:
+                problems.append(("level", _("Unknown level “{value}”.").format(value=values["level"])))
+            values["level"] = level
         problems += [
             (key, _("At most {max} characters.").format(max=most))
             for key, most in SITE_VALUE_MAX.items()
-            if len(values[key]) > most
+            if len(values.get(key) or "") > most
         ]
-        key = (values["township"], values["name"])
+        key = (name_key(values["township"]), name_key(values["name"]))
         if key in seen:
             problems.append(("name", _("Same site as row {row}.").format(row=seen[key])))
         else:
             seen[key] = number
+        existing, problem = known.find(values["township"], values["name"]) if not problems else (None, "")
+        if problem:
+            problems.append(("name", problem))
         plan.problems += [RowProblem(number, header.get(column, column), message) for column, message in problems]
         if problems:
             continue
-        values["level"] = level
-        existing = existing_sites.get(key)
         if existing is None:
-            plan.to_create.append(values)
-        elif (existing.village, existing.level, existing.address) != (values["village"], level, values["address"]):
-            plan.to_update.append((existing, values))
+            plan.to_create.append(
+                {
+                    "township": values["township"],
+                    "name": values["name"],
+                    "village": values.get("village") or "",
+                    "level": values.get("level") or SiteLevel.STANDARD,
+                    "address": values.get("address") or "",
+                }
+            )
+        elif changes := _site_changes(existing, values):
+            plan.to_update.append((existing, changes))
         else:
             plan.unchanged += 1
     return plan
 
 
+def _audit_value(value: str | SiteLevel) -> str:
+    return value.value if isinstance(value, SiteLevel) else value
+
+
 def apply_site_import(plan: SiteImportPlan, *, user=None) -> None:
-    """Write the plan and its audit entry (the file's name and sha256); ``user`` None: the command line."""
+    """Write the plan and its audit entry (the file's name and sha256, and every old → new value).
+
+    ``user`` None: the command line. A new home joins the township the list already has under
+    the same ``name_key`` ("城关镇 " is 城关镇), so no near-twin township is made either.
+    """
     if plan.problems:
         raise DomainError(_("The file has errors; nothing was imported."), code="import_has_errors")
     townships: dict[str, Township] = {}
+    for township in db.session.execute(select(Township).order_by(Township.id)).scalars():
+        townships.setdefault(name_key(township.name), township)
     for values in plan.to_create:
-        name = values["township"]
-        if name not in townships:
-            townships[name] = township_named(name, create=True)
+        key = name_key(values["township"])
+        if key not in townships:
+            townships[key] = township_named(values["township"], create=True)
         db.session.add(
             Site(
-                township_id=townships[name].id,
+                township_id=townships[key].id,
                 name=values["name"],
                 village=values["village"],
                 level=values["level"],
                 address=values["address"],
             )
         )
-    for site, values in plan.to_update:
-        site.village = values["village"]
-        site.level = values["level"]
-        site.address = values["address"]
+    changed = []
+    for site, changes in plan.to_update:
+        for column, (_old, new) in changes.items():
+            setattr(site, column, new)
+        changed.append(
+            {
+                "site_id": site.id,
+                "name": site.name,
+                **{column: [_audit_value(old), _audit_value(new)] for column, (old, new) in changes.items()},
+            }
+        )
     record(
         "site.import",
         user=user,
@@ -208,6 +292,7 @@ def apply_site_import(plan: SiteImportPlan, *, user=None) -> None:
         sha256=plan.sha256,
         created=len(plan.to_create),
         updated=len(plan.to_update),
+        changes=changed,
     )
     db.session.flush()
 
