@@ -6,6 +6,10 @@ import re
 import unicodedata
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+# Left where an erased or purged person's name, details or words were (void reasons, audit
+# entries, survey answers); stored in English like the app's own reasons, shown translated.
+ERASED = "(erased)"
 _SPACES = re.compile(r"\s+")
 
 
@@ -91,3 +95,12 @@ def mask_name(name: str | None) -> str:
     if len(chars) == 2:
         return chars[0] + "*"
     return chars[0] + "*" * (len(chars) - 2) + chars[-1]
+
+
+def erasures_shown(text: str) -> str:
+    """``text`` with the ``ERASED`` marks in the reader's language (（已删除）)."""
+    if ERASED not in text:
+        return text
+    from formsvc.i18n import _
+
+    return text.replace(ERASED, _("(erased)"))

@@ -204,6 +204,7 @@ def test_erasing_a_child_takes_their_names_out_of_void_reasons_and_survey_answer
     # … without the erased child (the grandmother's own sign-in keeps her name, as before).
     for value in (NAME, PHONE, "13977778888", "139 7777 8888"):
         assert value not in day_view, value
+    assert "（已删除）那天生病没来" in day_view and ERASED not in day_view  # the mark in the reader's language
 
 
 def test_erasing_without_the_tick_says_so_at_the_top_and_comes_back_to_the_box(app, make, home):

@@ -13,7 +13,7 @@ from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _, _l
-from formsvc.text import clean_text
+from formsvc.text import clean_text, erasures_shown
 
 REASON_MAX = 200
 # Reasons the app writes by itself: stored in English, shown in the reader's language.
@@ -28,7 +28,7 @@ SYSTEM_REASONS = {
 
 
 def reason_title(reason: str) -> str:
-    return str(SYSTEM_REASONS.get(reason, reason))
+    return str(SYSTEM_REASONS.get(reason, erasures_shown(reason)))
 
 
 class AlreadyVoided(DomainError):

@@ -19,6 +19,7 @@ from formsvc.extensions import db
 from formsvc.forms import NO_CHOICE, choices
 from formsvc.i18n import _l
 from formsvc.sites.models import Site
+from formsvc.text import erasures_shown
 from formsvc.timeutil import local_day_bounds
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
@@ -32,7 +33,7 @@ bp.add_app_template_filter(action_title, "action_title")
 @bp.app_template_filter("readable_details")
 def readable_details(details: dict | None) -> str:
     """An entry's details as JSON a clerk can read: Chinese as written, not as \\u escapes."""
-    return json.dumps(details, ensure_ascii=False, sort_keys=True) if details else ""
+    return erasures_shown(json.dumps(details, ensure_ascii=False, sort_keys=True)) if details else ""
 
 
 class AuditFilterForm(FlaskForm):

@@ -26,12 +26,10 @@ from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.surveys.models import SurveyAnswer, SurveyResponse
+from formsvc.text import ERASED
 from formsvc.timeutil import local_to_utc
 
 _PERIOD = re.compile(r"^\s*(\d{1,3})\s*([ymd])\s*$")
-
-# Left where an erased or purged person's name, details or words were (audit entries, reasons).
-ERASED = "(erased)"
 
 
 def parse_period(text: str) -> tuple[int, str]:
