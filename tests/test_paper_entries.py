@@ -307,6 +307,39 @@ def test_a_childs_line_that_starts_with_a_relation_has_no_name(app):
     ]
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        "王小明奶奶",
+        "王小明-奶奶",
+        "王小明/奶奶",
+        "王小明：奶奶",
+        "王小明【奶奶】",
+        "王小明 由奶奶代签",
+        "王小明 奶奶签",
+        "王小明奶奶代签",
+    ],
+)
+def test_a_relation_written_straight_after_a_childs_name_is_who_signed(app, written):
+    """QA: each of these made a new child "王小明奶奶" on the roster (paper names skip review)."""
+    with app.test_request_context(headers=EN):
+        (line,) = parse_sheet(written, Audience.CHILDREN)
+    assert (line.name, line.signed_by, line.problem) == ("王小明", Relation.GRANDMOTHER, "")
+
+
+def test_names_that_only_look_like_they_end_in_a_relation_stay_whole(app):
+    with app.test_request_context(headers=EN):
+        lines = parse_sheet("王阿姨\n欧阳-娜娜\n王小明（大）", Audience.CHILDREN)
+    found = [(line.name, line.signed_by) for line in lines]
+    assert found == [("王阿姨", None), ("欧阳-娜娜", None), ("王小明（大）", None)]
+
+
+def test_a_guardians_relation_glued_to_her_name_is_her_relation(app):
+    with app.test_request_context(headers=EN):
+        (line,) = parse_sheet("李秀英奶奶 13800001111 新华村 王小明", Audience.GUARDIANS)
+    assert (line.name, line.relation, line.child_name, line.problem) == ("李秀英", Relation.GRANDMOTHER, "王小明", "")
+
+
 def test_a_guardians_line_that_starts_with_a_relation_has_no_name(app):
     with app.test_request_context(headers=EN):
         grandmother, parent, named, two = parse_sheet(

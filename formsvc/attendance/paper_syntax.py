@@ -41,8 +41,18 @@ RELATION_WORDS = {
 RELATION_BY_WORD = {name_key(word): relation for relation, words in RELATION_WORDS.items() for word in words}
 # Words that say someone is a guardian without naming the relation: no more a name than 奶奶 is.
 GUARDIAN_WORDS = frozenset(name_key(word) for word in ("家长", "监护人", "父母", "guardian", "parent"))
-# "王小明（奶奶）": who signed the child in, in brackets after the name.
-BRACKETED_TAIL = re.compile(r"^(?P<name>.*?)\s*[(（]\s*(?P<word>[^()（）]+?)\s*[)）]$")
+# Who signed the child in, written after the name: "王小明（奶奶）", "王小明【奶奶】",
+# "王小明-奶奶", "王小明：奶奶", "王小明/奶奶", "王小明 奶奶", "王小明 由奶奶代签".
+BRACKETED_TAIL = re.compile(r"^(?P<name>.*?)\s*[(（【\[]\s*(?P<word>[^()（）【】\[\]]+?)\s*[)）】\]]$")
+JOINED_TAIL = re.compile(r"^(?P<name>.*?\S)\s*[-—/／:：]\s*(?P<word>\S+)$")
+# Written straight after a Chinese name with no space ("王小明奶奶"): the relation words of two
+# characters or more, longest first (no child is named 王小明奶奶).
+GLUED_WORDS = sorted(
+    (word for words in RELATION_WORDS.values() for word in words if len(word) >= 2 and not word.isascii()),
+    key=len,
+    reverse=True,
+)
+_CJK_NAME = re.compile(r"^[\u3400-\u9fff\U00020000-\U0002ffff·]{2,}$")
 
 
 @dataclass(frozen=True)
@@ -95,17 +105,34 @@ def name_problem(name: str) -> str:
     return ""
 
 
-def _child_line(number: int, text: str, name: str) -> ParsedLine:
-    """One child's name, perhaps followed by who signed them in: "王小明 奶奶", "王小明（奶奶）"."""
+def _signer_word(word: str) -> str:
+    """奶奶 out of 由奶奶代签, 奶奶代签, 奶奶签."""
+    return word.removeprefix("由").removesuffix("代签").removesuffix("签")
+
+
+def split_signer(name: str) -> tuple[str, str | None]:
+    """A name and the word after it that says who signed (奶奶), if it is written so; else (name, None)."""
+    for pattern in (BRACKETED_TAIL, JOINED_TAIL):
+        found = pattern.match(name)
+        if found and found["name"] and says_who(_signer_word(found["word"])):
+            return found["name"].strip(), _signer_word(found["word"])
     words = name.split()
-    if says_who(words[0]):  # "奶奶", "奶奶 王小明": the child's name must come first
+    if len(words) > 1 and says_who(_signer_word(words[-1])):
+        return " ".join(words[:-1]), _signer_word(words[-1])
+    bare = _signer_word(name)
+    for word in GLUED_WORDS:
+        if bare.endswith(word) and _CJK_NAME.match(bare[: -len(word)]):
+            return bare[: -len(word)], word
+    return name, None
+
+
+def _child_line(number: int, text: str, name: str) -> ParsedLine:
+    """One child's name, perhaps followed by who signed them in: "王小明 奶奶", "王小明（奶奶）", "王小明奶奶"."""
+    words = name.split()
+    if says_who(_signer_word(words[0])):  # "奶奶", "奶奶 王小明": the child's name must come first
         return ParsedLine(number, text, name=name, problem=_("Please start the line with the person's name."))
-    signed_by = None
-    bracketed = BRACKETED_TAIL.match(name)
-    if bracketed and bracketed["name"] and says_who(signer := bracketed["word"].removesuffix("代签")):
-        name, signed_by = bracketed["name"], relation_word(signer)
-    elif len(words) > 1 and says_who(signer := words[-1].removesuffix("代签")):
-        name, signed_by = " ".join(words[:-1]), relation_word(signer)
+    name, signer = split_signer(name)
+    signed_by = relation_word(signer) if signer else None
     return ParsedLine(number, text, name=name, signed_by=signed_by, problem=name_problem(name))
 
 
@@ -135,6 +162,9 @@ def _adult_line(number: int, text: str, audience: Audience) -> ParsedLine:
         return ParsedLine(number, text, problem=_("“{text}” does not look like a name.").format(text=text))
     name, *rest = tokens
     values: dict = {"relation": None, "phone": "", "village": "", "child_name": ""}
+    if audience == Audience.GUARDIANS and not says_who(name):  # "李秀英奶奶 王小明": 李秀英, the grandmother
+        name, signer = split_signer(name)
+        values["relation"] = relation_word(signer) if signer else None
     problem = name_problem(name)
     if phone_like(name) or says_who(name):  # "奶奶 13800001111": the name is missing
         problem = _("Please start the line with the person's name.")
