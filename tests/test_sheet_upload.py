@@ -269,6 +269,34 @@ def test_one_audience_needs_no_relation_word(app, make, home):
         assert [tuple(row) for row in rows] == [("张华", "县团委"), ("李明", "青年志愿者协会")]
 
 
+def test_on_a_childrens_sheet_a_relation_says_who_signed_the_child_in(app, make, home):
+    """QA: 黄子轩 | 奶奶 was refused as "this activity does not take this kind of sign-in"."""
+    daily = make.daily(home["site"], DAY)
+    client = signed_in_client(app, home["manager"])
+    rows = [("黄子轩", "奶奶", None, None), ("农浩然", "外婆代签", None, None)]
+    preview = upload(client, daily["id"], fill(template(client, daily["id"]), rows))
+    assert "To save: 2" in page_text(preview.data)
+    confirm(client, daily["id"], preview)
+    with app.app_context():
+        found = db.session.execute(
+            select(Child.name, Attendance.signed_by)
+            .join(Child, Child.id == Attendance.child_id)
+            .where(Attendance.activity_id == daily["id"])
+            .order_by(Child.name)
+        ).all()
+    assert sorted(tuple(row) for row in found) == [
+        ("农浩然", Relation.MATERNAL_GRANDMOTHER),
+        ("黄子轩", Relation.GRANDMOTHER),
+    ]
+
+
+def test_words_beside_a_child_are_not_dropped_without_a_word(app, make, home):
+    daily = make.daily(home["site"], DAY)
+    client = signed_in_client(app, home["manager"])
+    preview = upload(client, daily["id"], fill(template(client, daily["id"]), [("黄子轩", "奶奶 李思琪", None, None)]))
+    assert "Cannot tell what “李思琪” is." in page_text(preview.data)
+
+
 def test_scoping_another_sites_manager_and_a_viewer(app, make, home):
     lecture = home["lecture"]["id"]
     bob = signed_in_client(app, make.user("bob", sites=[make.site("河西村儿童之家")]))

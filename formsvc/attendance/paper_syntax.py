@@ -105,7 +105,7 @@ def name_problem(name: str) -> str:
     return ""
 
 
-def _signer_word(word: str) -> str:
+def signer_word(word: str) -> str:
     """奶奶 out of 由奶奶代签, 奶奶代签, 奶奶签."""
     return word.removeprefix("由").removesuffix("代签").removesuffix("签")
 
@@ -114,12 +114,12 @@ def split_signer(name: str) -> tuple[str, str | None]:
     """A name and the word after it that says who signed (奶奶), if it is written so; else (name, None)."""
     for pattern in (BRACKETED_TAIL, JOINED_TAIL):
         found = pattern.match(name)
-        if found and found["name"] and says_who(_signer_word(found["word"])):
-            return found["name"].strip(), _signer_word(found["word"])
+        if found and found["name"] and says_who(signer_word(found["word"])):
+            return found["name"].strip(), signer_word(found["word"])
     words = name.split()
-    if len(words) > 1 and says_who(_signer_word(words[-1])):
-        return " ".join(words[:-1]), _signer_word(words[-1])
-    bare = _signer_word(name)
+    if len(words) > 1 and says_who(signer_word(words[-1])):
+        return " ".join(words[:-1]), signer_word(words[-1])
+    bare = signer_word(name)
     for word in GLUED_WORDS:
         if bare.endswith(word) and _CJK_NAME.match(bare[: -len(word)]):
             return bare[: -len(word)], word
@@ -129,7 +129,7 @@ def split_signer(name: str) -> tuple[str, str | None]:
 def _child_line(number: int, text: str, name: str) -> ParsedLine:
     """One child's name, perhaps followed by who signed them in: "王小明 奶奶", "王小明（奶奶）", "王小明奶奶"."""
     words = name.split()
-    if says_who(_signer_word(words[0])):  # "奶奶", "奶奶 王小明": the child's name must come first
+    if says_who(signer_word(words[0])):  # "奶奶", "奶奶 王小明": the child's name must come first
         return ParsedLine(number, text, name=name, problem=_("Please start the line with the person's name."))
     name, signer = split_signer(name)
     signed_by = relation_word(signer) if signer else None

@@ -54,6 +54,9 @@ from formsvc.attendance.paper_syntax import (
     ParsedLine,
     name_problem,
     phone_like,
+    relation_word,
+    signer_word,
+    split_signer,
 )
 from formsvc.audit.services import record
 from formsvc.db import utcnow
@@ -219,12 +222,13 @@ def _who(text: str, audiences: list[Audience]) -> tuple[Audience | None, Relatio
         key = name_key(token)
         if key in MARKS and mark is None:
             mark = MARKS[key]
-        elif key in RELATION_BY_WORD and relation is None:
-            relation = RELATION_BY_WORD[key]
+        elif (signer := name_key(signer_word(token))) in RELATION_BY_WORD and relation is None:  # 外婆代签
+            relation = RELATION_BY_WORD[signer]
         else:
             leftovers.append(token)
     if mark is None and relation is not None:
-        mark = Audience.GUARDIANS
+        # On a sheet only children sign, 奶奶 beside a name says who signed the child in.
+        mark = Audience.CHILDREN if audiences == [Audience.CHILDREN] else Audience.GUARDIANS
     if mark is None:
         if len(audiences) != 1:
             problem = _("Write 儿童 (child), 志愿者 (volunteer) or the relation to the child (such as 奶奶) here.")
@@ -256,6 +260,8 @@ def _read_row(number: int, cells: dict[str, str], letters: dict[str, str], audie
     if problem:
         return bad("relation", problem, who)
     if who == Audience.CHILDREN:  # "儿童 奶奶": the grandmother signed the child in
+        if leftovers:  # another child's name, say: not dropped without a word
+            return bad("relation", _("Cannot tell what “{text}” is.").format(text=" ".join(leftovers)), who)
         return who, ParsedLine(number, text, name=name, signed_by=relation)
     phone = "" if "*" in phone_text else normalise_phone(phone_text)
     if phone and not is_mainland_mobile(phone):
@@ -265,8 +271,10 @@ def _read_row(number: int, cells: dict[str, str], letters: dict[str, str], audie
         return bad("relation", _("Cannot tell what “{text}” is.").format(text=" ".join(numbers)), who)
     if who == Audience.VOLUNTEERS:
         village = clean_text(" ".join([village, *leftovers]))
-    elif len(leftovers) == 1:
-        child_name = leftovers[0]
+    elif len(leftovers) == 1:  # the child's name, perhaps with the relation glued on (王小明奶奶)
+        child_name, signer = split_signer(leftovers[0])
+        if signer and relation is None:
+            relation = relation_word(signer)
     elif leftovers:
         return bad("relation", _("Cannot tell what “{text}” is.").format(text=" ".join(leftovers)), who)
     if len(village) > VILLAGE_MAX:
