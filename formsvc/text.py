@@ -57,7 +57,8 @@ def name_key(name: str) -> str:
     NFKC folds full-width letters and digits (``Ｌｉ``) to their ASCII forms; inner spaces
     are dropped because people type ``王 小明`` and ``王小明`` for the same child.
     """
-    folded = unicodedata.normalize("NFKC", name or "").casefold()
+    visible = "".join(char for char in name or "" if not _invisible(char))  # as clean_text drops them
+    folded = unicodedata.normalize("NFKC", visible).casefold()
     return _SPACES.sub("", folded)
 
 

@@ -62,6 +62,11 @@ def test_invisible_characters_copied_with_a_name_are_dropped(typed):
     assert clean_text(typed) == "李思琪"
 
 
+def test_a_name_key_ignores_invisible_characters_too():
+    """A spreadsheet cell or an older record may still carry them: the key matches all the same."""
+    assert name_key("城关镇东门社区\u200b儿童之家") == name_key("城关镇东门社区儿童之家")
+
+
 def test_a_name_of_invisible_characters_is_no_name():
     assert clean_text("\u200b\u200d\ufeff") == ""
 
