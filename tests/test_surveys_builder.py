@@ -298,3 +298,11 @@ def test_a_manager_asks_the_district_survey_after_a_lecture_and_at_the_site(app,
     assert stop.status_code == 302
     with app.app_context():
         assert db.session.get(SurveyLink, first).stopped_at is not None
+
+
+def test_the_delete_question_asks_which_question_by_its_number(app, client, make):
+    template_id = make_template(app, [spec("rating", "内容"), spec("yes_no", "推荐")])
+    login(client, make.user(username="boss", role="admin"))
+    text = page_text(client.get(f"/admin/surveys/{template_id}", headers={"Accept-Language": "en"}).data)
+    assert "Delete question 1?" in text and "Delete question 2?" in text
+    assert "Delete question ?" not in text

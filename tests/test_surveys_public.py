@@ -9,7 +9,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from formsvc.extensions import db
-from formsvc.surveys.models import SurveyAnswer, SurveyResponse
+from formsvc.surveys.models import SurveyAnswer, SurveyResponse, SurveyTemplate
 from tests.conftest import clock_stopped_at, form_fields, local, page_text
 from tests.survey_helpers import answer, make_template, open_survey, spec, use_at_activity, use_at_site
 from tests.test_signin_service import race
@@ -190,7 +190,7 @@ def test_the_receipt_of_a_guardian_offers_the_lecture_survey_when_it_is_open(app
         assert "has ended" in page_text(client.get(f"/q/{token}", headers=EN).data)
 
 
-def test_a_survey_that_closes_while_typing_keeps_the_answers(app, client, make):
+def test_a_survey_that_closes_while_typing_says_plainly_that_nothing_was_sent(app, client, make):
     site = make.site()
     lecture = make.activity(site, day=DAY, opens="14:00", closes="17:00")
     template_id = make_template(app, [spec("rating", "内容"), spec("long_text", "意见")])
@@ -200,8 +200,10 @@ def test_a_survey_that_closes_while_typing_keeps_the_answers(app, client, make):
     with time_machine.travel(local(2026, 11, 28, 17, 5), tick=False):
         response = client.post(f"/q/{token}", data={**fields, "q1": "4", "q2": "不错"}, headers=EN)
     assert response.status_code == 200
-    assert "has ended" in page_text(response.data)
-    assert form_fields(response.data)["q1"] == "4"
+    text = page_text(response.data)
+    assert "has ended" in text and "Your answers were not sent." in text
+    assert "Thank you" not in text
+    assert "Send my answers" not in text and "q1" not in form_fields(response.data)  # nothing to press again
     assert count(app, SurveyResponse) == 0
 
 
@@ -238,3 +240,75 @@ def test_one_phone_sending_two_forms_at_once_answers_once(app, site_survey):
     )
     assert len(errors) == 5 and all(isinstance(error, AlreadyAnswered) for error in errors), errors
     assert count(app, SurveyResponse) == 1
+
+
+def test_a_survey_stopped_while_the_form_is_open_says_nothing_was_sent(app, client, site_survey):
+    from formsvc.surveys.answering import link_by_token
+    from formsvc.surveys.services import stop_link
+
+    _page, fields = open_survey(client, site_survey["token"])
+    with app.app_context():
+        stop_link(link_by_token(site_survey["token"]))
+        db.session.commit()
+    response = client.post(f"/q/{site_survey['token']}", data={**fields, "q1": "5", "q2": "no"}, headers=EN)
+    text = page_text(response.data)
+    assert "This survey has ended. Your answers were not sent." in text
+    assert "Thank you" not in text and "Send my answers" not in text and "q1" not in form_fields(response.data)
+    assert count(app, SurveyResponse) == 0
+
+
+# --- one survey asked both at the home and after its lecture -----------------------------
+
+
+@pytest.fixture
+def twice_asked(app, make):
+    site = make.site()
+    lecture = make.activity(site, day=DAY, opens="14:00", closes="17:00")
+    template_id = make_template(app, [spec("rating", "内容", required=True)], title="儿童之家服务满意度")
+    return {
+        "site": site,
+        "at_site": use_at_site(app, template_id, site["id"]),
+        "at_lecture": use_at_activity(app, template_id, lecture["id"]),
+    }
+
+
+def test_the_poster_page_offers_a_survey_asked_at_the_home_and_after_a_lecture_once(app, client, twice_asked):
+    page = client.get(f"/s/{twice_asked['site']['token']}").data.decode()
+    assert page.count("儿童之家服务满意度") == 1
+    assert f"/q/{twice_asked['at_site']}" in page and f"/q/{twice_asked['at_lecture']}" not in page
+
+
+def test_one_phone_answers_one_survey_once_a_day_whichever_link_it_takes(app, client, twice_asked):
+    _page, fields = open_survey(client, twice_asked["at_lecture"])  # left open in another tab
+    assert answer(client, twice_asked["at_site"], {"q1": "5"}).status_code == 302
+    assert "already answered" in page_text(client.get(f"/q/{twice_asked['at_lecture']}", headers=EN).data)
+    again = client.post(f"/q/{twice_asked['at_lecture']}", data={**fields, "q1": "1"}, headers=EN)
+    assert "already answered" in page_text(again.data)
+    assert count(app, SurveyResponse) == 1
+    assert answer(app.test_client(), twice_asked["at_lecture"], {"q1": "4"}).status_code == 302  # another phone
+    assert count(app, SurveyResponse) == 2
+
+
+def test_one_phone_sending_through_both_links_at_once_answers_once(app, twice_asked):
+    from formsvc.surveys.answering import AlreadyAnswered
+
+    tokens = [twice_asked["at_site"], twice_asked["at_lecture"]] * 3
+    errors = race(app, 6, lambda i: _submit(tokens[i], f"nonce-{i:02d}-0123456789", "phone-c", {"q1": "4"}))
+    assert len(errors) == 5 and all(isinstance(error, AlreadyAnswered) for error in errors), errors
+    assert count(app, SurveyResponse) == 1
+
+
+def test_the_introduction_keeps_its_paragraphs_and_line_breaks(app, client, make):
+    from formsvc.surveys.builder import paragraphs_filter
+
+    assert paragraphs_filter("  请您花一分钟 \r\n\r\n\r\n填写\n谢谢\n\n") == "请您花一分钟\n\n填写\n谢谢"
+    site = make.site()
+    template_id = make_template(app, [spec("rating", "内容")])
+    with app.app_context():
+        from formsvc.surveys.services import update_settings
+
+        template = db.session.get(SurveyTemplate, template_id)
+        update_settings(template, title_zh="满意度", title_en="", intro_zh="请您花一分钟\n\n填写\n谢谢", intro_en="")
+        db.session.commit()
+    page = client.get(f"/q/{use_at_site(app, template_id, site['id'])}").data.decode()
+    assert "<p>请您花一分钟</p><p>填写<br>谢谢</p>" in page

@@ -324,3 +324,99 @@ def test_the_demo_lecture_asks_the_parent_satisfaction_survey(app):
         link = db.session.execute(select(SurveyLink)).scalar_one()
         assert link.template.builtin == "parent_satisfaction"
         assert db.session.get(Activity, link.activity_id).title.startswith("家庭教育讲座")
+
+
+# --- rounding as Excel does, the response rate, hidden comments, long comments in the PDF ---
+
+
+def test_figures_round_half_up_like_excel(app, client, make):
+    from formsvc.surveys.results import mean_text, percent
+
+    assert (mean_text(2.625), mean_text(2.675), percent(0.125), percent(0.145), percent(0.0)) == (
+        "2.63",
+        "2.68",
+        "13%",
+        "15%",
+        "0%",
+    )
+    site = make.site()
+    template_id = make_template(app, [spec("rating", "内容满意度")])
+    token = use_at_site(app, template_id, site["id"])
+    for n, rating in enumerate([5, 5, 3, 2, 2, 2, 1, 1]):  # mean 21/8 = 2.625; one "3" of 8 = 12.5%
+        store(app, token, {"q1": str(rating)}, n)
+    login(client, make.user(username="boss", role="admin"))
+    text = page_text(client.get(f"/admin/surveys/{template_id}/results", headers=EN).data)
+    assert "Mean (1–5) 2.63" in text and "3 · Neutral 1 13%" in text
+    assert "2.62" not in text and "12%" not in text
+
+
+def test_no_response_rate_over_100_percent_and_the_reason_is_given(app, client, make):
+    from openpyxl import load_workbook
+
+    site = make.site()
+    lecture = make.activity(site, day=DAY, opens="14:00", closes="17:00")
+    template_id = make_template(app, [spec("rating", "讲座内容")], title="讲座满意度")
+    token = use_at_activity(app, template_id, lecture["id"])
+    phone = app.test_client()
+    url = f"/a/{lecture['token']}/guardian"
+    phone.post(url, data={**form_fields(phone.get(url).data), "name": "韦丽娟", "relation": "mother"})
+    for n in range(4):  # one guardian signed in; four people answered from the poster page
+        store(app, token, {"q1": "5"}, n)
+    login(client, make.user(username="boss", role="admin"))
+    text = page_text(client.get(f"/admin/surveys/{template_id}/results", headers=EN).data)
+    assert "400%" not in text and "Response rate —" in text
+    assert "more answers (4) than guardians signed in (1)" in text
+    workbook = load_workbook(io.BytesIO(client.get(f"/admin/surveys/{template_id}/results.xlsx", headers=EN).data))
+    rate = next(row for row in workbook["Summary"].iter_rows(values_only=True) if row[0] == "Response rate")
+    assert rate[1] is None and "more answers (4) than guardians signed in (1)" in rate[2]
+
+
+def test_hidden_comments_are_not_counted_as_answered_where_they_are_left_out(app, client, lecture_survey):
+    from openpyxl import load_workbook
+
+    login(client, lecture_survey["admin"])
+    template_id = lecture_survey["template_id"]
+    hide(client, app, "这个讲师是骗子滚", template_id)
+    text = page_text(client.get(f"/admin/surveys/{template_id}/results", headers=EN).data)
+    assert "Long text · 3 answered (1 hidden from printouts)" in text
+    workbook = load_workbook(io.BytesIO(client.get(f"/admin/surveys/{template_id}/results.xlsx", headers=EN).data))
+    question_row = next(row for row in workbook["Version 1"].iter_rows(values_only=True) if row[1] == "意见建议")
+    assert question_row[3] == 2  # as many as the comments listed
+    with app.app_context():
+        template = db.session.get(SurveyTemplate, template_id)
+        printed = survey_results(template, ResultFilter(site_ids=select(Site.id), include_hidden=False), "en")
+    comments = printed.versions[0].questions[1]
+    assert comments.answered == len(comments.comments) == 2
+
+
+def words_on_pdf_pages(pdf: bytes) -> list[tuple[float, str]]:
+    """(right edge in points, text) of every word pdftotext finds, off the page or not."""
+    import re
+    import subprocess
+
+    from tests.pdftools import _tool
+
+    html = subprocess.run(
+        [_tool("pdftotext"), "-bbox", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    return [
+        (float(x_max), word)
+        for x_max, word in re.findall(r'<word xMin="[^"]*" yMin="[^"]*" xMax="([^"]*)"[^>]*>([^<]*)</word>', html)
+    ]
+
+
+def test_a_long_comment_without_spaces_wraps_inside_its_column_in_the_pdf(app, client, make):
+    try:
+        import weasyprint  # noqa: F401
+    except Exception as error:  # any import failure means no PDFs on this machine
+        skip_or_fail(f"WeasyPrint cannot be imported: {error}")
+    site = make.site(name="城关镇新华村儿童之家")
+    template_id = make_template(app, [spec("long_text", "意见")])
+    token = use_at_site(app, template_id, site["id"])
+    store(app, token, {"q1": "x" * 1500}, 1)
+    login(client, make.user(username="boss", role="admin"))
+    pdf = client.get(f"/admin/surveys/{template_id}/results.pdf", headers=EN).data
+    words = words_on_pdf_pages(pdf)
+    assert sum(len(word) for _right, word in words if set(word) == {"x"}) == 1500  # all of it printed …
+    assert max(right for right, _word in words) <= 595 - 20  # … inside the page's margin
+    assert any("新华村儿童之家" in word for _right, word in words)  # the home's name not squeezed to a letter a line

@@ -7,9 +7,16 @@ parent can still answer on the way home or that evening.
 
 Exactly once. Every rendered form carries a nonce, unique in ``survey_responses``: a double
 tap or a resend after a dropped connection finds the first response and stores nothing. One
-response per phone and link: the phone's random survey cookie, hashed with the app's secret,
-is unique per link (never the IP address — a whole village shares one Wi-Fi). Both checks run
-before the insert and again, through the unique constraints, inside a savepoint.
+response per phone and survey a day at a home: the phone's random survey cookie, hashed with
+the app's secret (never the IP address — a whole village shares one Wi-Fi), is checked against
+the link and against the same template answered at the same site on the same day through
+another link (a survey asked both at the home and after its lecture). The checks run before
+the insert and again inside a savepoint, under a lock of the template's row; the unique
+constraints back them up.
+
+As asked. A form sends back what its questions were (``builder.asked_text``). An unanswered
+version is edited in place, so when a question changed or was added since the phone opened
+the form, nothing is stored (``SurveyChanged``): the person sees the questions as they are now.
 """
 
 from __future__ import annotations
@@ -17,11 +24,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import get_locale
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from formsvc.activities.models import Activity
@@ -31,7 +38,7 @@ from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.sites.models import Site
-from formsvc.surveys.builder import is_empty, shown_keys
+from formsvc.surveys.builder import changed_keys, is_empty, shown_keys
 from formsvc.surveys.models import (
     QuestionKind,
     SurveyAnswer,
@@ -58,6 +65,10 @@ class AlreadyAnswered(DomainError):
 
 class AnswerMissing(DomainError):
     code = "answer_missing"
+
+
+class SurveyChanged(DomainError):
+    code = "survey_changed"
 
 
 @dataclass(frozen=True)
@@ -92,18 +103,28 @@ def link_window(link: SurveyLink) -> tuple[datetime | None, datetime | None]:
     return opens, activity.closes_at + OPEN_AFTER_CLOSE
 
 
-def closed_reason(link: SurveyLink, now: datetime) -> str | None:
-    """Why the link takes no answers now, in words; None when it is open."""
+def closed_reason(link: SurveyLink, now: datetime, *, sending: bool = False) -> str | None:
+    """Why the link takes no answers now, in words; None when it is open.
+
+    ``sending``: said to someone who has just pressed "send", so no "thank you" that would
+    read as if the answers had arrived.
+    """
+    ended = _("This survey has ended.") if sending else _("This survey has ended. Thank you!")
     if link.stopped_at is not None or not link.site.active:
-        return _("This survey has ended. Thank you!")
+        return ended
     if link.activity is not None and link.activity.cancelled:
         return _("This activity has been cancelled.")
     opens, closes = link_window(link)
     if opens is not None and now < opens:
         return _("This survey has not opened yet.")
     if closes is not None and now >= closes:
-        return _("This survey has ended. Thank you!")
+        return ended
     return None
+
+
+def answer_day(link: SurveyLink, now: datetime | None = None) -> date:
+    """The day a response through ``link`` counts on: the activity's, or today for a site survey."""
+    return link.activity.on_date if link.activity is not None else local_today(now or utcnow())
 
 
 def _open_survey(link: SurveyLink, locale: str) -> OpenSurvey:
@@ -116,7 +137,13 @@ def survey_locale() -> str:
 
 
 def open_surveys_at_site(site: Site, *, now: datetime | None = None, locale: str | None = None) -> list[OpenSurvey]:
-    """Site surveys and the surveys of today's (and last night's) activities that are open now."""
+    """Site surveys and the surveys of today's (and last night's) activities that are open now.
+
+    One button per survey: a template asked at the site and after one of its activities is
+    offered through the site survey (always open, and for anyone who comes by), so the
+    activity's link stays the one its signed-in guardians get on their receipt. A template
+    asked after two activities is offered through the latest one.
+    """
     now = now or utcnow()
     locale = locale or survey_locale()
     if not site.active:
@@ -130,9 +157,16 @@ def open_surveys_at_site(site: Site, *, now: datetime | None = None, locale: str
             SurveyLink.stopped_at.is_(None),
             (SurveyLink.activity_id.is_(None)) | (Activity.on_date.between(today - timedelta(days=1), today)),
         )
-        .order_by(SurveyLink.activity_id.is_(None), SurveyLink.id)
+        .order_by(SurveyLink.activity_id.is_(None), Activity.opens_at.desc(), SurveyLink.id)
     ).scalars()
-    return [_open_survey(link, locale) for link in links if closed_reason(link, now) is None]
+    open_links = [link for link in links if closed_reason(link, now) is None]
+    at_site = {link.template_id for link in open_links if link.activity_id is None}
+    offered: dict[int, SurveyLink] = {}
+    for link in open_links:
+        if link.activity_id is not None and link.template_id in at_site:
+            continue
+        offered.setdefault(link.template_id, link)
+    return [_open_survey(link, locale) for link in offered.values()]
 
 
 def surveys_after_sign_in(
@@ -160,11 +194,19 @@ def response_by_nonce(nonce: str) -> SurveyResponse | None:
     return db.session.execute(select(SurveyResponse).where(SurveyResponse.nonce == nonce)).scalar_one_or_none()
 
 
-def answered_on_device(link: SurveyLink, key: str | None) -> bool:
+def answered_on_device(link: SurveyLink, key: str | None, now: datetime | None = None) -> bool:
+    """Whether this phone answered through ``link``, or the same survey at the same home that day."""
     if not key:
         return False
+    same_survey_that_day = and_(
+        SurveyResponse.template_id == link.template_id,
+        SurveyResponse.site_id == link.site_id,
+        SurveyResponse.on_date == answer_day(link, now),
+    )
     found = db.session.execute(
-        select(SurveyResponse.id).where(SurveyResponse.link_id == link.id, SurveyResponse.device_key == key).limit(1)
+        select(SurveyResponse.id)
+        .where(SurveyResponse.device_key == key, or_(SurveyResponse.link_id == link.id, same_survey_that_day))
+        .limit(1)
     ).first()
     return found is not None
 
@@ -202,6 +244,18 @@ def _answer_rows(questions: list[SurveyQuestion], answers: dict) -> list[SurveyA
     return rows
 
 
+def _already_answered(nonce: str) -> Answered:
+    # The same form may have been stored a moment ago, between the two checks.
+    prior = response_by_nonce(nonce)
+    if prior is not None:
+        return Answered(prior, repeated=True)
+    raise AlreadyAnswered(_("You have already answered this survey. Thank you!"))
+
+
+def changed_message() -> str:
+    return _("This survey was changed while you were answering. Please look over your answers and send them again.")
+
+
 def submit_response(
     link: SurveyLink,
     version: SurveyVersion,
@@ -211,30 +265,40 @@ def submit_response(
     device: str | None,
     locale: str = "",
     now: datetime | None = None,
+    asked: dict[str, str] | None = None,
 ) -> Answered:
     """Store one response; ``answers`` maps question keys to a value, or a list for multiple choice.
 
     Answers to questions whose condition was not met are ignored (the form shows every
-    question when JavaScript is off, with "only if you answered …").
+    question when JavaScript is off, with "only if you answered …"). ``asked`` is what the
+    form showed (``builder.parse_asked``): when a question of the version is new or edited
+    since, ``SurveyChanged`` is raised and nothing is stored; None skips that check.
     """
     prior = response_by_nonce(nonce)
     if prior is not None:
         return Answered(prior, repeated=True)
     now = now or utcnow()
-    reason = closed_reason(link, now)
+    reason = closed_reason(link, now, sending=True)
     if reason:
         raise SurveyClosed(reason)
     if version.template_id != link.template_id:
         raise DomainError(_("This survey has changed. Please answer it again."), code="wrong_version")
-    if answered_on_device(link, device):
-        # The same form may have been stored a moment ago, between the two checks.
-        prior = response_by_nonce(nonce)
-        if prior is not None:
-            return Answered(prior, repeated=True)
-        raise AlreadyAnswered(_("You have already answered this survey. Thank you!"))
-    on_date = link.activity.on_date if link.activity is not None else local_today(now)
+    if answered_on_device(link, device, now):
+        return _already_answered(nonce)
+    on_date = answer_day(link, now)
     try:
         with db.session.begin_nested():
+            if device:
+                # Two links of one survey share no unique constraint: the template's row is the
+                # lock under which "not answered yet" is checked again (SQLite: the write lock).
+                # FOR NO KEY UPDATE: a builder adding a version (a foreign key to this row) never waits on it.
+                db.session.execute(
+                    select(SurveyTemplate.id)
+                    .where(SurveyTemplate.id == link.template_id)
+                    .with_for_update(key_share=True)
+                )
+                if answered_on_device(link, device, now):
+                    return _already_answered(nonce)
             # Freezing first makes an edit of this version wait, then copy it (services.editable_version).
             db.session.execute(
                 update(SurveyVersion)
@@ -249,6 +313,8 @@ def submit_response(
                     .order_by(SurveyQuestion.position)
                 ).scalars()
             )
+            if changed_keys(asked, questions):
+                raise SurveyChanged(changed_message())
             response = SurveyResponse(
                 link_id=link.id,
                 template_id=link.template_id,
@@ -269,7 +335,7 @@ def submit_response(
         prior = response_by_nonce(nonce)
         if prior is not None:
             return Answered(prior, repeated=True)
-        if answered_on_device(link, device):
+        if answered_on_device(link, device, now):
             raise AlreadyAnswered(_("You have already answered this survey. Thank you!")) from None
         raise
     db.session.refresh(version, ["frozen"])

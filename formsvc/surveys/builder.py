@@ -9,10 +9,13 @@ question that was not shown is not required, and its answer is ignored.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from formsvc.accounts.forms import CheckboxListField
@@ -23,6 +26,10 @@ from formsvc.text import clean_text
 
 SHORT_TEXT_MAX = 200
 LONG_TEXT_MAX = 2000
+# What services.next_key makes (and the ready-made template uses): "q1", "q2", …
+QUESTION_KEY = re.compile(r"q\d{1,9}")
+# More questions than any survey has; a longer "asked" list is cut here.
+ASKED_MAX = 200
 
 
 def multiline_filter(value):
@@ -30,6 +37,61 @@ def multiline_filter(value):
     if not isinstance(value, str):
         return value
     return "\n".join(line for line in (clean_text(line) for line in value.splitlines()) if line)
+
+
+def paragraphs_filter(value):
+    """Like ``multiline_filter``, but one empty line between paragraphs is kept (a survey's introduction)."""
+    if not isinstance(value, str):
+        return value
+    paragraphs, lines = [], []
+    for line in (clean_text(line) for line in value.splitlines()):
+        if line:
+            lines.append(line)
+        elif lines:
+            paragraphs.append("\n".join(lines))
+            lines = []
+    if lines:
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
+def question_digest(row: SurveyQuestion) -> str:
+    """Eight hex digits that change when the question a person reads and answers changes.
+
+    Its place in the survey is left out (moving a question changes no answer to it), and so is
+    "required": the form checks that against the question as it is now anyway.
+    """
+    content = [row.kind.value, row.title_zh, row.title_en, row.options or [], row.condition_key, row.condition_value]
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:8]
+
+
+def asked_text(rows: Iterable[SurveyQuestion]) -> str:
+    """What a rendered form asked, "q1:1a2b3c4d,q2:…": sent back with the answers."""
+    ordered = sorted(rows, key=lambda row: row.position)
+    return ",".join(f"{row.key}:{question_digest(row)}" for row in ordered)
+
+
+def parse_asked(text: str | None) -> dict[str, str] | None:
+    """Question key → digest from a sent form; None when the form did not say (a page from before)."""
+    if not text:
+        return None
+    asked = {}
+    for item in text.split(",")[:ASKED_MAX]:
+        key, _sep, digest = item.partition(":")
+        if QUESTION_KEY.fullmatch(key) and digest:
+            asked[key] = digest[:8]
+    return asked
+
+
+def changed_keys(asked: dict[str, str] | None, rows: Iterable[SurveyQuestion]) -> list[str]:
+    """The questions of ``rows`` the person was not asked as they are now: new ones and edited ones.
+
+    An unanswered version is edited in place, so a form open on a phone may be older than its
+    own version. Questions removed since do not count here: their answers are simply left out.
+    """
+    if asked is None:
+        return []
+    return [row.key for row in rows if asked.get(row.key) != question_digest(row)]
 
 
 def is_empty(value) -> bool:
@@ -84,7 +146,11 @@ class SurveyForm(OnceForm):
     """The base of every built survey form; ``questions`` is set by the builder."""
 
     version = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,10}$")])
+    # The questions as this form showed them (``asked_text``), to tell an edit made meanwhile.
+    asked = HiddenField()
     questions: tuple[QuestionDef, ...] = ()
+    # ``asked_text`` of the rows the form was built from.
+    asked_now: str = ""
 
     def values(self) -> dict:
         """What was sent, per question key: a string, or a list for multiple choice."""
@@ -113,6 +179,14 @@ class SurveyForm(OnceForm):
                 field.errors = [*field.errors, _("Please answer this question.")]
                 valid = False
         return valid
+
+    def forget(self, keys: Iterable[str]) -> None:
+        """Clear what was sent for these questions (they changed since the person saw them)."""
+        for key in keys:
+            if key in self._fields:
+                field = self[key]
+                field.data = [] if isinstance(field, SelectMultipleField) else None
+                field.raw_data = []
 
     def items(self) -> list[tuple[QuestionDef, object]]:
         """(question, field) in display order, for the template."""
@@ -175,7 +249,7 @@ def question_defs(rows: Sequence[SurveyQuestion], locale: str) -> tuple[Question
 def build_survey_form(rows: Sequence[SurveyQuestion], locale: str) -> type[SurveyForm]:
     """A form class for exactly these question rows, labelled in ``locale`` (Chinese when missing)."""
     defs = question_defs(rows, locale)
-    attributes = {"questions": defs}
+    attributes = {"questions": defs, "asked_now": asked_text(rows)}
     for question in defs:
         attributes[question.key] = _field_for(question)
     return type("BuiltSurveyForm", (SurveyForm,), attributes)

@@ -35,6 +35,16 @@ def _append(sheet, row) -> None:
     sheet.append([xlsx_value(value) for value in row])
 
 
+def _rate_note(results: SurveyResults) -> str | None:
+    """Why the response rate cell is empty although the survey ran at activities."""
+    if not results.more_responses_than_guardians:
+        return None
+    return _(
+        "There are more answers ({answers}) than guardians signed in ({guardians}): anyone at the home can "
+        "answer from the poster page without signing in, so no rate is given."
+    ).format(answers=results.activity_responses, guardians=results.guardian_sign_ins)
+
+
 def results_xlsx(results: SurveyResults, *, scope_label: str, period_label: str) -> bytes:
     from openpyxl import Workbook  # heavy: imported only when a workbook is made
     from openpyxl.styles import Font
@@ -54,7 +64,7 @@ def results_xlsx(results: SurveyResults, *, scope_label: str, period_label: str)
             _("Guardians signed in at those activities"),
             results.guardian_sign_ins if linked else None,
         ),
-        (_("Response rate"), results.response_rate),
+        (_("Response rate"), results.response_rate, _rate_note(results)),
     ):
         _append(summary, row)
         summary.cell(row=summary.max_row, column=1).font = bold

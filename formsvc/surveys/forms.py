@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from formsvc.accounts.forms import CheckboxListField
 from formsvc.forms import choices, strip_filter
 from formsvc.i18n import _, _l
-from formsvc.surveys.builder import multiline_filter
+from formsvc.surveys.builder import multiline_filter, paragraphs_filter
 from formsvc.surveys.models import QUESTION_KIND_TITLES, QuestionKind
 from formsvc.surveys.services import MAX_OPTIONS, QuestionSpec
 
@@ -51,12 +51,12 @@ class TemplateForm(FlaskForm):
     )
     title_en = StringField(_l("Title (English, optional)"), validators=[Length(max=100)], filters=[strip_filter])
     intro_zh = TextAreaField(
-        _l("Introduction (Chinese)"), validators=[Length(max=1000)], filters=[multiline_filter], render_kw={"rows": 3}
+        _l("Introduction (Chinese)"), validators=[Length(max=1000)], filters=[paragraphs_filter], render_kw={"rows": 3}
     )
     intro_en = TextAreaField(
         _l("Introduction (English, optional)"),
         validators=[Length(max=1000)],
-        filters=[multiline_filter],
+        filters=[paragraphs_filter],
         render_kw={"rows": 3},
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from markupsafe import Markup
 from sqlalchemy import distinct, func, select
@@ -73,13 +74,15 @@ class QuestionResult:
     title: str
     required: bool
     condition_hint: str
-    # Responses that answered this question.
+    # Responses that answered this question (without hidden comments when they are left out).
     answered: int
     options: list[OptionResult]
     mean: float | None = None
     # Share of ratings of 4 or 5.
     top_share: float | None = None
     comments: list[CommentResult] | None = None
+    # Comments hidden from printouts, among ``answered`` (0 when they are left out).
+    hidden: int = 0
 
 
 @dataclass(frozen=True)
@@ -109,8 +112,12 @@ class SurveyResults:
     # Responses through activity links, against the guardians signed in at those activities.
     activity_responses: int
     guardian_sign_ins: int
+    # None where it would mean nothing: no guardian signed in, or more responses than guardians
+    # (anyone at the home can answer from the poster page, signed in or not).
     response_rate: float | None
     has_activity_links: bool
+    # More responses after activities than guardians signed in there: the reason no rate is given.
+    more_responses_than_guardians: bool
     sites: list[SiteRow]
     versions: list[VersionResult]
 
@@ -243,7 +250,13 @@ def _comments(template: SurveyTemplate, flt: ResultFilter) -> dict[int, list[Com
 
 
 def _question_result(
-    question: SurveyQuestion, definition: QuestionDef, locale: str, counts: dict, answered: int, comments: list
+    question: SurveyQuestion,
+    definition: QuestionDef,
+    locale: str,
+    counts: dict,
+    answered: int,
+    comments: list,
+    hidden: int,
 ) -> QuestionResult:
     """One question's figures from its counts per value (rating number or choice key)."""
     options = [
@@ -267,6 +280,7 @@ def _question_result(
         mean=mean,
         top_share=top_share,
         comments=comments if question.kind.is_text else None,
+        hidden=hidden,
     )
 
 
@@ -288,14 +302,19 @@ def survey_results(template: SurveyTemplate, flt: ResultFilter, locale: str) -> 
     ):
         value = str(number) if number is not None else choice
         value_counts.setdefault(question_id, {})[value] = count
-    answered = dict(
-        db.session.execute(
-            select(SurveyAnswer.question_id, func.count(distinct(SurveyAnswer.response_id)))
-            .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-            .where(*conditions)
-            .group_by(SurveyAnswer.question_id)
-        ).all()
+    answered_query = (
+        select(SurveyAnswer.question_id, func.count(distinct(SurveyAnswer.response_id)))
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        .where(*conditions)
+        .group_by(SurveyAnswer.question_id)
     )
+    hidden = {}
+    if flt.include_hidden:
+        hidden = dict(db.session.execute(answered_query.where(SurveyAnswer.hidden_at.is_not(None))).all())
+    else:
+        # The printout lists no hidden comment, so it does not count one as answered either.
+        answered_query = answered_query.where(SurveyAnswer.hidden_at.is_(None))
+    answered = dict(db.session.execute(answered_query).all())
     comments = _comments(template, flt)
     current = template.current
     versions = []
@@ -311,6 +330,7 @@ def survey_results(template: SurveyTemplate, flt: ResultFilter, locale: str) -> 
                 value_counts.get(question.id, {}),
                 answered.get(question.id, 0),
                 comments.get(question.id, []),
+                hidden.get(question.id, 0),
             )
             for question in version.questions
         ]
@@ -327,19 +347,31 @@ def survey_results(template: SurveyTemplate, flt: ResultFilter, locale: str) -> 
         responses=sum(per_version.values()),
         activity_responses=activity_responses,
         guardian_sign_ins=guardians,
-        response_rate=_share(activity_responses, guardians) if has_links else None,
+        response_rate=_share(activity_responses, guardians) if has_links and activity_responses <= guardians else None,
         has_activity_links=has_links,
+        more_responses_than_guardians=has_links and activity_responses > guardians,
         sites=_site_rows(template, flt),
         versions=versions,
     )
 
 
+def round_half_up(value: float, places: int = 0) -> Decimal:
+    """``value`` rounded as Excel and WPS show it: 2.625 → 2.63, 12.5 → 13 (not to the even digit).
+
+    The float's shortest decimal form is rounded, so 2.675 (stored as 2.67499…) is 2.68, as in Excel.
+    """
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
+    if value is None:
+        return "—"
+    # Scaled in decimal: 0.145 * 100 in floats is 14.499…, which would round down.
+    return f"{(Decimal(repr(value)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"
 
 
 def mean_text(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
+    return "—" if value is None else str(round_half_up(value, 2))
 
 
 def version_label(version: VersionResult) -> str:
