@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import ROUND_HALF_UP, Decimal
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -105,3 +106,16 @@ def erasures_shown(text: str) -> str:
     from formsvc.i18n import _
 
     return text.replace(ERASED, _("(erased)"))
+
+
+def round_half_up(value: float, places: int = 0) -> Decimal:
+    """``value`` rounded as Excel and WPS show it: 2.625 → 2.63, 12.5 → 13 (not to the even digit).
+
+    The float's shortest decimal form is rounded, so 2.675 (stored as 2.67499…) is 2.68, as in Excel.
+    """
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def two_places(value: float) -> str:
+    """A mean rating on a page or a printout: 2.63, the figure Excel shows for the same cell."""
+    return str(round_half_up(value, 2))

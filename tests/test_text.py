@@ -1,6 +1,15 @@
 import pytest
 
-from formsvc.text import clean_name, clean_text, is_mainland_mobile, mask_name, mask_phone, name_key, normalise_phone
+from formsvc.text import (
+    clean_name,
+    clean_text,
+    is_mainland_mobile,
+    mask_name,
+    mask_phone,
+    name_key,
+    normalise_phone,
+    two_places,
+)
 
 
 @pytest.mark.parametrize(
@@ -84,3 +93,8 @@ def test_a_name_of_invisible_characters_is_no_name():
 def test_a_chinese_name_loses_the_spaces_inside_it(typed, stored):
     assert clean_name(typed) == stored
     assert name_key(clean_name(typed)) == name_key(typed)  # matching was never affected
+
+
+def test_figures_round_half_up_as_excel_shows_them():
+    shown = [two_places(value) for value in (2.625, 2.675, 4.0, 3.3349)]
+    assert shown == ["2.63", "2.68", "4.00", "3.33"]

@@ -30,6 +30,7 @@ from formsvc.surveys.models import (
     SurveyResponse,
     SurveyTemplate,
 )
+from formsvc.text import round_half_up
 
 TOP_RATINGS = (4, 5)
 CHART_FONT = "Noto Sans CJK SC"
@@ -353,14 +354,6 @@ def survey_results(template: SurveyTemplate, flt: ResultFilter, locale: str) -> 
         sites=_site_rows(template, flt),
         versions=versions,
     )
-
-
-def round_half_up(value: float, places: int = 0) -> Decimal:
-    """``value`` rounded as Excel and WPS show it: 2.625 → 2.63, 12.5 → 13 (not to the even digit).
-
-    The float's shortest decimal form is rounded, so 2.675 (stored as 2.67499…) is 2.68, as in Excel.
-    """
-    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def percent(value: float | None) -> str:

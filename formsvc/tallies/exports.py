@@ -24,6 +24,7 @@ from formsvc.documents.pdf import generated_at_text, render_pdf
 from formsvc.documents.spreadsheet import csv_bytes, fit_columns, print_to_fit, workbook_bytes, xlsx_value
 from formsvc.i18n import _
 from formsvc.tallies.services import CATEGORIES, KINDS, Figures, Tally, TallyRow
+from formsvc.text import round_half_up
 
 XLSX_HEADER_ROW = 3
 
@@ -46,7 +47,7 @@ def _category_title(category: str) -> str:
 def mean_rating(figures: Figures) -> float | None:
     """The survey mean as the reports print it: two decimals, None without any rating."""
     mean = figures.survey_mean_rating
-    return None if mean is None else round(mean, 2)
+    return None if mean is None else float(round_half_up(mean, 2))
 
 
 def _breakdown(key: str, heading, figures: str, parts, title) -> list[Column]:
