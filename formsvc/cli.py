@@ -89,7 +89,10 @@ sites_cli = AppGroup("sites", help="Children's Homes: import and list.")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 def sites_import(path: Path, dry_run: bool):
-    """Import sites from CSV or XLSX with columns township, name, village, level."""
+    """Import sites from CSV or XLSX with columns township, name, village, level, address.
+
+    A column the file does not have, or a blank cell, changes nothing on a home that exists.
+    """
     from formsvc.sites.services import apply_site_import, plan_site_import
 
     try:
@@ -99,6 +102,9 @@ def sites_import(path: Path, dry_run: bool):
     for problem in plan.problems:
         click.echo(f"row {problem.row}, column {problem.column}: {problem.message}", err=True)
     click.echo(f"create {len(plan.to_create)}, update {len(plan.to_update)}, unchanged {plan.unchanged}")
+    for site, changes in plan.to_update:  # what the page's preview lists: old → new, per home
+        changed = "; ".join(f"{column} {old} → {new}" for column, (old, new) in changes.items())
+        click.echo(f"  {site.township.name} {site.name}: {changed}")
     if plan.problems:
         raise click.ClickException("The file has errors; nothing was imported.")
     if dry_run:

@@ -69,6 +69,7 @@ def test_sites_import_reads_xlsx_and_updates_on_reimport(app, runner, tmp_path):
     workbook.save(path)
     result = runner.invoke(args=["sites", "import", str(path)])
     assert "create 0, update 1" in result.output
+    assert "城关镇 东门社区儿童之家: level standard → city_model" in result.output  # what changes, as on the page
     assert site_rows(app)[("城关镇", "东门社区儿童之家")][1] == SiteLevel.CITY_MODEL
 
 
