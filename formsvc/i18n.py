@@ -6,7 +6,7 @@ from babel import support
 from flask import has_request_context, request
 from flask_babel import get_locale
 from flask_babel import gettext as _  # noqa: F401  (re-exported for the app)
-from flask_babel import lazy_gettext as _l  # noqa: F401
+from flask_babel import lazy_gettext as _l
 from wtforms.i18n import messages_path
 
 LOCALES = ("zh_Hans", "en")
@@ -53,11 +53,35 @@ def select_locale() -> str:
 # from disk on every request unless the request already carries one in this attribute.
 _WTFORMS_CATALOGS: dict[str, object] = {}
 
+# WTForms' defaults that speak of a "field" (字段长度不能超过 100 个字符。), said the way the rest of
+# the app says it, for every validator left with its default message.
+_PLAINER_WTFORMS = {
+    "Field cannot be longer than %(max)d character.": _l("Please keep this to at most %(max)d characters."),
+    "This field is required.": _l("Please fill this in."),
+    "Not a valid choice.": _l("Please choose one of the options."),
+}
+
+
+class _PlainerWtformsCatalog:
+    """WTForms' catalog for a locale, with ``_PLAINER_WTFORMS`` in place of its own words."""
+
+    def __init__(self, catalog):
+        self._catalog = catalog
+
+    def ugettext(self, message: str) -> str:
+        plainer = _PLAINER_WTFORMS.get(message)
+        return str(plainer) if plainer is not None else self._catalog.ugettext(message)
+
+    def ungettext(self, singular: str, plural: str, count: int) -> str:
+        plainer = _PLAINER_WTFORMS.get(singular)
+        return str(plainer) if plainer is not None else self._catalog.ungettext(singular, plural, count)
+
 
 def reuse_wtforms_catalog() -> None:
     """Hand Flask-WTF this process's WTForms catalog for the request's locale (a before_request hook)."""
     locale = str(get_locale())
     catalog = _WTFORMS_CATALOGS.get(locale)
     if catalog is None:
-        catalog = _WTFORMS_CATALOGS[locale] = support.Translations.load(messages_path(), [locale], domain="wtforms")
+        wtforms_own = support.Translations.load(messages_path(), [locale], domain="wtforms")
+        catalog = _WTFORMS_CATALOGS[locale] = _PlainerWtformsCatalog(wtforms_own)
     request.wtforms_translations = catalog

@@ -141,7 +141,7 @@ def test_merge_needs_a_target_from_the_list(app, make, home):
     client = signed_in_client(app, home["manager"])
     response = post_action(client, home, "merge", target=str(stranger))
     assert response.status_code == 200
-    assert "Not a valid choice" in page_text(response.data)
+    assert "Please choose one of the options." in page_text(response.data)
     with app.app_context():
         assert db.session.get(Child, home["typo"]).status == ChildStatus.TO_REVIEW
 

@@ -161,3 +161,16 @@ def test_an_unchanged_file_has_nothing_to_import(app, make):
     text = page_text(again.data)
     assert "New: 0. Changed: 0. Unchanged: 1." in text and "Nothing new to import." in text
     assert "Import now" not in text and "upload" not in form_fields(again.data)
+
+
+def test_wtforms_own_messages_are_said_plainly(app, make):
+    """Not 字段长度不能超过 80 个字符 / 该字段是必填字段: the app's own words."""
+    site = make.site()
+    client = app.test_client()
+    login(client, make.user("boss", role="admin"))
+    url = f"/admin/sites/{site['id']}/edit"
+    fields = form_fields(client.get(url).data)
+    response = client.post(url, data={**fields, "name": "长" * 81}, headers={"Accept-Language": "zh-CN"})
+    text = page_text(response.data)
+    assert "这里最多填 80 个字。" in text and "请填写这一项。" in text  # the name, and the level not sent
+    assert "字段" not in text
