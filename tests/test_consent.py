@@ -307,3 +307,9 @@ def test_the_migration_seeds_version_1(tmp_path):
         db.session.remove()
         db.engine.dispose()
     assert [tuple(row) for row in seeded] == [(1, DEFAULT_BODY_ZH, DEFAULT_BODY_EN)]
+
+
+def test_the_rules_page_heading_names_the_federation_as_a_name(client):
+    page = client.get("/privacy/children", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<p class="site-name">District Women&#39;s Federation</p>' in page
+    assert "Responsible for the personal information in this service: the district Women" in page

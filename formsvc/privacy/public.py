@@ -29,7 +29,9 @@ def children_rules():
     return render_template(
         "public/children_rules.html",
         site=None,
-        header_title=organisation,
+        # The default reads inside a sentence ("Responsible …: the district Women's Federation");
+        # as the page's heading it is a name.
+        header_title=config.get("PRIVACY_ORGANISATION") or _("District Women's Federation"),
         organisation=organisation,
         officer=config.get("PRIVACY_OFFICER") or _("the head of the district Women's Federation office"),
         contact=privacy_contact(),
