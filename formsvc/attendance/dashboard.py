@@ -1,4 +1,5 @@
-"""The workspace's front page: today per site, this month against last, a 12-week trend, quiet sites."""
+"""The workspace's front page: today per site, the month so far against the same days of last
+month, a 12-week trend, quiet sites."""
 
 from __future__ import annotations
 
@@ -16,9 +17,19 @@ TREND_WEEKS = 12
 
 
 @dataclass(frozen=True)
+class DaySpan:
+    first: date
+    last: date
+
+
+@dataclass(frozen=True)
 class MonthComparison:
+    """Child visits this month so far against the same days of last month."""
+
     this_month: int
     last_month: int
+    this_days: DaySpan
+    last_days: DaySpan
 
 
 @dataclass(frozen=True)
@@ -40,11 +51,19 @@ def participations_between(site_ids, first: date, last: date) -> int:
 
 
 def month_comparison(site_ids, today: date) -> MonthComparison:
-    first_of_month = today.replace(day=1)
-    last_month_end = first_of_month - timedelta(days=1)
+    """This month up to today against last month up to the same day of the month.
+
+    Against the whole of last month, every month would look like a drop until its last day.
+    The 29th to the 31st of a shorter last month do not exist, so that month counts whole.
+    """
+    this_days = DaySpan(today.replace(day=1), today)
+    last_month_end = this_days.first - timedelta(days=1)
+    last_days = DaySpan(last_month_end.replace(day=1), last_month_end.replace(day=min(today.day, last_month_end.day)))
     return MonthComparison(
-        this_month=participations_between(site_ids, first_of_month, today),
-        last_month=participations_between(site_ids, last_month_end.replace(day=1), last_month_end),
+        this_month=participations_between(site_ids, this_days.first, this_days.last),
+        last_month=participations_between(site_ids, last_days.first, last_days.last),
+        this_days=this_days,
+        last_days=last_days,
     )
 
 

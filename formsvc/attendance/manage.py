@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from babel.dates import format_interval
 from flask import Blueprint, flash, render_template, request
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_login import current_user, login_required
 
 from formsvc.accounts.forms import ActionForm
 from formsvc.accounts.models import Role
 from formsvc.accounts.scoping import site_for, visible_sites
 from formsvc.activities.services import series_at
-from formsvc.attendance.dashboard import is_quiet, last_activity_days, month_comparison, weekly_trend
+from formsvc.attendance.dashboard import DaySpan, is_quiet, last_activity_days, month_comparison, weekly_trend
 from formsvc.attendance.daybook import DayCounts, day_counts, daybook
 from formsvc.charts import bar_chart_svg
+from formsvc.db import utcnow
 from formsvc.documents.qr import qr_svg
 from formsvc.extensions import db
 from formsvc.i18n import _
@@ -38,10 +40,16 @@ def _requested_day(default: date) -> date:
     return day
 
 
+def _days_text(span: DaySpan) -> str:
+    """The days a figure covers, as the reader says them: "Nov 1 – 29", "11月1日至29日"."""
+    return format_interval(span.first, span.last, "MMMd", locale=get_locale())
+
+
 @bp.route("/")
 @login_required
 def dashboard():
-    today = local_today()
+    now = utcnow()
+    today = local_today(now)
     sites = visible_sites(current_user)
     counts = day_counts([site.id for site in sites], today)
     site_ids = [site.id for site in sites]
@@ -59,12 +67,16 @@ def dashboard():
         [point.child_participations for point in trend],
         title=_("Child visits per week, last 12 weeks"),
     )
+    months = month_comparison(site_ids, today)
     return render_template(
         "admin/dashboard.html",
         rows=rows,
         totals=totals,
         today=today,
-        months=month_comparison(site_ids, today),
+        figures_at=now,
+        months=months,
+        this_days=_days_text(months.this_days),
+        last_days=_days_text(months.last_days),
         chart=chart,
         quiet={site.id for site, _, last in rows if site.active and is_quiet(last, today)},
     )
@@ -74,7 +86,8 @@ def dashboard():
 @login_required
 def site_day(site_id: int):
     site = site_for(current_user, site_id)
-    today = local_today()
+    now = utcnow()
+    today = local_today(now)
     day = _requested_day(today)
     poster_url = external_url("public.site_page", token=site.public_token)
     # The home's own managers collected these numbers and call the parents back; a township
@@ -88,6 +101,7 @@ def site_day(site_id: int):
         series=series_at(site),
         action_form=ActionForm(),
         is_today=day == today,
+        figures_at=now,
         previous_day=day - timedelta(days=1),
         next_day=day + timedelta(days=1),
         poster_url=poster_url,
