@@ -77,7 +77,8 @@ def test_a_disabled_user_is_signed_out_and_cannot_sign_in(app, make):
     boss.post(f"/admin/users/{user['id']}/disable", data={"csrf_token": fields["csrf_token"]})
     assert amy.get("/admin/").status_code == 302
     response = post_form(app.test_client(), "/admin/login", username="amy", password=user["password"])
-    assert "The username or password is not right." in page_text(response.data)
+    assert "This account is disabled. Please ask the district office to enable it again." in page_text(response.data)
+    assert app.test_client().get("/admin/").status_code == 302
 
 
 def test_admin_reset_gives_a_new_temporary_password(app, make):
@@ -169,6 +170,9 @@ TOO_EASY = "This password is too easy to guess. Please mix letters and digits, o
         "admin123",
         "1qaz2wsx",
         "abc12345",
+        "１２３４５６７８",  # full-width digits, as a Chinese keyboard in full-width mode types them
+        "８８８８８８８８",
+        "ＰＡＳＳＷＯＲＤ",
     ],
 )
 def test_easy_passwords_are_refused(ctx, password):
@@ -187,6 +191,28 @@ def test_reasonable_passwords_pass(ctx, password):
 def test_generated_passwords_pass_the_rule(ctx):
     for _attempt in range(300):
         check_new_password(generate_password(), username="amy")
+
+
+def test_a_full_width_password_is_kept_as_typed(app, make):
+    """The check folds full-width characters; the login form sends them as typed, so they are stored so."""
+    user = make.user("amy")
+    client = app.test_client()
+    login(client, user)
+    response = post_form(
+        client, "/admin/password", current=user["password"], new="１２３４５６７８", confirm="１２３４５６７８"
+    )
+    assert response.status_code == 200 and TOO_EASY in page_text(response.data)
+    chosen = "ｍｙ－ｏｗｎ－ｐａｓｓ－１"
+    assert post_form(client, "/admin/password", current=user["password"], new=chosen, confirm=chosen).status_code == 302
+    with app.app_context():
+        amy = db.session.execute(select(User).where(User.username == "amy")).scalar_one()
+        assert amy.check_password(chosen) and not amy.check_password("my-own-pass-1")
+
+
+def test_a_full_width_username_is_still_the_username(ctx):
+    with pytest.raises(DomainError) as error:
+        check_new_password("ｗａｎｇｘｉａｏｍｉｎｇ", username="wangxiaoming")
+    assert error.value.code == "password_is_username"
 
 
 def test_the_existing_password_checks_still_apply(ctx):

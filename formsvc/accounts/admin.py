@@ -1,4 +1,4 @@
-"""District admins manage workspace accounts: create, edit, disable, reset passwords."""
+"""District admins manage workspace accounts: create, edit, disable, unlock, reset passwords."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from formsvc.accounts.services import (
     generate_password,
     reset_password,
     set_enabled,
+    unlock,
     update_user,
 )
+from formsvc.accounts.throttle import locked_accounts
 from formsvc.audit.services import record
 from formsvc.errors import DomainError
 from formsvc.extensions import db
@@ -45,7 +47,13 @@ def _user_or_404(user_id: int) -> User:
 @bp.route("/")
 @admin_required
 def index():
-    return render_template("admin/users/index.html", users=all_users(), action_form=ActionForm())
+    users = all_users()
+    return render_template(
+        "admin/users/index.html",
+        users=users,
+        locked_until=locked_accounts(user.username for user in users),
+        action_form=ActionForm(),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -96,23 +104,28 @@ def edit(user_id: int):
         form.sites.data = [site.id for site in user.sites]
         form.township.data = user.township_id or 0
     elif form.validate_on_submit():
-        update_user(
-            user,
-            display_name=form.display_name.data,
-            role=Role(form.role.data),
-            site_ids=form.sites.data or [],
-            township_id=form.township.data or None,
-        )
-        record(
-            "user.edit",
-            user=current_user,
-            target=user.username,
-            role=user.role.value,
-            sites=[site.id for site in user.sites],
-        )
-        db.session.commit()
-        flash(_("Saved."))
-        return redirect(url_for("users.index"))
+        try:
+            update_user(
+                user,
+                display_name=form.display_name.data,
+                role=Role(form.role.data),
+                site_ids=form.sites.data or [],
+                township_id=form.township.data or None,
+                by=current_user,
+            )
+        except DomainError as error:
+            form.role.errors.append(error.message)  # the form checked the scope; what is left is the role
+        else:
+            record(
+                "user.edit",
+                user=current_user,
+                target=user.username,
+                role=user.role.value,
+                sites=[site.id for site in user.sites],
+            )
+            db.session.commit()
+            flash(_("Saved."))
+            return redirect(url_for("users.index"))
     else:
         problem = form_problem(form)
     return render_template("admin/users/form.html", form=form, problem=problem, user=user, action_form=ActionForm())
@@ -130,14 +143,28 @@ def reset(user_id: int):
     return redirect(url_for("users.index"))
 
 
+@bp.route("/<int:user_id>/unlock", methods=["POST"])
+@admin_required
+def unlock_user(user_id: int):
+    user = _user_or_404(user_id)
+    if ActionForm().validate_on_submit():
+        unlock(user)
+        record("user.unlock", user=current_user, target=user.username)
+        db.session.commit()
+        flash(_("{username} can log in again now.").format(username=user.username))
+    return redirect(url_for("users.index"))
+
+
 @bp.route("/<int:user_id>/<any(enable, disable):action>", methods=["POST"])
 @admin_required
 def toggle(user_id: int, action: str):
     user = _user_or_404(user_id)
-    if user.id == current_user.id:
-        flash(_("You cannot disable your own account."))
-    elif ActionForm().validate_on_submit():
-        set_enabled(user, action == "enable")
-        record(f"user.{action}", user=current_user, target=user.username)
-        db.session.commit()
+    if ActionForm().validate_on_submit():
+        try:
+            set_enabled(user, action == "enable", by=current_user)
+        except DomainError as error:
+            flash(error.message)
+        else:
+            record(f"user.{action}", user=current_user, target=user.username)
+            db.session.commit()
     return redirect(url_for("users.index"))

@@ -83,7 +83,7 @@ class User(UserMixin, TimestampMixin, Base):
 
 
 class LoginAttempt(Base):
-    """One try at the login form, kept a short while to slow down password guessing."""
+    """One try at the login form (or an admin's fresh start), kept a short while to slow down password guessing."""
 
     __tablename__ = "login_attempts"
 
@@ -92,6 +92,8 @@ class LoginAttempt(Base):
     # As typed (lower-cased), whether or not such a user exists: throttling must not reveal that.
     username: Mapped[str] = mapped_column(String(40))
     ip: Mapped[str] = mapped_column(String(45), default="")
+    # True for a login that got in, and for an admin's reset, enabling or unlock (no address):
+    # either way the account's earlier failures stop counting toward its lock-out.
     succeeded: Mapped[bool] = mapped_column(default=False)
 
     __table_args__ = (

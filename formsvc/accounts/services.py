@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from formsvc.accounts.models import Role, User
+from formsvc.accounts.throttle import clear_account_failures
 from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
@@ -39,13 +41,23 @@ def user_by_username(username: str) -> User | None:
     return db.session.execute(select(User).where(User.username == username.strip().lower())).scalar_one_or_none()
 
 
+class AccountDisabled(DomainError):
+    """The right password for a disabled account: only its owner knows it, so saying so reveals
+    nothing to a stranger, and it tells the manager whom to call instead of retyping."""
+
+    code = "account_disabled"
+
+
 def authenticate(username: str, password: str) -> User | None:
+    """The user for these credentials, or None; raises AccountDisabled for a disabled account's right password."""
     user = user_by_username(username)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if not user.check_password(password) or not user.enabled:
+    if not user.check_password(password):
         return None
+    if not user.enabled:
+        raise AccountDisabled(_("This account is disabled. Please ask the district office to enable it again."))
     user.last_login_at = utcnow()
     return user
 
@@ -134,17 +146,27 @@ def _is_digit_run(password: str) -> bool:
     return steps in ({1}, {9})
 
 
+def _folded(password: str) -> str:
+    """What the rules look at: full-width characters (a Chinese keyboard in full-width mode
+    types １２３４５６７８) become their plain forms, so they get no easier pass."""
+    return unicodedata.normalize("NFKC", password)
+
+
 def too_easy_to_guess(password: str) -> bool:
-    text = password.strip().lower()
+    text = _folded(password).strip().lower()
     all_digits = text.isascii() and text.isdigit()
     return len(set(text)) <= 1 or (all_digits and (len(text) < 12 or _is_digit_run(text))) or text in COMMON_PASSWORDS
 
 
 def check_new_password(password: str, *, username: str) -> None:
-    """The rule for every password a person chooses (their own, or an admin's on the command line)."""
-    if len(password) < 8:
+    """The rule for every password a person chooses (their own, or an admin's on the command line).
+
+    It is checked in its folded form and stored as typed, since that is what the login form sends.
+    """
+    folded = _folded(password)
+    if len(folded) < 8:
         raise DomainError(_("A password needs at least 8 characters."), code="password_too_short")
-    if password.strip().lower() == username.lower():
+    if folded.strip().lower() == username.lower():
         raise DomainError(_("The password must not be the username."), code="password_is_username")
     if too_easy_to_guess(password):
         raise DomainError(
@@ -169,7 +191,14 @@ def reset_password(user: User) -> str:
     password = generate_password()
     user.set_password(password)
     user.must_change_password = True
+    # The manager phoning in is often the one locked out: the new password must work at once.
+    clear_account_failures(user.username)
     return password
+
+
+def unlock(user: User) -> None:
+    """Let a locked-out user try again now rather than in 15 minutes."""
+    clear_account_failures(user.username)
 
 
 def end_sessions(user: User) -> None:
@@ -177,9 +206,37 @@ def end_sessions(user: User) -> None:
     user.session_version += 1
 
 
-def set_enabled(user: User, enabled: bool) -> None:
+def _check_an_admin_remains(user: User, *, role: Role, enabled: bool) -> None:
+    """Refuse a change that leaves no enabled district admin: nobody could manage accounts then."""
+    if user.role != Role.ADMIN or not user.enabled or (role == Role.ADMIN and enabled):
+        return
+    # Two admins demoting each other at once must take turns, so the second sees the first's
+    # change and is refused: PostgreSQL waits on the locked admin rows, SQLite on the write
+    # lock that a savepoint takes first (formsvc/database.py).
+    with db.session.begin_nested():
+        admin_ids = set(
+            db.session.execute(
+                select(User.id)
+                .where(User.role == Role.ADMIN, User.enabled.is_(True))
+                .order_by(User.id)
+                .with_for_update()
+            ).scalars()
+        )
+    if not admin_ids - {user.id}:
+        raise DomainError(
+            _("At least one district admin must stay. Make another account a district admin first."),
+            code="last_admin",
+        )
+
+
+def set_enabled(user: User, enabled: bool, *, by: User) -> None:
+    if user.id == by.id and not enabled:
+        raise DomainError(_("You cannot disable your own account."), code="own_account")
+    _check_an_admin_remains(user, role=user.role, enabled=enabled)
     user.enabled = enabled
-    if not enabled:
+    if enabled:
+        clear_account_failures(user.username)  # as after a reset: the manager is told to try again now
+    else:
         end_sessions(user)
 
 
@@ -196,8 +253,14 @@ def check_scope(role: Role, *, site_ids: list[int], township_id: int | None) -> 
         raise DomainError(_("Choose the township this viewer may see."), code="township_required")
 
 
-def update_user(user: User, *, display_name: str, role: Role, site_ids: list[int], township_id: int | None) -> None:
+def update_user(
+    user: User, *, display_name: str, role: Role, site_ids: list[int], township_id: int | None, by: User
+) -> None:
+    """An admin's edit of an account; ``by`` may not change their own role (they would lose this page)."""
     check_scope(role, site_ids=site_ids, township_id=township_id)
+    if user.id == by.id and role != user.role:
+        raise DomainError(_("You cannot change your own role. Another district admin can."), code="own_role")
+    _check_an_admin_remains(user, role=role, enabled=user.enabled)
     user.display_name = display_name or user.username
     user.role = role
     user.township_id = township_id if role == Role.TOWNSHIP_VIEWER else None

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from formsvc.accounts.forms import ChangePasswordForm, LoginForm, LogoutForm
-from formsvc.accounts.services import authenticate, change_password, end_sessions
+from formsvc.accounts.services import AccountDisabled, authenticate, change_password, end_sessions
 from formsvc.accounts.throttle import TooManyAttempts, check_login_allowed, note_login_attempt
 from formsvc.audit.services import record
 from formsvc.errors import DomainError
@@ -28,10 +28,12 @@ def login():
         ip = request.remote_addr or ""
         try:
             check_login_allowed(form.username.data, ip)
-        except TooManyAttempts as error:
+            user = authenticate(form.username.data, form.password.data)
+        except (TooManyAttempts, AccountDisabled) as error:
+            # Neither is counted: a refused try checked no password, and a disabled account's
+            # right password is no guess.
             problem = error.message
         else:
-            user = authenticate(form.username.data, form.password.data)
             note_login_attempt(form.username.data, ip, succeeded=user is not None)
             db.session.commit()
             if user is not None:

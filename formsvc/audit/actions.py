@@ -53,6 +53,7 @@ ACTION_TITLES = {
     "user.edit": _l("Account changed"),
     "user.enable": _l("Account enabled"),
     "user.disable": _l("Account disabled"),
+    "user.unlock": _l("Account unlocked"),
     "user.password_reset": _l("Password reset"),
     "user.password_change": _l("Password changed"),
     "consent.publish": _l("Consent text published"),
