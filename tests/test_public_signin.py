@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from html import unescape
 
 import pytest
 import time_machine
@@ -67,6 +69,22 @@ def test_child_sign_in_shows_a_receipt_with_local_time_and_code(app, client, mak
         assert attendance.receipt_code in text
         assert attendance.signed_by.value == "grandmother"
         assert attendance.source.value == "qr"
+
+
+def test_sign_in_someone_else_opens_a_blank_form_of_the_same_lecture(app, client, make):
+    """QA: the link led to the poster page, and the lecture's form came back filled in with the
+    person just signed in; a second person pressing the big button was told "already signed in"."""
+    lecture = make.activity(make.site(), day=DAY, opens="14:00", closes="17:45", guardians=True)
+    url = f"/a/{lecture['token']}/guardian"
+    fields = form_fields(client.get(url).data)
+    grandpa = {"name": "钱爷爷", "relation": "grandfather", "village": "东门", "child_name": "钱大宝"}
+    first = {**fields, **CONSENT, **grandpa}
+    receipt = client.get(client.post(url, data=first).headers["Location"]).get_data(as_text=True)
+    link = re.search(r'href="([^"]*someone_else[^"]*)"', receipt)
+    assert link and link.group(1).startswith(url)
+    blank = form_fields(client.get(unescape(link.group(1))).data)
+    assert (blank.get("name"), blank.get("child_name"), blank.get("village")) == ("", "", "")
+    assert form_fields(client.get(url).data)["name"] == "钱爷爷"  # the form itself still remembers this phone
 
 
 def test_a_double_tap_returns_the_same_receipt_and_writes_once(app, client, make):

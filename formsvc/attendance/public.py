@@ -48,6 +48,8 @@ FORM_ENDPOINTS = {
     Audience.GUARDIANS: "public.guardian_form",
     Audience.VOLUNTEERS: "public.volunteer_form",
 }
+# The blank form a receipt's "Sign in someone else" opens (?someone_else).
+SOMEONE_ELSE = "someone_else"
 
 
 def site_by_token(token: str) -> Site | None:
@@ -140,7 +142,10 @@ def _handle_sign_in(activity: Activity, form, template: str, sign_in, *, on_succ
         return scanpass.scan_again_page(activity, scanpass.scan_needed_message())
     problem = None
     if not form.is_submitted():
-        if not scanpass.restore_draft(activity, form):
+        # "Sign in someone else" on a receipt opens a blank form: prefilled with the person just
+        # signed in, a second person pressing the big button got "already signed in" as them.
+        someone_else = request.args.get(SOMEONE_ELSE) is not None
+        if not someone_else and not scanpass.restore_draft(activity, form):
             device.prefill(form)
         form.ensure_nonce()
     elif form.validate_on_submit():
@@ -296,6 +301,10 @@ def receipt(token: str):
     if record is None:  # unknown, or a workspace write (roll-call, paper) that has no receipt page
         abort(404)
     name = submission.attendance.child.name if submission.attendance else record.name
+    if submission.attendance:
+        audience = Audience.CHILDREN
+    else:
+        audience = Audience.GUARDIANS if record.role == AdultRole.GUARDIAN else Audience.VOLUNTEERS
     return render_template(
         "public/receipt.html",
         submission=submission,
@@ -304,6 +313,7 @@ def receipt(token: str):
         site=record.activity.site,
         masked_name=mask_name(name),
         surveys=surveys_after_sign_in(submission),
+        someone_else_url=url_for(FORM_ENDPOINTS[audience], token=record.activity.public_token, **{SOMEONE_ELSE: 1}),
     )
 
 

@@ -47,9 +47,10 @@ def scan(phone, live_server, site, activity, audience):
 
 
 def sign_in_someone_else(page, live_server, activity, audience):
-    """The receipt's big "sign in someone else" button, back to the same form."""
+    """The receipt's big "sign in someone else" button: the same activity's form, blank."""
     page.get_by_role("link", name="再签一个人").click()
-    return choose(page, live_server, activity, audience)
+    expect(page).to_have_url(f"{live_server}/a/{activity['token']}/{audience}?someone_else=1")
+    return page
 
 
 def choose(page, live_server, activity, audience):
@@ -138,8 +139,11 @@ def test_scan_and_sign_a_child_in(app, live_server, phone, site, after_school):
 
 def test_a_second_visit_remembers_the_child_and_not_me_forgets(app, live_server, phone, site, after_school):
     page = sign_child_in(phone, live_server, site, after_school, "农浩然", "爷爷")
-    sign_in_someone_else(page, live_server, after_school, "child")
+    sign_in_someone_else(page, live_server, after_school, "child")  # someone else: a blank form
+    expect(page.get_by_label("孩子姓名", exact=True)).to_have_value("")
+    expect(page.get_by_role("radio", checked=True)).to_have_count(0)
 
+    page = scan(phone, live_server, site, after_school, "child")  # the next visit, by the poster
     expect(page.get_by_label("孩子姓名", exact=True)).to_have_value("农浩然")
     expect(pill(page, "爷爷").locator("input")).to_be_checked()
     assert "农浩然" not in page.url
@@ -222,6 +226,8 @@ def visit_every_public_page(phone, live_server, site, after_school, lecture):
     page = sign_child_in(phone, live_server, site, after_school, "阿卜杜热合曼·买买提", "外公")
     yield "receipt", page
     sign_in_someone_else(page, live_server, after_school, "child")
+    yield "child-form-someone-else", page
+    page = scan(phone, live_server, site, after_school, "child")
     expect(page.get_by_role("link", name=re.compile("^不是我"))).to_be_visible()
     yield "child-form-remembered", page
 
@@ -303,8 +309,8 @@ def test_every_public_page_is_in_chinese(live_server, phone, site, after_school,
 
 
 def test_the_links_under_the_form_are_big_enough_to_tap(live_server, phone, site, after_school):
-    page = sign_child_in(phone, live_server, site, after_school, "覃海燕", "外婆")
-    sign_in_someone_else(page, live_server, after_school, "child")
+    sign_child_in(phone, live_server, site, after_school, "覃海燕", "外婆")
+    page = scan(phone, live_server, site, after_school, "child")  # remembered: "not me" is offered
     links = page.locator(".not-me a, .back a")
     expect(links).to_have_count(2)
     heights = [link.bounding_box()["height"] for link in links.all()]
