@@ -60,7 +60,7 @@
     });
     notice.textContent = data.notice || "";
     show(notice, Boolean(data.notice));
-    show(qrBox, !data.cancelled);
+    show(qrBox, data.scannable);  /* not open yet, ended or cancelled: nothing to scan */
     qr.classList.remove("kiosk-qr-stale");
     show(offline, false);
     show(stale, false);

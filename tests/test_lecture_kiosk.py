@@ -77,11 +77,24 @@ def test_voided_sign_ins_do_not_count_on_the_screen(app, make, site, lecture):
     assert state["count"] == 0 and state["recent"] == []
 
 
-def test_the_kiosk_says_when_sign_in_is_closed(app, make, frozen, site, lecture):
+def test_the_kiosk_shows_no_code_before_sign_in_opens_or_after_it_ends(app, make, frozen, site, lecture):
+    """QA: after the end the screen kept showing a fresh code; scanning it could only fail."""
+    url = f"/admin/activities/{lecture['id']}/kiosk"
+    frozen.move_to(local(2026, 11, 27, 13, 0))  # an hour early, setting up the projector
     client = manager_client(app, make, site)
-    frozen.move_to(local(2026, 11, 27, 17, 0))
-    state = client.get(f"/admin/activities/{lecture['id']}/kiosk.json", headers=EN).get_json()
-    assert "has closed" in state["notice"]
+    for moment, words in (
+        (None, "not opened"),
+        (local(2026, 11, 27, 15, 0), None),
+        (local(2026, 11, 27, 17, 0), "closed"),
+    ):
+        if moment is not None:
+            frozen.move_to(moment)
+        state = client.get(url + ".json", headers=EN).get_json()
+        page = client.get(url).get_data(as_text=True)
+        assert state["scannable"] is (words is None)
+        assert (words or "") in (state["notice"] or "")
+        hidden = 'id="kiosk-qr-box" class="kiosk-qr-box" hidden>' in page
+        assert hidden is (words is not None)
 
 
 def test_a_cancelled_lecture_shows_no_code_to_scan(app, make, frozen, site, lecture):
@@ -93,7 +106,7 @@ def test_a_cancelled_lecture_shows_no_code_to_scan(app, make, frozen, site, lect
         db.session.get(Activity, lecture["id"]).cancelled = True
         db.session.commit()
     state = client.get(url + ".json", headers=EN).get_json()
-    assert state["cancelled"] is True and "cancelled" in state["notice"]
+    assert state["cancelled"] is True and "cancelled" in state["notice"] and state["scannable"] is False
     assert 'id="kiosk-qr-box" class="kiosk-qr-box" hidden>' in client.get(url).get_data(as_text=True)
 
 

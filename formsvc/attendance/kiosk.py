@@ -133,6 +133,7 @@ def kiosk_state(activity_id: int):
         recent=tally.recent,
         notice=tally.notice,
         cancelled=activity.cancelled,
+        scannable=tally.notice is None,
     )
     response.headers["Cache-Control"] = "no-store"
     return response
