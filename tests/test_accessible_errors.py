@@ -1,4 +1,4 @@
-"""Errors a screen reader can find: tied to their field or group; one element per id.
+"""Pages a screen reader and a keyboard can use: errors tied to their field, one element per id, reachable boxes.
 
 QA with axe and a screen reader: the guardian form's "relation" error sat in the fieldset with
 no id, so moving onto the radios read "Father, radio button, 1 of 8" and nothing about it; the
@@ -37,3 +37,13 @@ def test_the_roll_call_page_has_one_element_per_id(app, make):
     html = client.get(f"/admin/activities/{daily['id']}/roll-call?q=王").get_data(as_text=True)
     ids = re.findall(r'\sid="([^"]+)"', html)
     assert len(ids) == len(set(ids)), sorted({found for found in ids if ids.count(found) > 1})
+
+
+def test_the_tallys_sideways_scrolling_table_can_be_reached_by_keyboard(app, make):
+    """axe scrollable-region-focusable: the per-home table box holds no link a keyboard could reach."""
+    make.site()
+    client = app.test_client()
+    login(client, make.user("boss", role="admin"))
+    html = client.get("/admin/tallies?scope=district&period=2026").get_data(as_text=True)
+    assert '<div class="table-scroll" tabindex="0" role="region" aria-labelledby="by-home">' in html
+    assert '<h2 id="by-home">' in html
