@@ -72,6 +72,24 @@ def _daily_opening(site: Site, day: date) -> Activity | None:
     ).scalar_one_or_none()
 
 
+def _series_day(series: ActivitySeries, day: date, *, cancelled: bool = False) -> Activity:
+    """The row of ``series`` on ``day``, not yet added to the session."""
+    return Activity(
+        site_id=series.site_id,
+        series_id=series.id,
+        kind=series.kind,
+        title=series.title,
+        on_date=day,
+        opens_at=local_to_utc(day, series.opens),
+        closes_at=local_to_utc(day, series.closes),
+        for_children=series.for_children,
+        for_guardians=series.for_guardians,
+        for_volunteers=series.for_volunteers,
+        rotating_code=series.rotating_code,
+        cancelled=cancelled,
+    )
+
+
 def ensure_series_days(site: Site, day: date) -> None:
     """Make the day's activity of every repeating series that runs at ``site`` on ``day``."""
     series_list = db.session.execute(
@@ -91,21 +109,7 @@ def ensure_series_days(site: Site, day: date) -> None:
             continue
         try:
             with db.session.begin_nested():
-                db.session.add(
-                    Activity(
-                        site_id=site.id,
-                        series_id=series.id,
-                        kind=series.kind,
-                        title=series.title,
-                        on_date=day,
-                        opens_at=local_to_utc(day, series.opens),
-                        closes_at=local_to_utc(day, series.closes),
-                        for_children=series.for_children,
-                        for_guardians=series.for_guardians,
-                        for_volunteers=series.for_volunteers,
-                        rotating_code=series.rotating_code,
-                    )
-                )
+                db.session.add(_series_day(series, day))
         except IntegrityError:
             pass  # another request made it a moment ago
 
@@ -393,22 +397,7 @@ def _leave_series(activity: Activity) -> None:
     db.session.flush()  # frees (series, day) in uq_activities_series_day
     try:
         with db.session.begin_nested():
-            db.session.add(
-                Activity(
-                    site_id=series.site_id,
-                    series_id=series.id,
-                    kind=series.kind,
-                    title=series.title,
-                    on_date=old_day,
-                    opens_at=local_to_utc(old_day, series.opens),
-                    closes_at=local_to_utc(old_day, series.closes),
-                    for_children=series.for_children,
-                    for_guardians=series.for_guardians,
-                    for_volunteers=series.for_volunteers,
-                    rotating_code=series.rotating_code,
-                    cancelled=True,
-                )
-            )
+            db.session.add(_series_day(series, old_day, cancelled=True))
     except IntegrityError:  # a visitor's request made the series' day again a moment ago
         remade = db.session.execute(
             select(Activity).where(Activity.series_id == series.id, Activity.on_date == old_day)
