@@ -10,6 +10,7 @@ download. Without it the tests skip outside CI and fail in CI.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -134,6 +135,15 @@ def open_phone_with(browser):
     yield _open
     for phone in opened:
         phone.context.close()
+
+
+def log_in(page, live_server: str, user: dict) -> None:
+    """Log ``user`` in to the workspace on ``page``, as a person types it; back on the dashboard."""
+    page.goto(f"{live_server}/admin/login")
+    page.locator("input[name=username]").fill(user["username"])
+    page.locator("input[name=password]").fill(user["password"])
+    page.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/admin/?$"))
 
 
 @pytest.fixture

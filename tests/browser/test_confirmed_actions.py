@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import select
 
 from formsvc.accounts.models import User
 from formsvc.extensions import db
+from tests.browser_support import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -17,11 +16,7 @@ def test_resetting_a_password_and_disabling_an_account_ask_first(app, make, live
     make.user("amy", role="manager", sites=[make.site()])
     admin = make.user("boss", role="admin")
     page = open_phone_with(js=False).page  # <details> needs no JavaScript
-    page.goto(f"{live_server}/admin/login")
-    page.locator("input[name=username]").fill(admin["username"])
-    page.locator("input[name=password]").fill(admin["password"])
-    page.locator("button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/admin/?$"))
+    log_in(page, live_server, admin)
 
     def amy() -> User:
         with app.app_context():

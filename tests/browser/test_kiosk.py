@@ -17,7 +17,7 @@ from sqlalchemy import select
 from formsvc.attendance.models import AdultSignIn
 from formsvc.extensions import db
 from formsvc.text import mask_name
-from tests.browser_support import ARTIFACTS
+from tests.browser_support import ARTIFACTS, log_in
 from tests.conftest import skip_or_fail
 
 try:
@@ -56,11 +56,7 @@ def projector(browser, live_server, make, site):
     context = browser.new_context(**PROJECTOR)
     context.set_default_timeout(15_000)
     page = context.new_page()
-    page.goto(f"{live_server}/admin/login")
-    page.locator("input[name=username]").fill(user["username"])
-    page.locator("input[name=password]").fill(user["password"])
-    page.locator("button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/admin/?$"))
+    log_in(page, live_server, user)
     yield context, page
     context.close()
 
@@ -145,11 +141,7 @@ def test_without_javascript_the_screen_reloads_itself(browser, live_server, shor
     context = browser.new_context(**PROJECTOR, java_script_enabled=False)
     try:
         page = context.new_page()
-        page.goto(f"{live_server}/admin/login")
-        page.locator("input[name=username]").fill(user["username"])
-        page.locator("input[name=password]").fill(user["password"])
-        page.locator("button[type=submit]").click()
-        page.wait_for_url(re.compile(r"/admin/?$"))
+        log_in(page, live_server, user)
         page.goto(f"{live_server}/admin/activities/{lecture['id']}/kiosk")
         first_slot = current_slot(page)
         page.wait_for_event("load", timeout=3 * PERIOD * 1000)  # the meta refresh, no script

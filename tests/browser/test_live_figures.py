@@ -19,7 +19,7 @@ from formsvc.accounts.models import User
 from formsvc.attendance.models import Attendance
 from formsvc.attendance.voiding import void_attendance
 from formsvc.extensions import db
-from tests.browser_support import PHONE_WIDTH
+from tests.browser_support import PHONE_WIDTH, log_in
 from tests.conftest import CONSENT, form_fields
 from tests.quality.conftest import require_npm_package
 from tests.quality.test_axe import axe_violations
@@ -67,11 +67,7 @@ def signed_in_phone(open_phone_with, live_server, manager, *, js: bool = True, c
     page = phone.page
     if clock:
         page.clock.install()
-    page.goto(f"{live_server}/admin/login")
-    page.locator("input[name=username]").fill(manager["username"])
-    page.locator("input[name=password]").fill(manager["password"])
-    page.locator("button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/admin/?$"))
+    log_in(page, live_server, manager)
     return phone
 
 
@@ -176,11 +172,7 @@ def test_axe_finds_no_meta_refresh_on_todays_pages(
     sign_in(app, after_school, "王小明")
     phone = open_phone_with(js=True, bypass_csp=True, extra_http_headers={"Accept-Language": language})
     page = phone.page
-    page.goto(f"{live_server}/admin/login")
-    page.locator("input[name=username]").fill(manager["username"])
-    page.locator("input[name=password]").fill(manager["password"])
-    page.locator("button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/admin/?$"))
+    log_in(page, live_server, manager)
     found = []
     for path in ("/admin/", f"/admin/sites/{site['id']}"):
         page.goto(live_server + path)

@@ -7,9 +7,9 @@ survey responses, mean rating) sat behind a sideways scroll that a clerk would n
 
 from __future__ import annotations
 
-import re
-
 import pytest
+
+from tests.browser_support import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -29,11 +29,7 @@ def test_the_tally_table_fits_an_office_screen_with_a_long_home_name(make, live_
     make.site(name="城关镇东门社区儿童之家")
     admin = make.user("clerk", role="admin")
     page = office_pc
-    page.goto(f"{live_server}/admin/login")
-    page.locator("input[name=username]").fill(admin["username"])
-    page.locator("input[name=password]").fill(admin["password"])
-    page.locator("button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/admin/?$"))
+    log_in(page, live_server, admin)
     page.goto(f"{live_server}/admin/tallies?scope=district")
     box = page.locator(".table-scroll", has=page.get_by_text(LONG_NAME)).first
     widths = box.evaluate("box => [box.scrollWidth, box.clientWidth]")

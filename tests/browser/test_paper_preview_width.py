@@ -8,11 +8,9 @@ text, and the table fits the phone, at the standard and the larger text size.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from tests.browser_support import PHONE_WIDTH
+from tests.browser_support import PHONE_WIDTH, log_in
 
 try:
     from playwright.sync_api import expect
@@ -44,11 +42,7 @@ def manager(make, site):
 
 def signed_in_phone(open_phone_with, live_server, manager, text_size):
     page = open_phone_with(js=True).page
-    page.goto(f"{live_server}/admin/login")
-    page.locator("input[name=username]").fill(manager["username"])
-    page.locator("input[name=password]").fill(manager["password"])
-    page.locator("button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/admin/?$"))
+    log_in(page, live_server, manager)
     page.goto(f"{live_server}/text/{text_size}?next=/admin/")
     page.wait_for_load_state()
     return page

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from formsvc.attendance.models import AdultSignIn, Attendance, Child
 from formsvc.extensions import db
-from tests.browser_support import PHONE_WIDTH
+from tests.browser_support import PHONE_WIDTH, log_in
 from tests.conftest import CONSENT, form_fields
 from tests.survey_helpers import answer, make_template, spec, use_at_activity, use_at_site
 
@@ -111,11 +111,7 @@ def manager_phone(open_phone_with, live_server, manager, text_size):
     """A JavaScript-on 360 px phone, signed in to the workspace, at ``text_size``."""
     phone = open_phone_with(js=True)
     page = phone.page
-    page.goto(f"{live_server}/admin/login")
-    page.locator("input[name=username]").fill(manager["username"])
-    page.locator("input[name=password]").fill(manager["password"])
-    page.locator("button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/admin/?$"))
+    log_in(page, live_server, manager)
     set_text_size(page, live_server, text_size)
     return phone
 

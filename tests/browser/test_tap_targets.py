@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from formsvc.attendance.models import AdultSignIn, Attendance, Child
 from formsvc.extensions import db
-from tests.browser_support import PHONE_WIDTH
+from tests.browser_support import PHONE_WIDTH, log_in
 from tests.conftest import CONSENT, form_fields
 
 try:
@@ -71,11 +71,7 @@ def seeded_day(app, make, site, after_school, lecture):
 def manager_phone(open_phone_with, live_server, manager, text_size):
     """A JavaScript-on 360 px phone, signed in to the workspace, at ``text_size``."""
     page = open_phone_with(js=True).page
-    page.goto(f"{live_server}/admin/login")
-    page.locator("input[name=username]").fill(manager["username"])
-    page.locator("input[name=password]").fill(manager["password"])
-    page.locator("button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/admin/?$"))
+    log_in(page, live_server, manager)
     page.goto(f"{live_server}/text/{text_size}?next=/admin/")
     assert page.evaluate("() => document.documentElement.classList.contains('large-text')") == (text_size == "large")
     return page
