@@ -29,6 +29,13 @@ def neutralise(value):
     return value
 
 
+def unneutralise(value: str) -> str:
+    """A cell read back as it was before ``neutralise`` guarded it ("'=A1" → "=A1")."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS):
+        return value[1:]
+    return value
+
+
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     """UTF-8 with a BOM (so Excel on Chinese Windows does not read it as GBK), neutralised."""
     buffer = io.StringIO()

@@ -60,7 +60,7 @@ from formsvc.attendance.paper_syntax import (
 )
 from formsvc.audit.services import record
 from formsvc.db import utcnow
-from formsvc.documents.spreadsheet import FORMULA_TRIGGERS
+from formsvc.documents.spreadsheet import unneutralise
 from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.imports.models import SheetImport, activity_scope
@@ -197,13 +197,6 @@ def _other_activity(activity: Activity, marked: str) -> str:
     return _("This sheet belongs to {other}, not to {activity}.").format(other=there, activity=here)
 
 
-def _unneutralised(value: str) -> str:
-    """A cell as it was before the export guarded it against formulas ("'=A1" → "=A1")."""
-    if value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS):
-        return value[1:]
-    return value
-
-
 def _header(rows: list[list[str]]) -> tuple[int, dict[str, int]]:
     aliases = sheet_aliases()
     for position, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
@@ -331,7 +324,7 @@ def plan_sheet_upload(activity: Activity, raw: bytes, filename: str, now: dateti
     mark = listed_mark()
     for number, row in enumerate(body, start=header_row + 2):
         cells = {
-            key: _unneutralised(row[columns[key]]) if key in columns and columns[key] < len(row) else ""
+            key: unneutralise(row[columns[key]]) if key in columns and columns[key] < len(row) else ""
             for key in SHEET_KEYS
         }
         found = _listed_row(number, cells, activity.audiences, mark)
