@@ -18,7 +18,7 @@ from formsvc.sites.models import Site
 from formsvc.surveys.models import SurveyLink
 from tests.conftest import clock_stopped_at, form_fields, local, login, page_text
 from tests.survey_helpers import make_template, spec, use_at_activity
-from tests.workspace_helpers import EN, qr_sign_in
+from tests.workspace_helpers import EN, guardian_sign_in, qr_sign_in
 
 FRIDAY = date(2026, 11, 27)
 SATURDAY = date(2026, 11, 28)
@@ -74,27 +74,6 @@ def test_a_lecture_moves_to_the_next_day_keeping_its_row_links_and_survey(app, m
     assert "家庭教育讲座" not in friday and "家庭教育讲座" in saturday
 
 
-def _guardian_signs_in(app, activity_id, *, voided=False):
-    from formsvc.attendance.models import AdultRole
-    from formsvc.attendance.services import sign_in_adult
-    from formsvc.forms import new_nonce
-    from tests.workspace_helpers import NOW
-
-    with app.app_context():
-        sign_in_adult(
-            db.session.get(Activity, activity_id),
-            role=AdultRole.GUARDIAN,
-            name="李秀英",
-            relation=None,
-            phone="",
-            village="",
-            child_name="",
-            nonce=new_nonce(),
-            now=NOW,
-        )
-        db.session.commit()
-
-
 @pytest.mark.parametrize("who", ["child", "guardian"])
 def test_an_activity_with_sign_ins_stays_on_its_day(app, make, who):
     site = make.site()
@@ -103,7 +82,7 @@ def test_an_activity_with_sign_ins_stays_on_its_day(app, make, who):
         make.child(site, "王小明")
         qr_sign_in(app, lecture["id"], "王小明")
     else:
-        _guardian_signs_in(app, lecture["id"])
+        guardian_sign_in(app, lecture["id"])
     client = manager_client(app, make, site)
 
     response = edit(client, lecture["id"], day="2026-11-28", title="改期的讲座")

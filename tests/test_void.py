@@ -5,38 +5,33 @@ from __future__ import annotations
 import pytest
 
 from formsvc.accounts.models import User
-from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance
-from formsvc.attendance.services import sign_in_adult
+from formsvc.attendance.models import AdultSignIn, Attendance
 from formsvc.attendance.voiding import AlreadyVoided, void_attendance
 from formsvc.extensions import db
-from formsvc.forms import new_nonce
 from tests.conftest import clock_stopped_at, form_fields, page_text
-from tests.workspace_helpers import DAY, EN, NOW, audits, count, qr_sign_in, signed_in_client, township_viewer
+from tests.workspace_helpers import (
+    DAY,
+    EN,
+    NOW,
+    audits,
+    count,
+    guardian_sign_in,
+    qr_sign_in,
+    signed_in_client,
+    township_viewer,
+)
 
 frozen_afternoon = clock_stopped_at(NOW)
 
 
 @pytest.fixture
 def home(app, make):
-    from formsvc.activities.models import Activity
 
     site = make.site()
     lecture = make.activity(site, day=DAY, title="家长课堂", children=True, guardians=True)
     make.child(site, "王小明")
     attendance = qr_sign_in(app, lecture["id"], "王小明")
-    with app.app_context():
-        signin = sign_in_adult(
-            db.session.get(Activity, lecture["id"]),
-            role=AdultRole.GUARDIAN,
-            name="李秀英",
-            relation=None,
-            phone="",
-            village="",
-            child_name="",
-            nonce=new_nonce(),
-            now=NOW,
-        ).submission.adult_signin_id
-        db.session.commit()
+    signin = guardian_sign_in(app, lecture["id"])
     return {
         "site": site,
         "manager": make.user("amy", sites=[site]),

@@ -68,6 +68,30 @@ def qr_sign_in(app, activity_id: int, name: str) -> int:
         return result.submission.attendance_id
 
 
+def guardian_sign_in(app, activity_id: int, name: str = "李秀英") -> int:
+    """A guardian signed in by her phone, as the public form does; the adult sign-in id."""
+    from formsvc.activities.models import Activity
+    from formsvc.attendance.models import AdultRole
+    from formsvc.attendance.services import sign_in_adult
+    from formsvc.forms import new_nonce
+
+    with app.app_context():
+        activity = db.session.get(Activity, activity_id)
+        result = sign_in_adult(
+            activity,
+            role=AdultRole.GUARDIAN,
+            name=name,
+            relation=None,
+            phone="",
+            village="",
+            child_name="",
+            nonce=new_nonce(),
+            now=NOW,
+        )
+        db.session.commit()
+        return result.submission.adult_signin_id
+
+
 def csrf_only(client, url: str) -> dict[str, str]:
     """A page's CSRF token, for posting to routes that need nothing else."""
     return {"csrf_token": form_fields(client.get(url).data).get("csrf_token", "")}
