@@ -59,7 +59,8 @@ class ConsentForm(OnceForm):
     showed. ``consent_needed`` is set by the view.
     """
 
-    consent = BooleanField(_l("I have read and agree"))
+    # Given to the text as shown, in the language shown: static/keep-typed.js never carries it over.
+    consent = BooleanField(_l("I have read and agree"), render_kw={"data-ask-again": True})
     consent_version = HiddenField(validators=[Optional(), Regexp(r"^\d{1,6}$")])
     consent_needed = False
 

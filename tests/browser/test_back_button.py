@@ -3,7 +3,7 @@
 QA: the form answered the first (wrong) POST itself; after the second POST's receipt, Back
 went to that answer, which no-store keeps out of every cache, so Chromium (WeChat's engine)
 showed its own "Confirm Form Resubmission / ERR_CACHE_MISS" page to a grandparent.
-static/forget-post.js makes such an answer's history entry a plain visit of the form.
+static/post-answer.js makes such an answer's history entry a plain visit of the form.
 """
 
 from __future__ import annotations

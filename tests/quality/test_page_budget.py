@@ -4,7 +4,8 @@
 2G line with 300 ms round trips, a page that fits shows after one. The app gzips text
 responses itself (formsvc/compression.py), so the test measures the bodies exactly as the
 app sends them to a browser that accepts gzip. No web fonts, no script required (the survey
-page's small script only shows and hides follow-up questions).
+page's small script only shows and hides follow-up questions; a form's keeps what was typed
+across the language and text-size switches).
 """
 
 from __future__ import annotations

@@ -1,0 +1,62 @@
+/* The language and text-size switches at the foot of a page are plain links: following one
+   from a half-filled form would open it again empty. Before leaving by one of them, what was
+   typed and chosen is kept in this tab's sessionStorage under the form's address, and put
+   back (then forgotten) when the form comes back. Never kept: the hidden fields (the form's
+   CSRF token and one-time nonce are new on the new page) and a tick marked data-ask-again
+   (consent is given to the text as shown, in the language shown). */
+(function () {
+  var key = "typed:" + window.location.pathname;
+  var form = document.querySelector("form[method=post]");
+  if (!form || !window.sessionStorage) return;
+
+  function kept(element) {
+    return element.name && element.type !== "hidden" && element.type !== "password" && element.type !== "file"
+      && element.type !== "submit" && !element.hasAttribute("data-ask-again");
+  }
+
+  function remember() {
+    var entries = [];
+    for (var i = 0; i < form.elements.length; i++) {
+      var element = form.elements[i];
+      if (!kept(element)) continue;
+      if (element.type === "radio" || element.type === "checkbox") {
+        if (element.checked) entries.push([element.name, element.value]);
+      } else if (element.value) {
+        entries.push([element.name, element.value]);
+      }
+    }
+    try {
+      window.sessionStorage.setItem(key, JSON.stringify(entries));
+    } catch (full) { /* private mode or no room: the switch still works */ }
+  }
+
+  function restore() {
+    var saved;
+    try {
+      saved = JSON.parse(window.sessionStorage.getItem(key) || "null");
+      window.sessionStorage.removeItem(key);
+    } catch (unreadable) {
+      return;
+    }
+    if (!saved) return;
+    saved.forEach(function (entry) {
+      var name = entry[0], value = entry[1];
+      for (var i = 0; i < form.elements.length; i++) {
+        var element = form.elements[i];
+        if (element.name !== name || !kept(element)) continue;
+        if (element.type === "radio" || element.type === "checkbox") {
+          if (element.value === value) element.checked = true;
+        } else {
+          element.value = value;
+          break;
+        }
+      }
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest(".langs a, .text-size a") : null;
+    if (link) remember();
+  });
+  restore();
+})();
