@@ -173,6 +173,12 @@ TOO_EASY = "This password is too easy to guess. Please mix letters and digits, o
         "１２３４５６７８",  # full-width digits, as a Chinese keyboard in full-width mode types them
         "８８８８８８８８",
         "ＰＡＳＳＷＯＲＤ",
+        "qwertyui",  # slid along a keyboard row, either way, or the alphabet
+        "lkjhgfdsa",
+        "abcdefghij",
+        "abababab",  # a short chunk again and again
+        "woaiwoai",
+        "12341234",
     ],
 )
 def test_easy_passwords_are_refused(ctx, password):
@@ -213,6 +219,18 @@ def test_a_full_width_username_is_still_the_username(ctx):
     with pytest.raises(DomainError) as error:
         check_new_password("ｗａｎｇｘｉａｏｍｉｎｇ", username="wangxiaoming")
     assert error.value.code == "password_is_username"
+
+
+@pytest.mark.parametrize("password", ["wangli2024", "2024wangli", "WangLi888"])
+def test_the_username_with_digits_around_it_is_still_the_username(ctx, password):
+    with pytest.raises(DomainError) as error:
+        check_new_password(password, username="wangli")
+    assert error.value.code == "password_is_username"
+
+
+@pytest.mark.parametrize("password", ["qwerty-garden-7", "wangli-likes-tea", "abcd-7391-efgh"])
+def test_a_password_only_containing_a_run_or_the_username_passes(ctx, password):
+    check_new_password(password, username="wangli")
 
 
 def test_the_existing_password_checks_still_apply(ctx):

@@ -146,6 +146,21 @@ def _is_digit_run(password: str) -> bool:
     return steps in ({1}, {9})
 
 
+# A run along one of these, either way, is typed by sliding a finger: qwertyui, lkjhgfds, abcdefgh.
+_KEY_RUNS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _is_key_run(password: str) -> bool:
+    return any(password in row or password in row[::-1] for row in _KEY_RUNS)
+
+
+def _is_repeated_chunk(password: str) -> bool:
+    """abababab, 12341234, woaiwoai: a chunk of up to four characters, again and again."""
+    return any(
+        password == password[:size] * (len(password) // size) for size in range(1, 5) if len(password) % size == 0
+    )
+
+
 def _folded(password: str) -> str:
     """What the rules look at: full-width characters (a Chinese keyboard in full-width mode
     types １２３４５６７８) become their plain forms, so they get no easier pass."""
@@ -155,7 +170,12 @@ def _folded(password: str) -> str:
 def too_easy_to_guess(password: str) -> bool:
     text = _folded(password).strip().lower()
     all_digits = text.isascii() and text.isdigit()
-    return len(set(text)) <= 1 or (all_digits and (len(text) < 12 or _is_digit_run(text))) or text in COMMON_PASSWORDS
+    return (
+        (all_digits and (len(text) < 12 or _is_digit_run(text)))
+        or _is_key_run(text)
+        or _is_repeated_chunk(text)
+        or text in COMMON_PASSWORDS
+    )
 
 
 def check_new_password(password: str, *, username: str) -> None:
@@ -166,7 +186,8 @@ def check_new_password(password: str, *, username: str) -> None:
     folded = _folded(password)
     if len(folded) < 8:
         raise DomainError(_("A password needs at least 8 characters."), code="password_too_short")
-    if folded.strip().lower() == username.lower():
+    # wangli2024 is the first guess at wangli's account, so the username with digits around it counts as it.
+    if username and folded.strip().lower().strip("0123456789") == username.lower():
         raise DomainError(_("The password must not be the username."), code="password_is_username")
     if too_easy_to_guess(password):
         raise DomainError(
