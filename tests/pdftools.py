@@ -38,13 +38,14 @@ def pdf_fonts(pdf: bytes) -> list[dict]:
     return fonts
 
 
-def assert_only_noto_cjk(pdf: bytes) -> None:
-    """Every embedded font is a subset of Noto Sans CJK SC: no glyph fell back to another font."""
+def assert_only_named_fonts(pdf: bytes) -> None:
+    """Every embedded font is a subset of the two static/pdf.css names, Noto Sans CJK SC and
+    (for emoji) Noto Color Emoji: no glyph fell back to another font."""
     fonts = pdf_fonts(pdf)
     assert fonts, "no fonts in the PDF"
     for font in fonts:
         base_name = font["name"].split("+", 1)[-1]
-        assert base_name.startswith("Noto-Sans-CJK-SC"), fonts
+        assert base_name.startswith(("Noto-Sans-CJK-SC", "Noto-Color-Emoji")), fonts
         assert (font["emb"], font["sub"], font["uni"]) == ("yes", "yes", "yes"), fonts
 
 

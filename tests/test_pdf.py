@@ -12,8 +12,8 @@ import pytest
 from flask_babel import force_locale
 from jinja2 import ChoiceLoader, DictLoader
 
-from formsvc.documents.pdf import URLRefused, css_string, render_pdf, static_url_fetcher
-from tests.pdftools import assert_a4, assert_only_noto_cjk, page_sizes, pdf_text, rasterise
+from formsvc.documents.pdf import URLRefused, css_string, emoji_in_spans, render_pdf, static_url_fetcher
+from tests.pdftools import assert_a4, assert_only_named_fonts, page_sizes, pdf_fonts, pdf_text, rasterise
 
 RARE_NAMES = "䶮 𠮷 彧"
 
@@ -44,8 +44,36 @@ def test_rare_characters_render_with_an_embedded_noto_cjk_subset(app, extra_temp
     for char in RARE_NAMES.split():
         assert char in text
     assert "儿童之家 生僻字" in text
-    assert_only_noto_cjk(pdf)
+    assert_only_named_fonts(pdf)
     assert_a4(pdf)
+
+
+def test_emoji_in_a_name_print_as_emoji_not_boxes(app, extra_templates):
+    """QA: names and survey comments typed on phones carry emoji; they printed as empty boxes."""
+    extra_templates["pdf/_emoji.html"] = (
+        '{% extends "pdf/base.html" %}{% block header %}{% endblock %}{% block content %}'
+        '<p style="font-size: 60pt; margin: 0">{{ name }}</p>{% endblock %}'
+    )
+    pdf = render(app, "pdf/_emoji.html", {"title": "表情", "name": "小宝😀"})
+    assert "小宝😀" in pdf_text(pdf)
+    assert any(font["name"].endswith("Noto-Color-Emoji") for font in pdf_fonts(pdf))
+    assert_only_named_fonts(pdf)
+    image = rasterise(pdf, dpi=72).convert("RGB")
+    colours = {image.getpixel((x, y)) for x in range(40, image.width // 2) for y in range(45, 130)}
+    assert any(abs(red - blue) > 60 for red, _green, blue in colours), "the emoji drew no colour"
+
+
+def test_only_emoji_in_the_body_text_are_wrapped():
+    html = (
+        '<html><head><title>名单😀</title></head><body class="x">'
+        '<p title="😀">小宝😀 ❤️ 家👨\u200d👩\u200d👧 ✓ 2026-11-29 11:09</p></body></html>'
+    )
+    assert emoji_in_spans(html) == (
+        '<html><head><title>名单😀</title></head><body class="x">'
+        '<p title="😀">小宝<span class="emoji">😀</span> <span class="emoji">❤️</span> '
+        '家<span class="emoji">👨\u200d👩\u200d👧</span> ✓ 2026-11-29 11:09</p></body></html>'
+    )
+    assert emoji_in_spans("<body><p>王小明</p></body>") == "<body><p>王小明</p></body>"
 
 
 def test_base_template_numbers_pages_and_shows_scope_period_and_time(app, extra_templates):

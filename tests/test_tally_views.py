@@ -16,7 +16,7 @@ from formsvc.sites.models import Site
 from formsvc.tallies.exports import CSV_HEADER
 from formsvc.tallies.services import compute_tally
 from tests.conftest import clock_stopped_at, local, login, page_text
-from tests.pdftools import assert_a4, assert_only_noto_cjk, pdf_text
+from tests.pdftools import assert_a4, assert_only_named_fonts, pdf_text
 from tests.tally_world import AS_OF, CATEGORIES, KINDS, YEAR, World, build_world
 
 
@@ -148,7 +148,7 @@ def test_pdf_export_is_a_landscape_a4_with_the_sites_and_totals(client, world, a
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     pdf = response.data
     assert_a4(pdf, landscape=True)
-    assert_only_noto_cjk(pdf)
+    assert_only_named_fonts(pdf)
     text = pdf_text(pdf)
     with client.application.app_context():
         tally = compute_tally("district", *YEAR, as_of=AS_OF)

@@ -87,11 +87,38 @@ def generated_at_text() -> str:
     return to_local(utcnow()).strftime("%Y-%m-%d %H:%M")
 
 
+# An emoji: a pictograph (with its skin tone, joined pictographs, flag letters or tag
+# characters), or a symbol that asks for emoji presentation (❤️, ☀️).
+_EMOJI = re.compile(
+    "(?:[\U0001f000-\U0001faff]|[\u2190-\u2bff]\ufe0f)"
+    "(?:[\U0001f000-\U0001faff\U000e0020-\U000e007f\u200d\ufe0f\u20e3]|[\u2190-\u2bff]\ufe0f)*"
+)
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def emoji_in_spans(html: str) -> str:
+    """The document with each run of emoji in its body's text wrapped in ``<span class="emoji">``.
+
+    Names and comments typed on phones carry emoji, which Noto Sans CJK lacks (they printed as
+    empty boxes). static/pdf.css draws span.emoji from Noto Color Emoji; named as a fallback for
+    the whole page instead, that font also took the spaces between words and numbers.
+    Only text between tags is touched (Jinja escapes < and > in text), never the head.
+    """
+    head, body_tag, body = html.partition("<body")
+    body_tag_rest, end_of_tag, body = body.partition(">")
+    if not end_of_tag or not _EMOJI.search(body):
+        return html
+    pieces = _TAG.split(body)
+    for index in range(0, len(pieces), 2):  # text and tags take turns, text first
+        pieces[index] = _EMOJI.sub(lambda match: f'<span class="emoji">{match.group()}</span>', pieces[index])
+    return head + body_tag + body_tag_rest + end_of_tag + "".join(pieces)
+
+
 def _write_pdf(html: str, static_root: Path) -> bytes:
     import weasyprint
 
     document = weasyprint.HTML(
-        string=html,
+        string=emoji_in_spans(html),
         base_url=static_root.as_uri() + "/",
         url_fetcher=static_url_fetcher(static_root),
     )
