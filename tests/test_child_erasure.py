@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from io import BytesIO
 
 import pytest
+from openpyxl import load_workbook
 
 from formsvc.accounts.models import User
 from formsvc.activities.models import Activity
@@ -18,6 +20,7 @@ from formsvc.extensions import db
 from formsvc.forms import new_nonce
 from formsvc.privacy.retention import ERASED, erase_child
 from tests.conftest import clock_stopped_at, form_fields, login, page_text
+from tests.pdftools import pdf_text
 from tests.workspace_helpers import DAY, EN, NOW, qr_sign_in, signed_in_client
 
 frozen_afternoon = clock_stopped_at(NOW)
@@ -224,3 +227,23 @@ def test_erasing_without_the_tick_says_so_at_the_top_and_comes_back_to_the_box(a
     assert 'href="#erase-title"' in page
     with app.app_context():
         assert db.session.get(Child, wang).name == NAME
+
+
+def test_the_printed_sheet_marks_an_erased_childs_row(app, make, home, frozen_afternoon):
+    """QA: the PDF and XLSX sheets kept the erased child's row with an empty name box, under
+    "the first 2 people signed in on a phone", inviting someone to write a name in by hand."""
+    qr_sign_in(app, home["lecture"]["id"], NAME)
+    qr_sign_in(app, home["lecture"]["id"], "李思琪")
+    with app.app_context():
+        wang = db.session.execute(db.select(Child.id).where(Child.name == NAME)).scalar_one()
+    manager = signed_in_client(app, home["manager"])
+    erase_on_the_page(manager, home, wang)
+
+    sheet = f"/admin/activities/{home['lecture']['id']}/sheet"
+    text = pdf_text(manager.get(f"{sheet}.pdf").data)
+    workbook = load_workbook(BytesIO(manager.get(f"{sheet}.xlsx").data))
+    cells = [str(cell.value) for row in workbook.active.iter_rows() for cell in row if cell.value is not None]
+
+    for shown in (text, " ".join(cells)):
+        assert "（姓名已应家长要求删除）" in shown and "李思琪" in shown
+        assert NAME not in shown

@@ -104,7 +104,8 @@ def _digital_entries(activity: Activity, full_phones: bool) -> list[tuple[dateti
             (
                 attendance.signed_in_at,
                 {
-                    "name": name,
+                    # The row stays (it is counted), marked so nobody writes a name into an empty box.
+                    "name": name or _("(name erased on request)"),
                     "relation": relation,
                     "signed": f"{attendance.source.title} {_clock(attendance.signed_in_at)}",
                 },
