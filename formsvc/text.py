@@ -87,6 +87,15 @@ def mask_phone(phone: str | None) -> str:
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
+# A mainland mobile number inside free text, written with or without +86, spaces or dashes.
+PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
+
+
+def mask_phones_in(text: str) -> str:
+    """请联系我 135 1111 2222 → 请联系我 135****2222: numbers people write into comments."""
+    return PHONE_IN_TEXT.sub(lambda match: mask_phone(re.sub(r"\D", "", match.group())[-11:]), text)
+
+
 def mask_name(name: str | None) -> str:
     """王小明 → 王*明, 王明 → 王*, Li Lei → L*i: enough for the person to recognise it."""
     if not name:

@@ -52,7 +52,11 @@ def all_posters():
         abort(404)
     pdf = posters_pdf(sites)
     record(
-        "poster.print_all", user=current_user, target=f"township:{township_id}" if township_id else "", sites=len(sites)
+        "poster.print_all",
+        user=current_user,
+        site_id=sites[0].id if len(sites) == 1 else None,
+        target=f"township:{township_id}" if township_id else "",
+        sites=len(sites),
     )
     db.session.commit()
     name = f"posters-township-{township_id}.pdf" if township_id else "posters.pdf"

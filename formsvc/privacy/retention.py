@@ -26,7 +26,7 @@ from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.surveys.models import SurveyAnswer, SurveyResponse
-from formsvc.text import ERASED
+from formsvc.text import ERASED, PHONE_IN_TEXT
 from formsvc.timeutil import local_to_utc
 
 _PERIOD = re.compile(r"^\s*(\d{1,3})\s*([ymd])\s*$")
@@ -236,12 +236,8 @@ def _names_and_guardians(children: list[Child], linked: list[AuditEntry]) -> tup
     return names - {""}, guardians - {""}
 
 
-# A mainland mobile number inside free text, written with or without +86, spaces or dashes.
-_PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
-
-
 def _without_phones(text: str) -> str:
-    return _PHONE_IN_TEXT.sub(ERASED, text)
+    return PHONE_IN_TEXT.sub(ERASED, text)
 
 
 def _scrub_void_reasons(child_ids: list[int], *, names: set[str], guardians: set[str]) -> None:

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import Select, select
 
 from formsvc.accounts.forms import ActionForm
+from formsvc.accounts.models import Role
 from formsvc.accounts.scoping import site_for, visible_site_ids, visible_sites
 from formsvc.audit.services import record
 from formsvc.db import utcnow
@@ -57,7 +58,8 @@ def _period_label(date_from: date | None, date_to: date | None) -> str:
 
 
 def _filtered(template_id: int, *, for_print: bool):
-    """The template, the filter form (from the query string) and the results it asks for."""
+    """The template, the filter form (from the query string), the results it asks for, their
+    labels, and the home they are limited to (None for several)."""
     template = template_for(current_user, template_id)
     form = ResultsFilterForm(request.args)
     scopes = _scope_choices(template)
@@ -73,16 +75,21 @@ def _filtered(template_id: int, *, for_print: bool):
         date_to=date_to,
         search=search or "",
         include_hidden=not for_print,
+        # As on a home's day: its own managers read the numbers on screen; printouts mask them.
+        full_phones_at=frozenset()
+        if for_print or current_user.role != Role.MANAGER
+        else frozenset(site.id for site in current_user.sites),
     )
     results = survey_results(template, flt, survey_locale())
     labels = {"scope_label": dict(scopes)[scope], "period_label": _period_label(date_from, date_to)}
-    return template, form, results, labels
+    one_home = int(scope[1:]) if scope.startswith("s") else None
+    return template, form, results, labels, one_home
 
 
 @bp.route("/<int:template_id>/results")
 @login_required
 def results(template_id: int):
-    template, form, found, labels = _filtered(template_id, for_print=False)
+    template, form, found, labels, _one_home = _filtered(template_id, for_print=False)
     return render_template(
         "admin/surveys/results.html",
         template=template,
@@ -102,11 +109,12 @@ def results(template_id: int):
 @login_required
 @download_view
 def export(template_id: int, fmt: str):
-    template, _form, found, labels = _filtered(template_id, for_print=True)
+    template, _form, found, labels, one_home = _filtered(template_id, for_print=True)
     record(
         "survey.export",
         user=current_user,
-        site_id=template.site_id,
+        # The home whose answers these are, so the audit log's home filter finds the export.
+        site_id=one_home or template.site_id,
         target=f"survey_templates:{template.id}",
         format=fmt,
         scope=labels["scope_label"],

@@ -30,7 +30,7 @@ from formsvc.surveys.models import (
     SurveyResponse,
     SurveyTemplate,
 )
-from formsvc.text import round_half_up
+from formsvc.text import mask_phones_in, round_half_up
 
 TOP_RATINGS = (4, 5)
 CHART_FONT = "Noto Sans CJK SC"
@@ -46,6 +46,9 @@ class ResultFilter:
     search: str = ""
     # Answers hidden as abusive: listed (marked) on screen, left out of printouts and exports.
     include_hidden: bool = True
+    # Homes whose comments show a phone number someone wrote in full (their own managers, on
+    # screen, to call back); everywhere else it is masked, as on printouts.
+    full_phones_at: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -232,7 +235,7 @@ def _rate(template: SurveyTemplate, flt: ResultFilter) -> tuple[bool, int, int]:
 def _comments(template: SurveyTemplate, flt: ResultFilter) -> dict[int, list[CommentResult]]:
     query = (
         select(SurveyAnswer.id, SurveyAnswer.question_id, SurveyAnswer.text, SurveyAnswer.hidden_at, Site.name)
-        .add_columns(SurveyResponse.on_date)
+        .add_columns(SurveyResponse.on_date, Site.id)
         .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
         .join(Site, Site.id == SurveyResponse.site_id)
         .where(*_conditions(flt, template.id), SurveyAnswer.text != "")
@@ -243,9 +246,10 @@ def _comments(template: SurveyTemplate, flt: ResultFilter) -> dict[int, list[Com
     if not flt.include_hidden:
         query = query.where(SurveyAnswer.hidden_at.is_(None))
     comments: dict[int, list[CommentResult]] = {}
-    for answer_id, question_id, text, hidden_at, site_name, on_date in db.session.execute(query):
+    for answer_id, question_id, text, hidden_at, site_name, on_date, site_id in db.session.execute(query):
+        shown = text if site_id in flt.full_phones_at else mask_phones_in(text)
         comments.setdefault(question_id, []).append(
-            CommentResult(answer_id, text, site_name, on_date, hidden=hidden_at is not None)
+            CommentResult(answer_id, shown, site_name, on_date, hidden=hidden_at is not None)
         )
     return comments
 

@@ -140,6 +140,8 @@ def export(fmt: str):
     record(
         "tally.export",
         user=current_user,
+        # One home's tally is found by the audit log's home filter; a township's or the district's by its target.
+        site_id=tally.scope.id if tally.scope.kind == "site" else None,
         target=str(tally.scope),
         format=fmt,
         date_from=tally.date_from.isoformat(),
