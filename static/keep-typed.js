@@ -7,7 +7,13 @@
 (function () {
   var key = "typed:" + window.location.pathname;
   var form = document.querySelector("form[method=post]");
-  if (!form || !window.sessionStorage) return;
+  var storage;
+  try {
+    storage = window.sessionStorage;  // reading it throws where storage is turned off
+  } catch (off) {
+    return;
+  }
+  if (!form || !storage) return;
 
   function kept(element) {
     return element.name && element.type !== "hidden" && element.type !== "password" && element.type !== "file"
@@ -26,15 +32,15 @@
       }
     }
     try {
-      window.sessionStorage.setItem(key, JSON.stringify(entries));
+      storage.setItem(key, JSON.stringify(entries));
     } catch (full) { /* private mode or no room: the switch still works */ }
   }
 
   function restore() {
     var saved;
     try {
-      saved = JSON.parse(window.sessionStorage.getItem(key) || "null");
-      window.sessionStorage.removeItem(key);
+      saved = JSON.parse(storage.getItem(key) || "null");
+      storage.removeItem(key);
     } catch (unreadable) {
       return;
     }
