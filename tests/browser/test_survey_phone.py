@@ -38,3 +38,21 @@ def test_a_hidden_question_leaves_no_gap_in_the_numbers(app, live_server, open_p
     assert shown_numbers(phone.page) == ["1.", "2.", "3."]
     phone.page.locator("label.choice-option").filter(has_text="否").first.click()
     assert shown_numbers(phone.page) == ["1.", "2."]
+
+
+@pytest.mark.parametrize("width", [360, 320])
+def test_yes_and_no_stay_on_the_screen_with_the_largest_text(app, live_server, open_phone_with, site, width):
+    """QA: with 大字模式 and the phone's own text zoom (WeChat's care mode, 1.5×), 否 ran off the screen."""
+    template = make_template(app, [spec("yes_no", "您会推荐其他家长来参加吗？", required=True)], site_id=site["id"])
+    token = use_at_site(app, template, site["id"])
+    page = open_phone_with(js=True).page
+    page.set_viewport_size({"width": width, "height": 640})
+    page.context.new_cdp_session(page).send("Page.setFontSizes", {"fontSizes": {"standard": 24}})
+    page.goto(f"{live_server}/text/large?next=/q/{token}")
+    page.wait_for_load_state()
+    assert page.evaluate("() => document.documentElement.classList.contains('large-text')")
+    width_used = page.evaluate("() => Math.max(document.documentElement.scrollWidth, window.innerWidth)")
+    assert width_used <= width
+    for word in ("是", "否"):
+        box = page.locator("label.choice-option").filter(has_text=word).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, (word, box)
