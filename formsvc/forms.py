@@ -7,9 +7,9 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import abort, current_app, request
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectMultipleField
+from wtforms import HiddenField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Regexp, ValidationError
+from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
 
 from formsvc.i18n import _, _l
 from formsvc.text import clean_text, is_mainland_mobile, normalise_phone
@@ -31,14 +31,33 @@ def new_nonce() -> str:
 
 
 class MainlandMobile:
-    """An optional mainland mobile number: 11 digits starting with 13–19."""
+    """An optional mainland mobile number: 11 digits starting with 13–19.
+
+    Something typed that holds no digit at all (没有手机, a word from voice input) is refused
+    too: read as digits it is empty, and the sign-in would silently lose the number.
+    """
 
     def __init__(self, message=None):
         self.message = message or _l("Please write an 11-digit mobile number starting with 1, or leave it empty.")
 
     def __call__(self, form, field):
-        if field.data and not is_mainland_mobile(field.data):
+        typed = bool(field.raw_data and field.raw_data[0] and field.raw_data[0].strip())
+        if (field.data and not is_mainland_mobile(field.data)) or (typed and not field.data):
             raise ValidationError(self.message)
+
+
+class PhoneField(StringField):
+    """An optional mainland mobile number, kept as its 11 digits (138 1234 5678, +86…, full-width
+    digits and 一三八… are all read). Refused, it is shown back as typed, not as the digits
+    read from it, so the person sees what they wrote and can correct it."""
+
+    def __init__(self, label, **kwargs):
+        super().__init__(label, validators=[Optional(), MainlandMobile()], filters=[phone_filter], **kwargs)
+
+    def _value(self):
+        if self.errors and self.raw_data:
+            return self.raw_data[0]
+        return super()._value()
 
 
 class NearToday:

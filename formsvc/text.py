@@ -52,22 +52,34 @@ def clean_name(value: str | None) -> str:
     return _CJK_GAP.sub("", clean_text(value))
 
 
+# The dots between the parts of a name (热依拉·艾力), as phones' keyboards type them: the middle
+# dot, the katakana middle dot (and its half-width form, which NFKC folds to it), the bullet,
+# the hyphenation point, the dot operators and the full stop (full-width ． folds to it).
+NAME_DOTS = "\u00b7\u30fb\u2022\u2027\u2219\u22c5."
+_NAME_GAPS = re.compile(f"[\\s{re.escape(NAME_DOTS)}]+")
+
+
 def name_key(name: str) -> str:
-    """The key two spellings of one name share: full-width folded, spaces dropped, case-folded.
+    """The key two spellings of one name share: full-width folded, spaces and dots dropped, case-folded.
 
     NFKC folds full-width letters and digits (``Ｌｉ``) to their ASCII forms; inner spaces
-    are dropped because people type ``王 小明`` and ``王小明`` for the same child.
+    are dropped because people type ``王 小明`` and ``王小明`` for the same child, and the dot
+    of a minority name because 热依拉·艾力, 热依拉・艾力, 热依拉.艾力 and 热依拉 艾力 are one person.
     """
     visible = "".join(char for char in name or "" if not _invisible(char))  # as clean_text drops them
     folded = unicodedata.normalize("NFKC", visible).casefold()
-    return _SPACES.sub("", folded)
+    return _NAME_GAPS.sub("", folded)
+
+
+# Digits as voice input and some keyboards write them: 一三八 …, 幺 and 两 as said aloud.
+_CHINESE_DIGITS = str.maketrans("零〇一幺二两三四五六七八九", "0011223456789")
 
 
 def normalise_phone(value: str | None) -> str:
     """Digits only, with a leading +86/0086 country code removed."""
     if not value:
         return ""
-    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", value))
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", value).translate(_CHINESE_DIGITS))
     if len(digits) == 13 and digits.startswith("86"):
         digits = digits[2:]
     elif len(digits) == 15 and digits.startswith("0086"):

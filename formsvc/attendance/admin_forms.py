@@ -20,7 +20,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optio
 from formsvc.attendance.models import CHILD_CATEGORY_TITLES, RELATION_TITLES, Child, ChildCategory, Relation
 from formsvc.attendance.roster import CategoryPeriodData, ChildData
 from formsvc.attendance.voiding import REASON_MAX
-from formsvc.forms import MainlandMobile, OnceForm, phone_filter, strip_filter
+from formsvc.forms import OnceForm, PhoneField, strip_filter
 from formsvc.i18n import _, _l
 from formsvc.timeutil import local_today
 
@@ -82,10 +82,8 @@ class ChildForm(FlaskForm):
         ],
         default="",
     )
-    guardian_phone = StringField(
+    guardian_phone = PhoneField(
         _l("Guardian's mobile number (optional)"),
-        validators=[Optional(), MainlandMobile()],
-        filters=[phone_filter],
         render_kw={"type": "tel", "inputmode": "numeric", "autocomplete": "off", "maxlength": 20},
     )
 

@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from formsvc.attendance.models import RELATION_TITLES, Relation
-from formsvc.forms import MainlandMobile, OnceForm, phone_filter, strip_filter
+from formsvc.forms import OnceForm, PhoneField, strip_filter
 from formsvc.i18n import _, _l
 
 NAME_MAX = 30
@@ -35,10 +35,8 @@ def name_field(label, required_message):
 
 
 def phone_field():
-    return StringField(
+    return PhoneField(
         _l("Mobile number (optional)"),
-        validators=[Optional(), MainlandMobile()],
-        filters=[phone_filter],
         render_kw={"type": "tel", "inputmode": "numeric", "autocomplete": "tel", "maxlength": 20},
     )
 

@@ -1,0 +1,105 @@
+"""Names and phone numbers as phones really type them.
+
+QA on a grandparent's phone:
+- voice input writes 一三八一二三四五六七八; the sign-in was accepted and the number silently
+  stored empty (so was 没有手机). Chinese digits are now read as digits, and a phone field
+  that holds something but no digit at all is refused, with the text kept;
+- a refused number came back rewritten (138 1234 567 as 1381234567) under "everything you
+  typed is still here": it now comes back as typed;
+- 热依拉·艾力, 热依拉・艾力, 热依拉•艾力 and 热依拉.艾力 made four children to review and counted
+  a guardian four times: the dot between the parts of a name is not part of its key.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import select, text
+
+from formsvc.attendance.models import AdultSignIn, Attendance, Child
+from formsvc.extensions import db
+from formsvc.text import name_key, normalise_phone
+from tests.conftest import CONSENT, clock_stopped_at, form_fields, page_text
+from tests.workspace_helpers import DAY, NOW, count, guardian_sign_in
+
+frozen_afternoon = clock_stopped_at(NOW)
+PHONE_MESSAGE = "请填写以 1 开头的 11 位手机号，或者不填。"
+
+
+@pytest.mark.parametrize("typed", ["一三八一二三四五六七八", "幺三八 一二三四 五六七八", "138一二三四五六七八"])
+def test_chinese_digits_are_read_as_digits(typed):
+    assert normalise_phone(typed) == "13812345678"
+
+
+@pytest.mark.parametrize(
+    "typed", ["热依拉·艾力", "热依拉・艾力", "热依拉•艾力", "热依拉.艾力", "热依拉．艾力", "热依拉 艾力"]
+)
+def test_the_dot_of_a_minority_name_is_not_part_of_its_key(typed):
+    assert name_key(typed) == name_key("热依拉艾力")
+
+
+@pytest.fixture
+def site(make):
+    return make.site()
+
+
+@pytest.fixture
+def lecture(make, site):
+    return make.activity(site, day=DAY, title="家长课堂", children=True, guardians=True)
+
+
+def send_guardian_form(app, lecture, **values):
+    phone = app.test_client()
+    url = f"/a/{lecture['token']}/guardian"
+    data = {**form_fields(phone.get(url).data), **CONSENT, "relation": "grandmother", **values}
+    return phone.post(url, data=data)
+
+
+def test_a_number_said_aloud_is_stored_as_digits(app, lecture, frozen_afternoon):
+    response = send_guardian_form(app, lecture, name="陈阿婆", phone="一三八一二三四五六七八")
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.execute(select(AdultSignIn.phone)).scalar_one() == "13812345678"
+
+
+@pytest.mark.parametrize("typed", ["没有手机", "138 1234 567", "0776-1234567"])
+def test_a_refused_number_comes_back_as_typed(app, lecture, frozen_afternoon, typed):
+    response = send_guardian_form(app, lecture, name="陈阿婆", phone=typed)
+    assert response.status_code == 200
+    assert PHONE_MESSAGE in page_text(response.data)
+    assert form_fields(response.data)["phone"] == typed
+    assert count(app, AdultSignIn) == 0
+
+
+def test_one_child_and_one_guardian_whatever_dot_is_typed(app, lecture, frozen_afternoon):
+    for dot in ("·", "・", "•", "."):
+        phone = app.test_client()
+        url = f"/a/{lecture['token']}/child"
+        fields = form_fields(phone.get(url).data)
+        assert phone.post(url, data={**fields, **CONSENT, "child_name": f"热依拉{dot}艾力"}).status_code == 302
+        assert send_guardian_form(app, lecture, name=f"阿依古丽{dot}买买提").status_code == 302
+    assert count(app, Child) == 1 and count(app, Attendance) == 1
+    assert count(app, AdultSignIn) == 1
+
+
+def test_the_migration_takes_the_dots_out_of_keys_stored_before(app, make, site, lecture):
+    rows = {
+        "active": make.child(site, "热依拉·艾力"),
+        "to_review": make.child(site, "古丽・米热"),
+        "taken": make.child(site, "古丽米热"),  # the key the to-review child would get: kept apart
+    }
+    signin = guardian_sign_in(app, lecture["id"], "阿依古丽.买买提")
+    with app.app_context():
+        old_keys = {rows["active"]: "热依拉·艾力", rows["to_review"]: "古丽・米热", rows["taken"]: "古丽米热"}
+        for child_id, key in old_keys.items():
+            db.session.execute(text("UPDATE children SET name_key = :key WHERE id = :id"), {"key": key, "id": child_id})
+        for child_id in (rows["to_review"], rows["taken"]):
+            db.session.execute(text("UPDATE children SET status = 'to_review' WHERE id = :id"), {"id": child_id})
+        db.session.execute(text("UPDATE adult_signins SET name_key = '阿依古丽.买买提' WHERE id = :id"), {"id": signin})
+        db.session.commit()
+        downgrade(revision="1000")
+        upgrade()
+        keys = dict(db.session.execute(select(Child.id, Child.name_key)).all())
+        signin_key = db.session.get(AdultSignIn, signin).name_key
+    assert keys == {rows["active"]: "热依拉艾力", rows["to_review"]: "古丽・米热", rows["taken"]: "古丽米热"}
+    assert signin_key == "阿依古丽买买提"
