@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -47,3 +48,9 @@ def parse_clock(value: str) -> time:
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:
     start = local_to_utc(day, time(0, 0))
     return start, local_to_utc(day + timedelta(days=1), time(0, 0))
+
+
+def date_range(first: date, last: date) -> Iterator[date]:
+    """Every day from ``first`` to ``last``, both included (none when ``last`` is before ``first``)."""
+    for offset in range((last - first).days + 1):
+        yield first + timedelta(days=offset)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from formsvc.activities.models import Activity, ActivityKind, ActivitySeries
+from formsvc.activities.series import ensure_series_days, series_day
 from formsvc.attendance.models import AdultSignIn, Attendance
 from formsvc.db import utcnow
 from formsvc.errors import DomainError
@@ -70,48 +71,6 @@ def _daily_opening(site: Site, day: date) -> Activity | None:
             Activity.site_id == site.id, Activity.on_date == day, Activity.kind == ActivityKind.DAILY
         )
     ).scalar_one_or_none()
-
-
-def _series_day(series: ActivitySeries, day: date, *, cancelled: bool = False) -> Activity:
-    """The row of ``series`` on ``day``, not yet added to the session."""
-    return Activity(
-        site_id=series.site_id,
-        series_id=series.id,
-        kind=series.kind,
-        title=series.title,
-        on_date=day,
-        opens_at=local_to_utc(day, series.opens),
-        closes_at=local_to_utc(day, series.closes),
-        for_children=series.for_children,
-        for_guardians=series.for_guardians,
-        for_volunteers=series.for_volunteers,
-        rotating_code=series.rotating_code,
-        cancelled=cancelled,
-    )
-
-
-def ensure_series_days(site: Site, day: date) -> None:
-    """Make the day's activity of every repeating series that runs at ``site`` on ``day``."""
-    series_list = db.session.execute(
-        select(ActivitySeries).where(
-            ActivitySeries.site_id == site.id,
-            ActivitySeries.stopped.is_(False),
-            ActivitySeries.starts_on <= day,
-        )
-    ).scalars()
-    for series in series_list:
-        if not series.runs_on(day):
-            continue
-        exists = db.session.execute(
-            select(Activity.id).where(Activity.series_id == series.id, Activity.on_date == day)
-        ).scalar_one_or_none()
-        if exists is not None:
-            continue
-        try:
-            with db.session.begin_nested():
-                db.session.add(_series_day(series, day))
-        except IntegrityError:
-            pass  # another request made it a moment ago
 
 
 def activities_on(site: Site, day: date, *, with_daily_opening: bool = False) -> list[Activity]:
@@ -291,16 +250,6 @@ def update_activity(
     db.session.flush()
 
 
-def series_at(site: Site) -> list[ActivitySeries]:
-    return list(
-        db.session.execute(
-            select(ActivitySeries)
-            .where(ActivitySeries.site_id == site.id, ActivitySeries.stopped.is_(False))
-            .order_by(ActivitySeries.opens, ActivitySeries.id)
-        ).scalars()
-    )
-
-
 def reopens_at(activity: Activity, now: datetime) -> datetime | None:
     """When a closed activity next takes sign-ins: later today, or its next day (daily and series)."""
     if activity.cancelled:
@@ -389,7 +338,7 @@ def check_move(activity: Activity) -> None:
 def _leave_series(activity: Activity) -> None:
     """Make a series day a one-off, and leave the series' day cancelled in its place.
 
-    The series makes its days on first need (``ensure_series_days``): without the cancelled
+    The series makes its days on first need (``ensure_series_days`` in series.py): without the cancelled
     row, the day moved from would come back with the series' next visitor.
     """
     series, old_day = activity.series, activity.on_date
@@ -397,7 +346,7 @@ def _leave_series(activity: Activity) -> None:
     db.session.flush()  # frees (series, day) in uq_activities_series_day
     try:
         with db.session.begin_nested():
-            db.session.add(_series_day(series, old_day, cancelled=True))
+            db.session.add(series_day(series, old_day, cancelled=True))
     except IntegrityError:  # a visitor's request made the series' day again a moment ago
         remade = db.session.execute(
             select(Activity).where(Activity.series_id == series.id, Activity.on_date == old_day)

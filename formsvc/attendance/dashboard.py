@@ -74,7 +74,13 @@ def weekly_trend(site_ids, today: date, weeks: int = TREND_WEEKS) -> list[WeekPo
     per_day = db.session.execute(
         select(Activity.on_date, func.count(Attendance.id))
         .join(Attendance, Attendance.activity_id == Activity.id)
-        .where(Activity.site_id.in_(site_ids), Activity.on_date >= first_monday, Attendance.voided_at.is_(None))
+        .where(
+            Activity.site_id.in_(site_ids),
+            Activity.on_date >= first_monday,
+            # A record dated later (a host whose clock ran ahead, a restored backup) is not this chart's.
+            Activity.on_date <= this_monday + timedelta(days=6),
+            Attendance.voided_at.is_(None),
+        )
         .group_by(Activity.on_date)
     ).all()
     totals = {first_monday + timedelta(weeks=index): 0 for index in range(weeks)}

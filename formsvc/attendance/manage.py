@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from formsvc.accounts.forms import ActionForm
 from formsvc.accounts.models import Role
 from formsvc.accounts.scoping import site_for, visible_sites
-from formsvc.activities.services import series_at
+from formsvc.activities.series import series_at
 from formsvc.attendance.dashboard import DaySpan, is_quiet, last_activity_days, month_comparison, weekly_trend
 from formsvc.attendance.daybook import DayCounts, day_counts, daybook
 from formsvc.charts import bar_chart_svg

@@ -27,6 +27,7 @@ from datetime import date
 from sqlalchemy import Select, exists, or_, select
 
 from formsvc.activities.models import Activity
+from formsvc.activities.series import make_series_days
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
@@ -168,6 +169,10 @@ def compute_tally(
     ).all()
     listed.sort(key=lambda row: (place_sort_key(row[3]), place_sort_key(row[1]), row[0]))
     site_ids = select(Site.id).where(*conditions)
+    # The series' held days the period counts, in a short transaction of their own: the tally's
+    # long read must not hold SQLite's writers' turn (formsvc/database.py) while it runs.
+    if make_series_days(site_ids, date_from, min(date_to, as_of)):
+        db.session.commit()
     figures = all_levels(site_ids, date_from, date_to, as_of)
 
     def make(level: str, key) -> Figures:

@@ -1,0 +1,113 @@
+"""Repeating activities: the days of a series are rows made on first need, or before a tally counts them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from formsvc.activities.models import Activity, ActivitySeries
+from formsvc.extensions import db
+from formsvc.sites.models import Site
+from formsvc.timeutil import date_range, local_to_utc
+
+
+def series_day(series: ActivitySeries, day: date, *, cancelled: bool = False) -> Activity:
+    """The row of ``series`` on ``day``, not yet added to the session."""
+    return Activity(
+        site_id=series.site_id,
+        series_id=series.id,
+        kind=series.kind,
+        title=series.title,
+        on_date=day,
+        opens_at=local_to_utc(day, series.opens),
+        closes_at=local_to_utc(day, series.closes),
+        for_children=series.for_children,
+        for_guardians=series.for_guardians,
+        for_volunteers=series.for_volunteers,
+        rotating_code=series.rotating_code,
+        cancelled=cancelled,
+    )
+
+
+def ensure_series_days(site: Site, day: date) -> None:
+    """Make the day's activity of every repeating series that runs at ``site`` on ``day``."""
+    series_list = db.session.execute(
+        select(ActivitySeries).where(
+            ActivitySeries.site_id == site.id,
+            ActivitySeries.stopped.is_(False),
+            ActivitySeries.starts_on <= day,
+        )
+    ).scalars()
+    for series in series_list:
+        if not series.runs_on(day):
+            continue
+        exists = db.session.execute(
+            select(Activity.id).where(Activity.series_id == series.id, Activity.on_date == day)
+        ).scalar_one_or_none()
+        if exists is not None:
+            continue
+        try:
+            with db.session.begin_nested():
+                db.session.add(series_day(series, day))
+        except IntegrityError:
+            pass  # another request made it a moment ago
+
+
+def make_series_days(site_ids, date_from: date, date_to: date) -> int:
+    """Make every day of the sites' running series from ``date_from`` to ``date_to`` not made yet.
+
+    A page makes a series' day when it first shows it (the day view, the poster page), but a
+    tally counts the days held whether or not anyone opened them: it makes the period's past
+    days first, or its count would depend on which days someone happened to look at. So does
+    stopping a series, for the days it ran. ``site_ids`` is a list or a subquery. Returns how
+    many days were made; the caller commits.
+    """
+    series_list = (
+        db.session.execute(
+            select(ActivitySeries).where(
+                ActivitySeries.site_id.in_(site_ids),
+                ActivitySeries.stopped.is_(False),
+                ActivitySeries.starts_on <= date_to,
+                or_(ActivitySeries.ends_on.is_(None), ActivitySeries.ends_on >= date_from),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not series_list:
+        return 0
+    made = {
+        (series_id, day)
+        for series_id, day in db.session.execute(
+            select(Activity.series_id, Activity.on_date).where(
+                Activity.series_id.in_([series.id for series in series_list]),
+                Activity.on_date >= date_from,
+                Activity.on_date <= date_to,
+            )
+        )
+    }
+    missing = [
+        (series, day)
+        for series in series_list
+        for day in date_range(max(date_from, series.starts_on), min(date_to, series.ends_on or date_to))
+        if series.runs_on(day) and (series.id, day) not in made
+    ]
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(series_day(series, day) for series, day in missing)
+    except IntegrityError:  # another request made some of them a moment ago: one at a time
+        for series, day in missing:
+            ensure_series_days(series.site, day)
+    return len(missing)
+
+
+def series_at(site: Site) -> list[ActivitySeries]:
+    return list(
+        db.session.execute(
+            select(ActivitySeries)
+            .where(ActivitySeries.site_id == site.id, ActivitySeries.stopped.is_(False))
+            .order_by(ActivitySeries.opens, ActivitySeries.id)
+        ).scalars()
+    )
