@@ -103,3 +103,24 @@ def test_the_migration_takes_the_dots_out_of_keys_stored_before(app, make, site,
         signin_key = db.session.get(AdultSignIn, signin).name_key
     assert keys == {rows["active"]: "热依拉艾力", rows["to_review"]: "古丽・米热", rows["taken"]: "古丽米热"}
     assert signin_key == "阿依古丽买买提"
+
+
+@pytest.mark.parametrize("typed", ["😀", "。", "1", "…"])
+def test_a_name_needs_a_character_or_a_letter(app, lecture, frozen_afternoon, typed):
+    """QA: 。, 1 or 😀 alone were accepted as a child, one more name for the manager to review."""
+    phone = app.test_client()
+    url = f"/a/{lecture['token']}/child"
+    response = phone.post(url, data={**form_fields(phone.get(url).data), **CONSENT, "child_name": typed})
+    assert response.status_code == 200
+    assert "请用汉字或字母写姓名。" in page_text(response.data)
+    assert form_fields(response.data)["child_name"] == typed
+    guardian = send_guardian_form(app, lecture, name="陈阿婆", child_name=typed)
+    assert guardian.status_code == 200 and "请用汉字或字母写姓名。" in page_text(guardian.data)
+    assert count(app, Child) == 0 and count(app, AdultSignIn) == 0
+
+
+def test_digits_beside_a_name_still_tell_two_children_apart(app, lecture, frozen_afternoon):
+    phone = app.test_client()
+    url = f"/a/{lecture['token']}/child"
+    response = phone.post(url, data={**form_fields(phone.get(url).data), **CONSENT, "child_name": "王小明2"})
+    assert response.status_code == 302

@@ -22,12 +22,19 @@ def _relation_choices(include_self: bool) -> list[SelectChoice]:
     ]
 
 
+def written_in_words(form, field):
+    """A name has at least one letter or character: 。, 1 or 😀 alone would be a person to review."""
+    if field.data and not any(char.isalpha() for char in field.data):
+        raise ValidationError(_("Please write the name in characters or letters."))
+
+
 def name_field(label, required_message):
     return StringField(
         label,
         validators=[
             DataRequired(message=required_message),
             Length(max=NAME_MAX, message=_l("Please keep the name to at most %(max)d characters.")),
+            written_in_words,
         ],
         filters=[strip_filter],
         render_kw={"autocomplete": "name", "maxlength": NAME_MAX, "autocapitalize": "words"},
@@ -41,10 +48,10 @@ def phone_field():
     )
 
 
-def short_text_field(label, max_length=VILLAGE_MAX):
+def short_text_field(label, max_length=VILLAGE_MAX, *validators):
     return StringField(
         label,
-        validators=[Length(max=max_length, message=_l("Please keep this to at most %(max)d characters."))],
+        validators=[Length(max=max_length, message=_l("Please keep this to at most %(max)d characters.")), *validators],
         filters=[strip_filter],
         render_kw={"maxlength": max_length},
     )
@@ -91,7 +98,7 @@ class GuardianSignInForm(ConsentForm):
     )
     phone = phone_field()
     village = short_text_field(_l("Village or community"))
-    child_name = short_text_field(_l("Child's name (optional)"), NAME_MAX)
+    child_name = short_text_field(_l("Child's name (optional)"), NAME_MAX, written_in_words)
 
     def names_a_child(self) -> bool:
         return bool(self.child_name.data)
