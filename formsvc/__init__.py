@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from formsvc.config import INSTANCE_DIR, PROJECT_ROOT, from_environment
+from formsvc.config import check as check_config
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -18,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "formsvc" / "translations")
     if config:
         app.config.update(config)
+    check_config(app.config)
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
