@@ -46,6 +46,9 @@ def register_extensions(app: Flask) -> None:
     from formsvc.i18n import select_locale
 
     db.init_app(app)
+    from formsvc.database import end_session_quietly
+
+    app.teardown_appcontext(end_session_quietly)  # runs before Flask-SQLAlchemy's own (last added, first run)
     with app.app_context():
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)

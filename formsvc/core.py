@@ -57,6 +57,16 @@ def large_text() -> bool:
 
 @bp.route("/healthz")
 def healthz():
+    """For a load balancer: 503 while this host cannot reach its database, so it is taken out."""
+    from sqlalchemy import text
+
+    from formsvc.extensions import db
+
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:
+        current_app.logger.exception("health check: the database is unreachable")
+        return {"status": "database unreachable"}, 503
     return {"status": "ok"}
 
 

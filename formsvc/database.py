@@ -160,3 +160,21 @@ def commit_if_written(session) -> None:
     """
     if session.info.get("wrote"):
         session.commit()
+
+
+def end_session_quietly(_exception=None) -> None:
+    """End the request's session; a rollback on a connection the database dropped is logged.
+
+    Flask-SQLAlchemy's own teardown raised there (a connection killed mid-request, a restart
+    of PostgreSQL), after the response was made, and the person got gunicorn's bare error
+    page instead of it; a receipt already saved was one of them.
+    """
+    from flask import current_app
+
+    from formsvc.extensions import db
+
+    try:
+        db.session.remove()
+    except Exception:
+        current_app.logger.exception("ending the database session failed")
+        db.session.registry.clear()

@@ -77,4 +77,30 @@ def register_error_handlers(app: Flask) -> None:
             db.session.rollback()
         except Exception:  # the database may be the reason we are here
             app.logger.exception("rollback after an error failed")
-        return render_error(InternalServerError.code)
+        _no_user_from_the_database()
+        try:
+            return render_error(InternalServerError.code)
+        except Exception:  # the page itself failed: still a page in the person's language
+            app.logger.exception("the error page failed too")
+            return _plain_error_page(), InternalServerError.code
+
+
+def _no_user_from_the_database() -> None:
+    """The page about an error must not ask the database for the logged-in user again: with
+    the database down, that raised inside the error handler and gave gunicorn's bare page."""
+    from flask import g
+
+    from formsvc.extensions import login_manager
+
+    if "_login_user" not in g:
+        g._login_user = login_manager.anonymous_user()
+
+
+def _plain_error_page() -> str:
+    from markupsafe import escape
+
+    title, hint = escape(ERROR_TITLES[500]), escape(ERROR_HINTS[500])
+    return (
+        '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title><h1>{title}</h1><p>{hint}</p>"
+    )
