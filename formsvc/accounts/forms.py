@@ -62,8 +62,12 @@ class CheckboxListField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+# Least power first: a new account left at the first role is a site manager, never a district admin.
+ROLE_ORDER = (Role.MANAGER, Role.TOWNSHIP_VIEWER, Role.ADMIN)
+
+
 def role_choices() -> list[SelectChoice]:
-    return [SelectChoice(role.value, title) for role, title in ROLE_TITLES.items()]
+    return [SelectChoice(role.value, ROLE_TITLES[role]) for role in ROLE_ORDER]
 
 
 class UserForm(FlaskForm):
@@ -81,6 +85,16 @@ class UserForm(FlaskForm):
         except DomainError as error:
             field = self.sites if error.code == "sites_required" else self.township
             field.errors.append(error.message)
+            return False
+        if self.sites.data and self.role.data != Role.MANAGER:
+            # Homes ticked for another role were dropped without a word: a village manager's
+            # account was made a district admin that sees every home.
+            self.sites.errors.append(
+                _l(
+                    "Children's Homes are ticked only for a site manager. "
+                    "Choose the role “Site manager”, or untick them."
+                )
+            )
             return False
         return valid
 

@@ -63,6 +63,8 @@ def logout():
 @login_required
 def password():
     form = ChangePasswordForm()
+    if current_user.must_change_password:  # "current password" meant nothing to a first-time user
+        form.current.label.text = _("Temporary password (the one you were given)")
     problem = None
     if form.validate_on_submit():
         try:
@@ -80,12 +82,18 @@ def password():
     return render_template("admin/password.html", form=form, problem=problem, forced=current_user.must_change_password)
 
 
+# Pages anyone may open (the poster's pages, the rules, the language and text-size switches):
+# a new manager testing her own poster before choosing a password is a phone like any other.
+_OPEN_TO_EVERYONE = ("public", "scan", "survey_public", "privacy_public", "core")
+
+
 def require_password_change():
     """Before any other workspace page, a user with a generated password must choose their own."""
     if (
         current_user.is_authenticated
         and current_user.must_change_password
-        and request.endpoint not in ("accounts.password", "accounts.logout", "static", "core.switch_language")
+        and request.blueprint not in _OPEN_TO_EVERYONE
+        and request.endpoint not in ("accounts.password", "accounts.logout", "static")
     ):
         return redirect(url_for("accounts.password"))
     return None

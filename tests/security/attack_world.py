@@ -68,17 +68,22 @@ def post_form(client, path: str, values: dict, headers=ZH):
 
 
 def sign_in_everywhere(app, world: AttackWorld, payloads=PAYLOADS) -> None:
-    """Every payload into every public text field, each from a phone of its own."""
+    """Every payload into every public text field, each from a phone of its own.
+
+    A name needs a character or a letter (the forms refuse -1+1 as a name, in words), so such a
+    payload goes into the names behind a 王 and as it is into every other field.
+    """
     token = world.activity["token"]
     for payload in payloads:
+        name = payload if any(char.isalpha() for char in payload) else f"王{payload}"
         phone = app.test_client()
-        child = post_form(phone, f"/a/{token}/child", {"child_name": payload, "signed_by": "mother", **CONSENT})
+        child = post_form(phone, f"/a/{token}/child", {"child_name": name, "signed_by": "mother", **CONSENT})
         guardian = post_form(
             phone,
             f"/a/{token}/guardian",
-            {"name": payload, "relation": "mother", "village": payload, "child_name": payload},
+            {"name": name, "relation": "mother", "village": payload, "child_name": name},
         )
-        volunteer = post_form(phone, f"/a/{token}/volunteer", {"name": payload, "village": payload})
+        volunteer = post_form(phone, f"/a/{token}/volunteer", {"name": name, "village": payload})
         survey = post_form(phone, f"/q/{world.survey_token}", {"q1": "4", "q2": payload, "q3": payload})
         for response in (child, guardian, volunteer, survey):
             assert response.status_code == 302, (payload, response.status_code)
