@@ -40,6 +40,8 @@ def login():
                 login_user(user)
                 return redirect(safe_next(form.next.data, url_for("manage.dashboard")))
             problem = _("The username or password is not right.")
+            # Marked on the password (which is gone from the page), so the focus goes back to it.
+            form.password.errors = [problem]
     else:
         problem = form_problem(form)
     return render_template("admin/login.html", form=form, problem=problem)

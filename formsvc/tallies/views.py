@@ -94,6 +94,10 @@ def _tally_from_request() -> tuple[TallyForm, Tally | None, str | None]:
             date_from, date_to = period_range(form.period.data)
         tally = compute_tally(scope, date_from, date_to, allowed_site_ids=visible_site_ids(current_user))
     except DomainError as error:
+        # Beside the field it is about, where the focus goes (a banner above the page was not read out).
+        dated = form.date_from.data or form.date_to.data
+        wrong = (form.date_from if not form.date_from.data else form.date_to) if dated else form.period
+        wrong.errors = [*wrong.errors, error.message]
         return form, None, error.message
     return form, tally, None
 
@@ -121,7 +125,7 @@ def index():
     return render_template(
         "admin/tallies/index.html",
         form=form,
-        problem=problem,
+        problem=None if form.errors else problem,  # shown beside its field
         quick_periods=quick_periods(local_today()),
         query=request.args.to_dict(),
         **context,
