@@ -12,6 +12,8 @@ QA on a grandparent's phone:
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select, text
@@ -124,3 +126,41 @@ def test_digits_beside_a_name_still_tell_two_children_apart(app, lecture, frozen
     url = f"/a/{lecture['token']}/child"
     response = phone.post(url, data={**form_fields(phone.get(url).data), **CONSENT, "child_name": "王小明2"})
     assert response.status_code == 302
+
+
+def sign_child_in(phone, lecture, name, signed_by="grandmother"):
+    url = f"/a/{lecture['token']}/child"
+    data = {**form_fields(phone.get(url).data), **CONSENT, "child_name": name, "signed_by": signed_by}
+    assert phone.post(url, data=data).status_code == 302
+
+
+def test_a_grandmother_of_two_taps_the_other_childs_name(app, lecture, frozen_afternoon):
+    """QA: the phone remembered only the last child, so the other one was typed by hand every
+    day, and 再签一个人 also dropped 奶奶."""
+    phone = app.test_client()
+    sign_child_in(phone, lecture, "韦小明")
+    sign_child_in(phone, lecture, "韦小红")
+    url = f"/a/{lecture['token']}/child"
+
+    form = phone.get(url)
+    assert form_fields(form.data)["child_name"] == "韦小红"
+    links = re.findall(r'<a class="pill-link" href="([^"]+)">([^<]+)</a>', form.get_data(as_text=True))
+    assert [name for _href, name in links] == ["韦小明"]
+    assert "这部手机也签过" in page_text(form.data)
+
+    picked = form_fields(phone.get(links[0][0].replace("&amp;", "&")).data)
+    assert (picked["child_name"], picked["signed_by"]) == ("韦小明", "grandmother")
+
+    someone_else = phone.get(f"{url}?someone_else=1")
+    fields = form_fields(someone_else.data)
+    assert (fields["child_name"], fields["signed_by"]) == ("", "grandmother")
+    names = re.findall(r'class="pill-link"[^>]*>([^<]+)<', someone_else.get_data(as_text=True))
+    assert names == ["韦小红", "韦小明"]
+
+
+def test_not_me_forgets_the_children_too(app, lecture, frozen_afternoon):
+    phone = app.test_client()
+    sign_child_in(phone, lecture, "韦小明")
+    phone.get("/forget?next=/")
+    form = phone.get(f"/a/{lecture['token']}/child")
+    assert "pill-link" not in form.get_data(as_text=True) and form_fields(form.data)["child_name"] == ""

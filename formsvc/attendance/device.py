@@ -14,13 +14,17 @@ from formsvc.tokens import random_token
 COOKIE = "fs_me"
 MAX_AGE = 400 * 24 * 3600  # browsers cap cookie lifetimes at about 400 days
 REMEMBERED_FIELDS = ("child_name", "signed_by", "name", "relation", "phone", "village")
+# The children last signed in from this phone, newest first: a grandmother of two taps the
+# other one's name instead of typing it every day.
+CHILDREN_KEY = "children"
+CHILDREN_KEPT = 4
 
 
 def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.secret_key, salt="device-memory")
 
 
-def recall() -> dict[str, str]:
+def _stored() -> dict:
     raw = request.cookies.get(COOKIE)
     if not raw:
         return {}
@@ -28,18 +32,29 @@ def recall() -> dict[str, str]:
         data = _serializer().loads(raw)
     except BadSignature:
         return {}
-    if not isinstance(data, dict):
-        return {}
-    return {key: str(value) for key, value in data.items() if key in REMEMBERED_FIELDS and value}
+    return data if isinstance(data, dict) else {}
 
 
-def prefill(form) -> bool:
-    """Fill the form's empty fields from the device; True when anything was filled."""
-    remembered = recall()
+def recall() -> dict[str, str]:
+    return {key: str(value) for key, value in _stored().items() if key in REMEMBERED_FIELDS and value}
+
+
+def remembered_children() -> list[str]:
+    """The children signed in from this phone, newest first (the last one alone, for a cookie
+    written before the list was kept)."""
+    data = _stored()
+    children = data.get(CHILDREN_KEY)
+    if not isinstance(children, list):
+        children = [data["child_name"]] if isinstance(data.get("child_name"), str) else []
+    return [name for name in children if isinstance(name, str) and name][:CHILDREN_KEPT]
+
+
+def prefill(form, *, only: tuple[str, ...] = REMEMBERED_FIELDS) -> bool:
+    """Fill the form's empty fields (of ``only``) from the device; True when anything was filled."""
     filled = False
-    for key, value in remembered.items():
+    for key, value in recall().items():
         field = getattr(form, key, None)
-        if field is not None and not field.data:
+        if key in only and field is not None and not field.data:
             field.data = value
             filled = True
     return filled
@@ -51,6 +66,11 @@ def remember(response: Response, form) -> None:
         field = getattr(form, key, None)
         if field is not None and field.data:
             data[key] = field.data
+    children = remembered_children()
+    child_name = getattr(form, "child_name", None)
+    if child_name is not None and child_name.data:
+        children = [child_name.data, *(name for name in children if name != child_name.data)]
+    data[CHILDREN_KEY] = children[:CHILDREN_KEPT]
     response.set_cookie(
         COOKIE,
         _serializer().dumps(data),

@@ -145,7 +145,9 @@ def _handle_sign_in(activity: Activity, form, template: str, sign_in, *, on_succ
         # "Sign in someone else" on a receipt opens a blank form: prefilled with the person just
         # signed in, a second person pressing the big button got "already signed in" as them.
         someone_else = request.args.get(SOMEONE_ELSE) is not None
-        if not someone_else and not scanpass.restore_draft(activity, form):
+        if someone_else:  # another child, most likely by the same grandmother: only who signs is kept
+            device.prefill(form, only=("signed_by",))
+        elif not scanpass.restore_draft(activity, form):
             device.prefill(form)
         form.ensure_nonce()
     elif form.validate_on_submit():
@@ -219,12 +221,20 @@ class _Consent:
         return self.shown if self.form.consent_needed else None
 
 
+# "?pick=1": the form with the second child this phone signed in (an index, never a name in a URL).
+PICK = "pick"
+
+
 @bp.route("/a/<token>/child", methods=["GET", "POST"])
 @signin_limits
 def child_form(token: str):
     activity = _activity_for(token, Audience.CHILDREN)
     form = ChildSignInForm()
     consent = _Consent(form)
+    children = device.remembered_children()
+    picked = request.args.get(PICK, "")
+    if not form.is_submitted() and picked.isdigit() and int(picked) < len(children):
+        form.child_name.data = children[int(picked)]
 
     def sign_in(form):
         result = sign_in_child(
@@ -244,6 +254,7 @@ def child_form(token: str):
         on_success=consent.remember,
         consent=consent.to_show,
         consent_refusable=True,
+        remembered_children=children,
     )
 
 

@@ -139,9 +139,10 @@ def test_scan_and_sign_a_child_in(app, live_server, phone, site, after_school):
 
 def test_a_second_visit_remembers_the_child_and_not_me_forgets(app, live_server, phone, site, after_school):
     page = sign_child_in(phone, live_server, site, after_school, "农浩然", "爷爷")
-    sign_in_someone_else(page, live_server, after_school, "child")  # someone else: a blank form
+    sign_in_someone_else(page, live_server, after_school, "child")  # someone else: another child
     expect(page.get_by_label("孩子姓名", exact=True)).to_have_value("")
-    expect(page.get_by_role("radio", checked=True)).to_have_count(0)
+    expect(pill(page, "爷爷").locator("input")).to_be_checked()  # most likely by the same grandfather
+    expect(page.locator("a.pill-link")).to_have_text(["农浩然"])  # the child just signed in, one tap away
 
     page = scan(phone, live_server, site, after_school, "child")  # the next visit, by the poster
     expect(page.get_by_label("孩子姓名", exact=True)).to_have_value("农浩然")
