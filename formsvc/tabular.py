@@ -4,13 +4,18 @@ Uploads are read defensively: at most UPLOAD_MAX_BYTES sent and XLSX_MAX_UNPACKE
 unzipped (a zip bomb is refused before parsing); openpyxl reads in read-only mode with cached
 values (no formula is evaluated) and, with defusedxml installed (requirements.txt), refuses
 XML entity declarations — a "billion laughs" workbook is an unreadable file, not a hung worker.
+
+A sheet is read as the clerk sees it in Excel: every cell of a merged range holds the value of
+its top-left cell (乡镇 merged over the two homes of one township is that township in both rows).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from formsvc.errors import DomainError
@@ -64,11 +69,57 @@ def _xlsx_rows(raw: bytes) -> list[list[str]]:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
         rows = [["" if cell is None else _cell_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+        # Read-only mode does not load the merged ranges: they are read from the sheet's XML.
+        sheet_path = sheet._worksheet_path
         workbook.close()
+        _fill_merged_cells(rows, _merged_ranges(raw, sheet_path))
     except Exception as error:  # openpyxl (and the XML parser under it, in read-only mode while
         # iterating) raises many kinds on a damaged or hostile file
         raise unreadable from error
     return rows
+
+
+def _merged_ranges(raw: bytes, sheet_path: str) -> Iterator[tuple[int, int, int, int]]:
+    """(min_col, min_row, max_col, max_row), 1-based, of each merged range of the sheet.
+
+    The XML goes through openpyxl's parser (defusedxml's when installed, as for the cells); the
+    rows it passes on the way to <mergeCells>, which follows them, are dropped as they end.
+    """
+    from openpyxl.utils.cell import range_boundaries
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    merge_tag, row_tag = f"{{{SHEET_MAIN_NS}}}mergeCell", f"{{{SHEET_MAIN_NS}}}row"
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive, archive.open(sheet_path) as source:
+        for _event, element in iterparse(source):
+            if element.tag == merge_tag:
+                yield range_boundaries(element.get("ref", ""))
+            if element.tag in (merge_tag, row_tag):
+                element.clear()
+
+
+def _fill_merged_cells(rows: list[list[str]], ranges) -> None:
+    """Give every cell of each merged range the value of its top-left cell, as Excel shows it.
+
+    Only cells the rows have are filled (a sheet with its dimension gives rows of one width).
+    The ranges of a sound sheet do not overlap, so filling visits each cell at most once; a
+    hostile sheet of huge overlapping ranges would make it visit billions, so visiting more
+    places than the sheet has is refused as unreadable instead.
+    """
+    budget = sum(len(row) for row in rows) + len(rows)
+    for min_col, min_row, max_col, max_row in ranges:
+        if min_row > len(rows):
+            continue
+        top = rows[min_row - 1]
+        value = top[min_col - 1] if min_col <= len(top) else ""
+        for index in range(min_row - 1, min(max_row, len(rows))):
+            row = rows[index]
+            end = min(max_col, len(row))
+            budget -= max(1, end - min_col + 1)
+            if budget < 0:
+                raise ValueError("overlapping merged ranges")
+            for position in range(min_col - 1, end):
+                row[position] = value
 
 
 def _cell_text(cell) -> str:
@@ -116,3 +167,44 @@ def find_header(rows: list[list[str]], aliases: dict[str, str], required: dict[s
         rows=HEADER_SEARCH_ROWS
     )
     raise DomainError(f"{message} {hint}", code="missing_columns")
+
+
+# The sign-off lines clerks put under a table: "填表人：李娟", "审核人：王芳", "填表日期：6月1日",
+# "负责人（签字）：" — a word of these, then a colon.
+FOOTER_LABELS = (
+    "填表人",
+    "填报人",
+    "制表人",
+    "审核人",
+    "审核",
+    "审批人",
+    "负责人",
+    "单位负责人",
+    "填表日期",
+    "填报日期",
+    "制表日期",
+    "日期",
+    "联系电话",
+    "电话",
+)
+# Matched on the ``name_key`` of a cell: spaces dropped, full-width colon and brackets folded.
+_FOOTER_LABEL = re.compile(f"^(?:{'|'.join(FOOTER_LABELS)})(?:\\(签[字名章]\\))?:")
+
+
+def is_footer_row(row: list[str]) -> bool:
+    """Whether a row is the sign-off line under a table ("填表人：李娟 … 审核人：王芳"), not data.
+
+    Every filled cell must be such a label, or the value typed in the cell after a bare label
+    ("填表人：" | "李娟"); a row of a home, a child or an activity never starts a cell that way.
+    """
+    filled = [name_key(cell) for cell in row if cell.strip()]
+    after_bare_label = False
+    for cell in filled:
+        label = _FOOTER_LABEL.match(cell)
+        if label:
+            after_bare_label = label.end() == len(cell)
+        elif after_bare_label:
+            after_bare_label = False
+        else:
+            return False
+    return bool(filled)

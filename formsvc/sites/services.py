@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,9 +14,9 @@ from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.imports.services import file_sha256
-from formsvc.places import in_place_order
+from formsvc.places import in_place_order, place_sort_key
 from formsvc.sites.models import SITE_LEVEL_ALIASES, Site, SiteLevel, Township
-from formsvc.tabular import find_header, read_rows
+from formsvc.tabular import find_header, is_footer_row, read_rows
 from formsvc.text import clean_text, name_key
 
 SITE_COLUMNS = {
@@ -129,6 +130,22 @@ class RowProblem:
 SiteChanges = dict[str, tuple[str | SiteLevel, str | SiteLevel]]
 
 
+@dataclass(frozen=True)
+class NewTownship:
+    """A township the import would create, and those already in the list its name looks like."""
+
+    name: str
+    looks_like: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        message = _("A new township will be created: {township}.").format(township=self.name)
+        if self.looks_like:
+            hint = _("It looks like {townships}, already in the list: is the name misspelt?")
+            message = f"{message} {hint.format(townships='、'.join(self.looks_like))}"
+        return message
+
+
 @dataclass
 class SiteImportPlan:
     """What an import would do; nothing is written unless ``problems`` is empty."""
@@ -136,14 +153,32 @@ class SiteImportPlan:
     # The name the file had on the admin's computer and its fingerprint, for the audit log.
     filename: str
     sha256: str
+    # Each dict also says whether its township is one the import creates ("new_township").
     to_create: list[dict] = field(default_factory=list)
     to_update: list[tuple[Site, SiteChanges]] = field(default_factory=list)
     unchanged: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    # A misspelt township (坡荷镇 for 坡荷乡) would silently become a second one: the preview says so.
+    new_townships: list[NewTownship] = field(default_factory=list)
+    # The row of the sheet's sign-off line (填表人：…); it and the rows below it are not read.
+    footer_row: int | None = None
 
     @property
     def changes(self) -> bool:
         return bool(self.to_create or self.to_update)
+
+    @property
+    def footer_notice(self) -> str:
+        if self.footer_row is None:
+            return ""
+        message = _("Row {row} and the rows below it are the sheet's sign-off (填表人, 审核人 …): not imported.")
+        return message.format(row=self.footer_row)
+
+    @property
+    def notices(self) -> list[str]:
+        """What the admin should know before confirming, beside the counts and the changes."""
+        notices = [township.message for township in self.new_townships]
+        return [*notices, self.footer_notice] if self.footer_notice else notices
 
 
 class _KnownSites:
@@ -184,12 +219,46 @@ def _site_changes(site: Site, values: dict) -> SiteChanges:
     return changes
 
 
+# A township's name ends in its kind; 坡荷乡 and 坡荷镇 share the stem 坡荷.
+_TOWNSHIP_KIND = re.compile(r"(?:街道办事处|街道办|街道|乡|镇)$")
+
+
+def _township_stem(name: str) -> str:
+    return _TOWNSHIP_KIND.sub("", name_key(name))
+
+
+def _looks_alike(stem: str, other: str) -> bool:
+    """The same stem (坡荷乡, 坡荷镇), the same first two characters, or one character apart (坡河, 坡荷)."""
+    if stem == other:
+        return True
+    if len(stem) >= 2 and stem[:2] == other[:2]:
+        return True
+    return len(stem) == len(other) >= 2 and sum(mine != theirs for mine, theirs in zip(stem, other, strict=True)) == 1
+
+
+def _mark_new_townships(plan: SiteImportPlan) -> None:
+    """Note the townships the plan's new homes would create, as ``apply_site_import`` finds them."""
+    existing = list(db.session.execute(select(Township.name)).scalars())
+    known = {name_key(name) for name in existing}
+    new: dict[str, NewTownship] = {}
+    for values in plan.to_create:
+        key = name_key(values["township"])
+        values["new_township"] = key not in known
+        if key in known or key in new:
+            continue
+        stem = _township_stem(values["township"])
+        alike = (name for name in existing if _looks_alike(stem, _township_stem(name)))
+        new[key] = NewTownship(values["township"], tuple(sorted(alike, key=place_sort_key)))
+    plan.new_townships = list(new.values())
+
+
 def plan_site_import(raw: bytes, filename: str) -> SiteImportPlan:
     """Read the district's list of homes and say what importing it would change; writes nothing.
 
     A row adds a home or updates the one of that township and name. Only the columns the file
     has and the cells it fills in change a home already in the list: the district's list often
     lacks the address, and an empty cell must not wipe one (clearing is done on the edit page).
+    The sheet ends at its sign-off line (填表人：…), as the clerk reads it.
     """
     plan = SiteImportPlan(filename, file_sha256(raw))
     rows = read_rows(raw, filename)
@@ -201,6 +270,10 @@ def plan_site_import(raw: bytes, filename: str) -> SiteImportPlan:
     seen: dict[tuple[str, str], int] = {}
     known = _KnownSites()
     for number, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
+        if is_footer_row(row):
+            # What follows the sign-off (a second one, a note on the sources) is not a home either.
+            plan.footer_row = number
+            break
         if not any(cell.strip() for cell in row):
             continue
         # Only the file's columns: None for a column it does not have, "" for an empty cell.
@@ -243,6 +316,7 @@ def plan_site_import(raw: bytes, filename: str) -> SiteImportPlan:
             plan.to_update.append((existing, changes))
         else:
             plan.unchanged += 1
+    _mark_new_townships(plan)
     return plan
 
 
