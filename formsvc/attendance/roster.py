@@ -164,15 +164,17 @@ def _flush_child(child: Child) -> None:
 def create_child(site: Site, data: ChildData, *, user: User, nonce: str) -> Child | None:
     """Add an active child to the roster, once per form; None when the form was sent before."""
     _check(data)
+    return run_once(nonce, lambda _submission: add_child(site, data, user=user)).value
 
-    def work(_submission) -> Child:
-        child = Child(site_id=site.id, status=ChildStatus.ACTIVE)
-        _apply(child, data)
-        _flush_child(child)
-        record("child.create", user=user, site_id=site.id, target=f"child:{child.id}", **_summary(child))
-        return child
 
-    return run_once(nonce, work).value
+def add_child(site: Site, data: ChildData, *, user: User) -> Child:
+    """Add an active child to the roster; the caller makes it happen once (a form's nonce, an import's file)."""
+    _check(data)
+    child = Child(site_id=site.id, status=ChildStatus.ACTIVE)
+    _apply(child, data)
+    _flush_child(child)
+    record("child.create", user=user, site_id=site.id, target=f"child:{child.id}", **_summary(child))
+    return child
 
 
 def update_child(child: Child, data: ChildData, *, user: User) -> Child:

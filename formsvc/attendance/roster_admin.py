@@ -1,12 +1,16 @@
-"""The manager's roster pages: the children of a site, adding and editing one, the review queue."""
+"""The manager's roster pages: the children of a site, adding and editing one, importing the
+home's roster from a spreadsheet, the review queue."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms.fields.choices import SelectChoice
 
 from formsvc.accounts.forms import ActionForm
+from formsvc.accounts.models import Role
 from formsvc.accounts.scoping import site_for
 from formsvc.attendance.admin_forms import (
     SEARCH_MAX,
@@ -28,14 +32,18 @@ from formsvc.attendance.roster import (
     same_name_on_roster,
     update_child,
 )
+from formsvc.attendance.roster_import import RowAction, apply_roster_import, plan_roster_import
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.forms import form_problem
-from formsvc.i18n import _
+from formsvc.i18n import _, _l
+from formsvc.imports.admin import imported_before
+from formsvc.imports.forms import ConfirmUploadForm, confirm_form_for, read_upload, stored_upload
 from formsvc.privacy.retention import erase_child
 from formsvc.sites.models import Site
 from formsvc.text import mask_phone
 from formsvc.timeutil import local_today
+from formsvc.uploads import discard_upload
 
 bp = Blueprint("roster", __name__, url_prefix="/admin")
 
@@ -164,6 +172,81 @@ def erase_child_view(site_id: int, child_id: int):
     erase_child(child, user=current_user)
     db.session.commit()
     flash(_("The child's name and details were erased. The visits still count, without a name."))
+    return redirect(url_for(".children", site_id=site.id))
+
+
+# --- importing the home's roster from a spreadsheet -----------------------------------
+
+
+class RosterImportForm(FlaskForm):
+    file = FileField(
+        _l("The roster (Excel or CSV)"),
+        validators=[
+            FileRequired(message=_l("Please choose a file.")),
+            FileAllowed(["xlsx", "csv"], message=_l("Please upload a CSV or XLSX file.")),
+        ],
+    )
+
+
+@bp.route("/sites/<int:site_id>/children/import", methods=["GET", "POST"])
+@login_required
+def import_roster(site_id: int):
+    """Check the file and show what each row would do; nothing is written before the confirm."""
+    site = site_for(current_user, site_id, write=True)
+    form = RosterImportForm()
+    plan = problem = confirm_form = None
+    if form.validate_on_submit():
+        raw, filename = read_upload(form, "upload.xlsx")
+        try:
+            plan = plan_roster_import(site, raw, filename)
+        except DomainError as error:
+            problem = error.message
+        else:
+            if not plan.problems and not plan.previous and plan.changes:
+                confirm_form = confirm_form_for(raw, filename)
+    elif form.is_submitted():
+        problem = form_problem(form)
+    return render_template(
+        "admin/roster_import.html",
+        site=site,
+        form=form,
+        plan=plan,
+        problem=problem,
+        confirm_form=confirm_form,
+        previous=imported_before(plan.previous) if plan and plan.previous else None,
+        actions=RowAction,
+        # As on the day view: the home's own managers call these parents; anyone else sees them masked.
+        full_phones=current_user.role == Role.MANAGER and site in current_user.sites,
+        mask_phone=mask_phone,
+    )
+
+
+@bp.route("/sites/<int:site_id>/children/import/confirm", methods=["POST"])
+@login_required
+def confirm_roster_import(site_id: int):
+    site = site_for(current_user, site_id, write=True)
+    form = ConfirmUploadForm()
+    stored = stored_upload(form)
+    if stored is None:
+        flash(_("The upload has expired. Please choose the file again."), "warning")
+        return redirect(url_for(".import_roster", site_id=site.id))
+    raw, filename = stored
+    try:
+        result = apply_roster_import(site, plan_roster_import(site, raw, filename), user=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "warning")
+        return redirect(url_for(".import_roster", site_id=site.id))
+    db.session.commit()
+    discard_upload(form.upload.data)
+    if result.repeated:
+        flash(imported_before(result.previous) + " " + _("Nothing new was written."), "warning")
+    else:
+        flash(
+            _("Roster imported: {created} added, {updated} updated, {unchanged} unchanged.").format(
+                created=result.created, updated=result.updated, unchanged=result.unchanged
+            )
+        )
     return redirect(url_for(".children", site_id=site.id))
 
 

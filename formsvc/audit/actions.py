@@ -21,6 +21,7 @@ ACTION_TITLES = {
     "attendance.void": _l("Child's sign-in voided"),
     "adult_signin.void": _l("Adult's sign-in voided"),
     "child.create": _l("Child added to the roster"),
+    "roster.import": _l("Roster imported from a spreadsheet"),
     "child.update": _l("Child's details changed"),
     "child.confirm": _l("New name confirmed"),
     "child.merge": _l("Names merged"),
