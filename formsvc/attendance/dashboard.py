@@ -4,13 +4,15 @@ month, a 12-week trend, quiet sites."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, union_all
 
 from formsvc.activities.models import Activity
 from formsvc.attendance.models import AdultSignIn, Attendance
 from formsvc.extensions import db
+from formsvc.sites.models import Site
+from formsvc.timeutil import to_local
 
 QUIET_AFTER_DAYS = 30
 TREND_WEEKS = 12
@@ -89,7 +91,25 @@ def weekly_trend(site_ids, today: date, weeks: int = TREND_WEEKS) -> list[WeekPo
     return [WeekPoint(monday, number) for monday, number in totals.items()]
 
 
-def last_activity_days(site_ids) -> dict[int, date]:
+@dataclass(frozen=True)
+class LastSignIn:
+    """A home's last sign-in day, and the day from which its silence counts."""
+
+    # None: nobody has signed in there yet.
+    day: date | None
+    # The last sign-in; before the first one, the day the home opened or was added to formsvc,
+    # whichever is later: a home is not quiet on the day it is created, nor before it opens.
+    quiet_since: date
+
+
+def _start_day(opened_on: date | None, created_at: datetime) -> date:
+    # Homes that opened years ago are entered with that date; their silence counts from when
+    # formsvc could first have recorded a sign-in.
+    created_on = to_local(created_at).date()
+    return max(opened_on, created_on) if opened_on else created_on
+
+
+def last_activity_days(site_ids) -> dict[int, LastSignIn]:
     """Per site, the last day anyone signed in (children, guardians or volunteers)."""
     child_days = (
         select(Activity.site_id, Activity.on_date)
@@ -102,9 +122,16 @@ def last_activity_days(site_ids) -> dict[int, date]:
         .where(Activity.site_id.in_(site_ids), AdultSignIn.voided_at.is_(None))
     )
     days = union_all(child_days, adult_days).subquery()
-    rows = db.session.execute(select(days.c.site_id, func.max(days.c.on_date)).group_by(days.c.site_id)).all()
-    return dict(rows)
+    last_days = dict(
+        db.session.execute(select(days.c.site_id, func.max(days.c.on_date)).group_by(days.c.site_id)).all()
+    )
+    sites = db.session.execute(select(Site.id, Site.opened_on, Site.created_at).where(Site.id.in_(site_ids)))
+    return {
+        site_id: LastSignIn(last_days.get(site_id), last_days.get(site_id) or _start_day(opened_on, created_at))
+        for site_id, opened_on, created_at in sites
+    }
 
 
-def is_quiet(last_day: date | None, today: date) -> bool:
-    return last_day is None or (today - last_day).days > QUIET_AFTER_DAYS
+def is_quiet(last: LastSignIn, today: date) -> bool:
+    """No sign-in for QUIET_AFTER_DAYS: since the last one, or, with none yet, since the home started."""
+    return (today - last.quiet_since).days > QUIET_AFTER_DAYS

@@ -11,12 +11,32 @@ from sqlalchemy.orm import aliased
 from formsvc.accounts.models import User
 from formsvc.activities.models import Activity
 from formsvc.activities.services import activities_on
-from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, Child
+from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, Child, CountedRecord, Source
 from formsvc.attendance.roster import review_count
 from formsvc.attendance.voiding import reason_title
 from formsvc.extensions import db
 from formsvc.sites.models import Site
 from formsvc.text import mask_phone
+
+# Sources whose records have no clock time of their own: a paper sheet's entries are given a
+# moment inside the activity's hours (``once.moment_within``: its closing time, when typed in
+# the evening) and an imported ledger's the opening time. Shown, they would say the children
+# came at 21:00.
+UNTIMED_SOURCES = (Source.PAPER, Source.IMPORT)
+
+
+def own_time(record: CountedRecord, activity: Activity) -> datetime | None:
+    """When the person signed in, if the record knows; None for a time made up to fit the activity.
+
+    A phone sign-in carries the moment of the tap. A roll-call tick does too while the activity
+    runs; ticked before it opens or after it closes (allowed for some days), its time is clamped
+    to the opening or closing (``once.moment_within``), which says nothing about the child.
+    """
+    if record.source in UNTIMED_SOURCES:
+        return None
+    if record.source == Source.ROLL_CALL and record.signed_in_at in (activity.opens_at, activity.closes_at):
+        return None
+    return record.signed_in_at
 
 
 @dataclass(frozen=True)
@@ -26,6 +46,8 @@ class ChildLine:
     child_id: int
     new_to_review: bool
     signed_in_at: datetime
+    # The time to show: None for a paper, imported or late roll-call entry (``own_time``).
+    shown_time: datetime | None
     signed_by: str
     source: str
     receipt_code: str
@@ -43,6 +65,7 @@ class AdultLine:
     village: str
     child_name: str
     signed_in_at: datetime
+    shown_time: datetime | None
     source: str
     receipt_code: str
     late: bool = False
@@ -54,6 +77,7 @@ class VoidedLine:
 
     name: str
     signed_in_at: datetime
+    shown_time: datetime | None
     source: str
     reason: str
     voided_by: str
@@ -140,6 +164,7 @@ def daybook(site: Site, day: date, *, full_phones: bool = False, with_daily_open
                     child_id=child.id,
                     new_to_review=child.status == "to_review",
                     signed_in_at=attendance.signed_in_at,
+                    shown_time=own_time(attendance, by_id[attendance.activity_id].activity),
                     signed_by=attendance.signed_by.title if attendance.signed_by else "",
                     source=attendance.source.title,
                     receipt_code=attendance.receipt_code,
@@ -162,6 +187,7 @@ def daybook(site: Site, day: date, *, full_phones: bool = False, with_daily_open
                     village=signin.village,
                     child_name=signin.child_name,
                     signed_in_at=signin.signed_in_at,
+                    shown_time=own_time(signin, by_id[signin.activity_id].activity),
                     source=signin.source.title,
                     receipt_code=signin.receipt_code,
                     late=signin.late,
@@ -190,6 +216,7 @@ def _add_voided(by_id: dict[int, ActivityDay]) -> None:
             VoidedLine(
                 name=name,
                 signed_in_at=item.signed_in_at,
+                shown_time=own_time(item, by_id[item.activity_id].activity),
                 source=item.source.title,
                 reason=reason_title(item.void_reason),
                 voided_by=voided_by or "",

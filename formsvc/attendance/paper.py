@@ -16,6 +16,16 @@ Syntax, also explained on the page:
 A manager typing their own sheet is trusted: an unknown child's name is added to the roster
 as an active child (not sent to the review queue). People already signed in are skipped,
 and a name written twice counts once.
+
+Except a new name that looks like a child on the roster (农丽平 typed, 农丽萍 listed; see
+``review.looks_alike``). The check page names that child so the line can be corrected
+before saving, and if it is saved as it is, the new child waits in the review queue instead
+of going straight onto the roster. The trust above is about whether a child exists (review's
+"reject" is for pranks on the public form, which a manager's own sheet is not); it says
+nothing about a slip of the keyboard, and merging a misspelt name into the child it really
+is can only be done in the review queue: an active duplicate would count as a second child
+(人数) for good. A real second child with a similar name costs one "confirm" there, and
+their visits count all the same while they wait.
 """
 
 from __future__ import annotations
@@ -29,9 +39,11 @@ from sqlalchemy.exc import IntegrityError
 
 from formsvc.accounts.models import User
 from formsvc.activities.models import Activity, Audience
-from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, Child, Source, Submission
+from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, Child, ChildStatus, Source, Submission
 from formsvc.attendance.once import Once, moment_within, run_once
 from formsvc.attendance.paper_syntax import ParsedLine, parse_sheet
+from formsvc.attendance.review import looks_alike
+from formsvc.attendance.roster import roster
 from formsvc.attendance.services import _active_adult_signin, _active_attendance, match_roster, submission_by_nonce
 from formsvc.audit.services import record
 from formsvc.db import utcnow
@@ -64,10 +76,17 @@ class PreviewLine:
     parsed: ParsedLine
     status: LineStatus
     child: Child | None = None
+    # A new child's look-alikes on the roster: the child the line probably meant.
+    look_alikes: tuple[Child, ...] = ()
 
     @property
     def writes(self) -> bool:
         return self.status in (LineStatus.ON_ROSTER, LineStatus.NEW)
+
+    @property
+    def to_review(self) -> bool:
+        """A new child saved for the review queue, where a misspelling can still be merged."""
+        return self.status == LineStatus.NEW and bool(self.look_alikes)
 
 
 @dataclass
@@ -85,6 +104,10 @@ class PaperPreview:
     @property
     def new_children(self) -> int:
         return self.count(LineStatus.NEW) if self.audience == Audience.CHILDREN else 0
+
+    @property
+    def for_review(self) -> int:
+        return sum(1 for line in self.lines if line.to_review)
 
     @property
     def skipped(self) -> int:
@@ -118,7 +141,9 @@ def check_paper_open(activity: Activity, audience: Audience, now: datetime | Non
         )
 
 
-def _classify(activity: Activity, audience: Audience, parsed: ParsedLine, seen: set[str]) -> PreviewLine:
+def _classify(
+    activity: Activity, audience: Audience, parsed: ParsedLine, seen: set[str], listed: list[Child]
+) -> PreviewLine:
     if parsed.problem:
         return PreviewLine(parsed, LineStatus.INVALID)
     key = name_key(parsed.name)
@@ -128,7 +153,8 @@ def _classify(activity: Activity, audience: Audience, parsed: ParsedLine, seen: 
     if audience == Audience.CHILDREN:
         child = match_roster(activity.site, parsed.name)
         if child is None:
-            return PreviewLine(parsed, LineStatus.NEW)
+            alike = tuple(other for other in listed if other.name and looks_alike(parsed.name, other.name))
+            return PreviewLine(parsed, LineStatus.NEW, look_alikes=alike)
         status = LineStatus.ALREADY_SIGNED_IN if _active_attendance(activity, child) else LineStatus.ON_ROSTER
         return PreviewLine(parsed, status, child)
     child = match_roster(activity.site, parsed.child_name) if parsed.child_name else None
@@ -140,7 +166,9 @@ def _classify(activity: Activity, audience: Audience, parsed: ParsedLine, seen: 
 def classify_lines(activity: Activity, audience: Audience, parsed: list[ParsedLine]) -> PaperPreview:
     """Sort lines read from a sheet (typed in or uploaded) into new, on the roster, skipped, invalid."""
     seen: set[str] = set()
-    return PaperPreview(audience, [_classify(activity, audience, line, seen) for line in parsed])
+    # The children a new name is compared with: active ones and those already waiting for review.
+    listed = roster(activity.site) if audience == Audience.CHILDREN else []
+    return PaperPreview(audience, [_classify(activity, audience, line, seen, listed) for line in parsed])
 
 
 def preview_paper(activity: Activity, audience: Audience, text: str, now: datetime | None = None) -> PaperPreview:
@@ -161,12 +189,7 @@ class PaperResult:
 def _write_child(
     activity: Activity, line: PreviewLine, *, user: User | None, moment: datetime, created: list[int]
 ) -> int | None:
-    child = line.child or match_roster(activity.site, line.parsed.name)
-    if child is None:
-        child = Child(site_id=activity.site_id, name=line.parsed.name, name_key=name_key(line.parsed.name))
-        db.session.add(child)
-        db.session.flush()
-        created.append(child.id)
+    child = line.child or match_roster(activity.site, line.parsed.name) or _new_child(activity, line, created)
     attendance = Attendance(
         activity_id=activity.id,
         child_id=child.id,
@@ -176,6 +199,24 @@ def _write_child(
         recorded_by_id=getattr(user, "id", None),
     )
     return _insert(attendance)
+
+
+def _new_child(activity: Activity, line: PreviewLine, created: list[int]) -> Child:
+    name = line.parsed.name
+    status = ChildStatus.TO_REVIEW if line.to_review else ChildStatus.ACTIVE
+    child = Child(site_id=activity.site_id, name=name, name_key=name_key(name), status=status)
+    try:
+        with db.session.begin_nested():
+            db.session.add(child)
+            db.session.flush()
+    except IntegrityError:
+        # A phone put the same new name up for review a moment ago (one review entry per name).
+        existing = match_roster(activity.site, name)
+        if existing is None:
+            raise
+        return existing
+    created.append(child.id)
+    return child
 
 
 def _write_adult(

@@ -1,4 +1,5 @@
-"""The review queue: children created by public sign-ins whose name matched nobody.
+"""The review queue: children created by public sign-ins whose name matched nobody, and new
+names from a paper sheet that look like a child already on the roster (``attendance.paper``).
 
 The manager confirms such a child (a new child on the roster), merges them into the child
 they really are (a typo, a nickname), or rejects them (a prank, a test). Each action is one
@@ -41,7 +42,12 @@ class ReviewEntry:
     suggestions: list[Child]
 
 
-def _looks_alike(a: str, b: str) -> bool:
+def looks_alike(a: str, b: str) -> bool:
+    """Whether two names may be the same child written two ways: a typo, a homophone, a nickname.
+
+    They share a search key (the name, its pinyin or its initials: 农丽萍 / 农丽平), or their
+    last two characters (王小明 / 汪小明). Loose on purpose: it only suggests, a person decides.
+    """
     keys_a, keys_b = set(search_keys(a).split(" ")), set(search_keys(b).split(" "))
     return bool(keys_a & keys_b) or (len(a) > 1 and len(b) > 1 and a[-2:] == b[-2:])
 
@@ -63,7 +69,7 @@ def review_queue(site: Site) -> tuple[list[ReviewEntry], list[Child]]:
     entries = []
     for child in waiting:
         count, last = stats.get(child.id, (0, None))
-        suggestions = [other for other in active if _looks_alike(child.name, other.name)]
+        suggestions = [other for other in active if looks_alike(child.name, other.name)]
         entries.append(ReviewEntry(child, count, last, suggestions))
     entries.sort(key=lambda entry: (entry.last_seen is None, pinyin_sort_key(entry.child.name)))
     return entries, active
