@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from io import BytesIO
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from formsvc.accounts.models import User
@@ -244,3 +246,67 @@ def test_a_voided_paper_entry_shows_no_time(app, home, frozen):
     (voided,) = day_rows(client, home["site"], "农丽萍")
     assert "写错了" in voided and "21:00" not in voided and "—" in voided
     assert count(app, AdultSignIn) == 1
+
+
+# --- no made-up clock time elsewhere: the receipt, the void page, the printed sheet --------------
+
+
+def test_a_child_entered_on_paper_who_scans_later_is_not_told_21_00(app, home, frozen):
+    client = signed_in_client(app, home["manager"])
+    frozen.move_to(local(2026, 11, 28, 9, 0))
+    checked = check(client, home, "农丽萍")
+    assert save(client, checked, "农丽萍").status_code == 302
+    frozen.move_to(NOW)  # back to the lecture's afternoon: the grandmother scans the poster
+    phone = app.test_client()
+    url = f"/a/{home['lecture']['token']}/child"
+    data = {**form_fields(phone.get(url).data), "child_name": "农丽萍", "consent": "y"}
+    receipt = phone.get(phone.post(url, data=data).headers["Location"])
+    text = page_text(receipt.data)
+    assert "农*萍 已经签过到了。" in text and "21:00" not in text
+    with app.app_context():
+        attendance = db.session.execute(select(Attendance)).scalar_one()
+    manager = signed_in_client(app, home["manager"])  # logged in again at the afternoon's clock
+    void_page = page_text(manager.get(f"/admin/attendances/{attendance.id}/void", headers=EN).data)
+    assert "21:00" not in void_page and "Paper" in void_page
+
+
+def test_the_printed_sheet_says_roll_call_without_a_made_up_time(app, make, home, frozen):
+    late = make.child(home["site"], "黄子轩")
+    with app.app_context():
+        activity = db.session.get(Activity, home["lecture"]["id"])
+        manager = db.session.get(User, home["manager"]["id"])
+        mark(activity, db.session.get(Child, home["nong"]), present=True, nonce=new_nonce(), user=manager, now=NOW)
+        later = local(2026, 11, 28, 9, 0)
+        mark(activity, db.session.get(Child, late), present=True, nonce=new_nonce(), user=manager, now=later)
+        db.session.commit()
+    client = signed_in_client(app, home["manager"])
+    workbook = load_workbook(BytesIO(client.get(f"/admin/activities/{home['lecture']['id']}/sheet.xlsx").data))
+    rows = {row[1]: row[5] for row in workbook.active.iter_rows(values_only=True) if row[1] in ("农丽萍", "黄子轩")}
+    assert rows == {"农丽萍": "点名 16:30", "黄子轩": "点名"}
+
+
+def test_stopping_a_series_asks_first_and_every_table_can_be_scrolled_by_keyboard(app, make, home, frozen):
+    from datetime import time
+
+    from formsvc.activities.services import ActivityPlan, schedule
+
+    with app.app_context():
+        plan = ActivityPlan(
+            kind=Activity.kind.type.enum_class("parent_training"),
+            title="周六家长课堂",
+            day=DAY,
+            opens=time(9),
+            closes=time(11),
+            for_guardians=True,
+            weekdays="6",
+        )
+        schedule(plan, [db.session.get(Site, home["site"]["id"])])
+        db.session.commit()
+    qr_sign_in(app, home["lecture"]["id"], "农丽萍")
+    guardian_sign_in(app, home["lecture"]["id"])
+    html = signed_in_client(app, home["manager"]).get(f"/admin/sites/{home['site']['id']}").get_data(as_text=True)
+    stop = re.search(r'<details class="confirm">\s*<summary class="button">([^<]+)</summary>\s*<form[^>]*/stop"', html)
+    assert stop and stop.group(1) == "停止重复"
+    boxes = re.findall(r'<div class="table-scroll"([^>]*)>', html)
+    assert len(boxes) == 2
+    assert all('tabindex="0"' in box and 'role="region"' in box and "aria-label=" in box for box in boxes)

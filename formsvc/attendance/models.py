@@ -31,7 +31,8 @@ def new_receipt_token() -> str:
 
 class ChildStatus(enum.StrEnum):
     ACTIVE = "active"
-    # Created from a public sign-in whose name matched nobody on the roster.
+    # Created from a public sign-in whose name matched nobody on the roster, or from a paper
+    # line whose new name looks like a roster child's (a slip the review can still merge).
     TO_REVIEW = "to_review"
     REJECTED = "rejected"
     MERGED = "merged"

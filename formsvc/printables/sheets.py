@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from formsvc.activities.models import Activity
+from formsvc.attendance.daybook import own_time
 from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, Child, Source
 from formsvc.documents.pdf import render_pdf
 from formsvc.documents.spreadsheet import fit_columns, print_to_fit, workbook_bytes, xlsx_value
@@ -78,6 +79,12 @@ def _clock(moment: datetime) -> str:
     return to_local(moment).strftime("%H:%M")
 
 
+def _how_and_when(record, activity: Activity) -> str:
+    """扫码签到 16:30, or 点名 alone for a tick made after the activity (its clock time is made up)."""
+    at = own_time(record, activity)
+    return f"{record.source.title} {_clock(at)}" if at else str(record.source.title)
+
+
 def _digital_entries(activity: Activity, full_phones: bool) -> list[tuple[datetime, dict]]:
     children = db.session.execute(
         select(Attendance, Child.name)
@@ -107,7 +114,7 @@ def _digital_entries(activity: Activity, full_phones: bool) -> list[tuple[dateti
                     # The row stays (it is counted), marked so nobody writes a name into an empty box.
                     "name": name or _("(name erased on request)"),
                     "relation": relation,
-                    "signed": f"{attendance.source.title} {_clock(attendance.signed_in_at)}",
+                    "signed": _how_and_when(attendance, activity),
                 },
             )
         )
@@ -127,7 +134,7 @@ def _digital_entries(activity: Activity, full_phones: bool) -> list[tuple[dateti
                     "relation": relation,
                     "village": signin.village,
                     "phone": signin.phone if full_phones else mask_phone(signin.phone),
-                    "signed": f"{signin.source.title} {_clock(signin.signed_in_at)}",
+                    "signed": _how_and_when(signin, activity),
                 },
             )
         )
