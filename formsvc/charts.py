@@ -10,16 +10,21 @@ from markupsafe import Markup, escape
 def bar_chart_svg(
     labels: Sequence[str], values: Sequence[int | float], *, title: str, width: int = 640, height: int = 220
 ) -> Markup:
-    """Vertical bars with the value above each bar and the label below; ``title`` names it for screen readers."""
+    """Vertical bars with the value above each bar and the label below.
+
+    A screen reader hears ``title`` and then every bar's label and value ("11/23: 42"): the
+    figures exist nowhere else on a page such as the dashboard.
+    """
     top, bottom, side = 24, 40, 8
     count = max(len(values), 1)
     peak = max(max(values, default=0), 1)
     slot = (width - 2 * side) / count
     bar = slot * 0.7
     plot = height - top - bottom
+    spoken = "; ".join(f"{label}: {value}" for label, value in zip(labels, values, strict=True))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" class="chart" '
-        f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
+        f'aria-label="{escape(title)}. {escape(spoken)}"><title>{escape(title)}</title>'
     ]
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         x = side + index * slot + (slot - bar) / 2

@@ -156,3 +156,17 @@ def test_another_day_is_not_live(app, make):
     login(client, make.user("boss", role="admin"))
     html = client.get(f"/admin/sites/{site['id']}?day=2026-11-20").data.decode()
     assert "refresh.js" not in html and "data-live-refresh" not in html and 'http-equiv="refresh"' not in html
+
+
+def test_the_weekly_figures_are_read_out_and_listed_in_words(app, make, frozen):
+    """QA (accessibility): the chart's figures existed only as 6 px SVG text on a phone, and a
+    screen reader heard just its title."""
+    site = make.site()
+    attend(app, make, site, TODAY, ["甲", "乙"])
+    client = app.test_client()
+    login(client, make.user("amy", sites=[site]))
+    html = client.get("/admin/").get_data(as_text=True)
+    label = re.search(r'<svg[^>]*aria-label="([^"]+)"', html).group(1)
+    assert label.startswith("最近 12 周每周服务人次. ") and "11/23: 2" in label
+    figures = page_text(html[html.index('class="chart-figures"') :])
+    assert "11/23 那一周：2 人次" in figures

@@ -62,8 +62,9 @@ def dashboard():
         volunteers=sum(c.volunteers for _, c, _ in rows),
     )
     trend = weekly_trend(site_ids, today)
+    week_labels = [format_date(point.starts_on, "M/d") for point in trend]
     chart = bar_chart_svg(
-        [format_date(point.starts_on, "M/d") for point in trend],
+        week_labels,
         [point.child_participations for point in trend],
         title=_("Child visits per week, last 12 weeks"),
     )
@@ -78,6 +79,7 @@ def dashboard():
         this_days=_days_text(months.this_days),
         last_days=_days_text(months.last_days),
         chart=chart,
+        weeks=list(zip(week_labels, trend, strict=True)),
         quiet={site.id for site, _, last in rows if site.active and is_quiet(last, today)},
     )
 
