@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import errno
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +16,8 @@ from flask.cli import AppGroup, with_appcontext
 from formsvc.config import PROJECT_ROOT
 from formsvc.errors import DomainError
 from formsvc.extensions import db
+from formsvc.i18n import _
+from formsvc.urls import RowIdConverter
 
 TRANSLATIONS = PROJECT_ROOT / "formsvc" / "translations"
 
@@ -36,6 +40,45 @@ def register(app: Flask) -> None:
     app.cli.add_command(purge_command)
     app.cli.add_command(attendance_cli)
     app.cli.add_command(ledger_cli)
+
+
+def could_be_an_id(number: int) -> bool:
+    """Whether ``number`` fits an id column, by the bound the web's routes use.
+
+    Past it the database driver fails (OverflowError on SQLite, NumericValueOutOfRange on
+    PostgreSQL) where the answer is simply that no such row exists.
+    """
+    from flask import current_app
+
+    return 0 <= number <= RowIdConverter(current_app.url_map).max
+
+
+def check_output_path(path: Path) -> None:
+    """Refuse an ``--out`` in a folder that is missing or read-only before the work starts: a
+    typo in a cron line gets one line saying so, not a traceback after the PDF is rendered."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise click.ClickException(_("The folder {folder} does not exist.").format(folder=folder))
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        raise click.ClickException(
+            _("Cannot write to {path}: {reason}").format(path=path, reason=os.strerror(errno.EACCES))
+        )
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write a command's file; a write that fails anyway (a full disk, a folder such as /proc)
+    says so and leaves no half-written file."""
+    opened = False
+    try:
+        with path.open("wb") as file:
+            opened = True
+            file.write(data)
+    except OSError as error:
+        if opened and path.is_file():  # half-written; but never remove a device such as /dev/stdout
+            path.unlink(missing_ok=True)
+        raise click.ClickException(
+            _("Cannot write to {path}: {reason}").format(path=path, reason=error.strerror)
+        ) from error
 
 
 def _print_welcome(logins) -> None:
@@ -105,6 +148,8 @@ def sites_import(path: Path, dry_run: bool):
     for site, changes in plan.to_update:  # what the page's preview lists: old → new, per home
         changed = "; ".join(f"{column} {old} → {new}" for column, (old, new) in changes.items())
         click.echo(f"  {site.township.name} {site.name}: {changed}")
+    for notice in plan.notices:  # a new township (a typo?), the sign-off footer left out
+        click.echo(notice)
     if plan.problems:
         raise click.ClickException("The file has errors; nothing was imported.")
     if dry_run:
@@ -155,6 +200,12 @@ def users_create(username: str, password: str, role: str, site_ids: tuple[int, .
     from formsvc.accounts.models import Role
     from formsvc.accounts.services import check_scope, create_user
 
+    # Ids no column can hold are unknown ones; the rest are looked up by create_user.
+    past_any_site = [site_id for site_id in site_ids if not could_be_an_id(site_id)]
+    if past_any_site:
+        raise click.ClickException(_("No site with id {ids}.").format(ids=", ".join(map(str, past_any_site))))
+    if township_id is not None and not could_be_an_id(township_id):
+        raise click.ClickException(_("No township with id {id}.").format(id=township_id))
     try:
         check_scope(Role(role), site_ids=list(site_ids), township_id=township_id)
         user = create_user(
@@ -215,10 +266,15 @@ def backup_command(out: Path):
     """Back up the database while the app runs (SQLite online backup, or pg_dump)."""
     from formsvc.privacy.backup import backup
 
+    check_output_path(out)
     try:
         backup(db.engine, out)
     except DomainError as error:
         raise click.ClickException(error.message) from error
+    except OSError as error:  # the folder let us check it but not write into it (/proc, a full disk)
+        raise click.ClickException(
+            _("Cannot write to {path}: {reason}").format(path=out, reason=error.strerror)
+        ) from error
     click.echo(f"Backed up to {out} ({out.stat().st_size} bytes).")
 
 

@@ -14,7 +14,7 @@ from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
-from formsvc.sites.models import Site
+from formsvc.sites.models import Site, Township
 
 # Checked against when the username is unknown, so a wrong username costs the same time as
 # a wrong password and the response time does not tell which usernames exist.
@@ -75,9 +75,18 @@ def create_user(
     username = username.strip().lower()
     if not username:
         raise DomainError(_("A username is required."), code="username_required")
+    # SQLite would store a longer one as it is, PostgreSQL refuse it with an error.
+    longest = User.username.type.length
+    if len(username) > longest:
+        raise DomainError(
+            _("A username can have at most {count} characters.").format(count=longest), code="username_too_long"
+        )
     if user_by_username(username):
         raise DomainError(_("That username is taken."), code="username_taken")
     check_new_password(password, username=username)
+    # Checked here, not left to the foreign key: its IntegrityError printed the password hash.
+    if township_id is not None and db.session.get(Township, township_id) is None:
+        raise DomainError(_("No township with id {id}.").format(id=township_id), code="no_such_township")
     user = User(
         username=username,
         role=role,

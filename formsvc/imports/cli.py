@@ -32,9 +32,10 @@ def attendance_import(path: Path, activity_id: int, dry_run: bool):
     """Import the filled-in XLSX sign-in sheet of an activity (its rows count as paper sign-ins)."""
     from formsvc.activities.models import Activity
     from formsvc.attendance.paper import LineStatus
+    from formsvc.cli import could_be_an_id
     from formsvc.imports.sheet_upload import apply_sheet_upload, plan_sheet_upload
 
-    activity = db.session.get(Activity, activity_id)
+    activity = db.session.get(Activity, activity_id) if could_be_an_id(activity_id) else None
     if activity is None:
         raise click.ClickException(f"No activity {activity_id}.")
     try:

@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from formsvc.audit.services import record
+from formsvc.cli import check_output_path, could_be_an_id, write_output
 from formsvc.extensions import db
 
 
@@ -19,10 +20,12 @@ def posters_command(out_path: Path, township_id: int | None):
     """Write one A4 QR poster per active site (or per site of one township) into one PDF."""
     from formsvc.printables.posters import posters_pdf, sites_for_posters
 
-    sites = sites_for_posters(township_id=township_id)
+    check_output_path(out_path)
+    known_township = township_id is None or could_be_an_id(township_id)
+    sites = sites_for_posters(township_id=township_id) if known_township else []
     if not sites:
         raise click.ClickException("No active sites to print.")
-    out_path.write_bytes(posters_pdf(sites))
+    write_output(out_path, posters_pdf(sites))
     record("poster.print_all", target=f"township:{township_id}" if township_id else "", sites=len(sites), via="cli")
     db.session.commit()
     click.echo(f"Wrote {len(sites)} posters to {out_path}.")

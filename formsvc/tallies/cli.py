@@ -11,8 +11,10 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 
 from formsvc.audit.services import record
+from formsvc.cli import check_output_path, could_be_an_id, write_output
 from formsvc.errors import DomainError
 from formsvc.extensions import db
+from formsvc.i18n import _
 
 
 @click.command("tally")
@@ -25,15 +27,20 @@ from formsvc.extensions import db
 def tally_command(scope_text: str, date_from, date_to, fmt: str, out_path: Path):
     """Write the tally of a scope and date range as PDF, XLSX or CSV (in the district's language)."""
     from formsvc.tallies.exports import tally_csv, tally_pdf, tally_xlsx
+    from formsvc.tallies.periods import parse_scope
     from formsvc.tallies.services import compute_tally
 
+    check_output_path(out_path)
     render = {"pdf": tally_pdf, "xlsx": tally_xlsx, "csv": tally_csv}[fmt]
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_Hans")):
         try:
-            tally = compute_tally(scope_text, _day(date_from), _day(date_to))
+            scope = parse_scope(scope_text)
+            if scope.id is not None and not could_be_an_id(scope.id):  # no home or township has it
+                raise DomainError(_("Unknown scope “{value}”.").format(value=scope_text), code="bad_scope")
+            tally = compute_tally(scope, _day(date_from), _day(date_to))
         except DomainError as error:
             raise click.ClickException(error.message) from error
-        out_path.write_bytes(render(tally))
+        write_output(out_path, render(tally))
     record(
         "tally.export",
         target=str(tally.scope),
