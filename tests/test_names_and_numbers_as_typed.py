@@ -164,3 +164,42 @@ def test_not_me_forgets_the_children_too(app, lecture, frozen_afternoon):
     phone.get("/forget?next=/")
     form = phone.get(f"/a/{lecture['token']}/child")
     assert "pill-link" not in form.get_data(as_text=True) and form_fields(form.data)["child_name"] == ""
+
+
+def offered(phone, lecture) -> list[str]:
+    form = phone.get(f"/a/{lecture['token']}/child").get_data(as_text=True)
+    return re.findall(r'class="pill-link"[^>]*>([^<]+)<', form)
+
+
+def test_only_this_homes_children_are_offered_by_their_roster_names(app, make, site, lecture, frozen_afternoon):
+    """QA: the list was the phone's, not the home's: at another home one tap put a child into
+    its review queue; and a name the manager had corrected came back as a second child."""
+    other_lecture = make.activity(make.site(name="河西村儿童之家"), day=DAY, children=True, guardians=False)
+    phone = app.test_client()
+    for name in ("钱小雨", "钱小雷", "王 小明", "王小明"):  # the last two are one child
+        sign_child_in(phone, lecture, name)
+    assert offered(phone, lecture) == ["钱小雷", "钱小雨"]  # 王小明 is filled in; once, whatever the spelling
+    assert offered(phone, other_lecture) == []
+    assert form_fields(phone.get(f"/a/{other_lecture['token']}/child").data)["child_name"] == ""
+
+    with app.app_context():  # the manager corrects 钱小雨 to 钱晓雨 on the roster
+        child = db.session.execute(select(Child).where(Child.name == "钱小雨")).scalar_one()
+        child.name, child.name_key = "钱晓雨", name_key("钱晓雨")
+        db.session.commit()
+    assert offered(phone, lecture) == ["钱小雷"]
+
+
+def test_a_link_names_its_child_however_the_list_has_moved_since(app, lecture, frozen_afternoon):
+    phone = app.test_client()
+    for name in ("周一", "周二", "周三"):
+        sign_child_in(phone, lecture, name)
+    page = phone.get(f"/a/{lecture['token']}/child").get_data(as_text=True)
+    old_links = dict(
+        (name, href) for href, name in re.findall(r'<a class="pill-link" href="([^"]+)">([^<]+)</a>', page)
+    )
+    sign_child_in(phone, lecture, "周一")  # the list is now 周一, 周三, 周二
+    for name, href in old_links.items():  # a page brought back by Back still has the old links
+        assert form_fields(phone.get(href.replace("&amp;", "&")).data)["child_name"] == name
+    for junk in ("²", "0", "x" * 500):
+        response = phone.get(f"/a/{lecture['token']}/child?pick={junk}")
+        assert response.status_code == 200 and form_fields(response.data)["child_name"] == ""

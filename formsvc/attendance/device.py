@@ -6,9 +6,13 @@ nothing about the person ever goes into a URL.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from flask import Response, current_app, request, session
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from formsvc.text import name_key
 from formsvc.tokens import random_token
 
 COOKIE = "fs_me"
@@ -49,6 +53,14 @@ def remembered_children() -> list[str]:
     return [name for name in children if isinstance(name, str) and name][:CHILDREN_KEPT]
 
 
+def pick_token(name: str) -> str:
+    """What a "this phone also signed in" link carries for a child: not the name (addresses end
+    up in logs and WeChat's history), and not a position in the list, which a page brought back
+    by Back would read against a list that has changed since."""
+    digest = hmac.new(current_app.secret_key.encode(), f"pick:{name_key(name)}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:12]
+
+
 def prefill(form, *, only: tuple[str, ...] = REMEMBERED_FIELDS) -> bool:
     """Fill the form's empty fields (of ``only``) from the device; True when anything was filled."""
     filled = False
@@ -68,8 +80,9 @@ def remember(response: Response, form) -> None:
             data[key] = field.data
     children = remembered_children()
     child_name = getattr(form, "child_name", None)
-    if child_name is not None and child_name.data:
-        children = [child_name.data, *(name for name in children if name != child_name.data)]
+    if child_name is not None and child_name.data:  # one place per child, however it was spelt
+        key = name_key(child_name.data)
+        children = [child_name.data, *(name for name in children if name_key(name) != key)]
     data[CHILDREN_KEY] = children[:CHILDREN_KEPT]
     response.set_cookie(
         COOKIE,

@@ -16,6 +16,7 @@ from formsvc.attendance.models import AdultRole, Relation
 from formsvc.attendance.services import (
     WindowClosed,
     check_window,
+    match_roster,
     sign_in_adult,
     sign_in_child,
     submission_by_token,
@@ -122,7 +123,16 @@ def _window_closed_page(activity: Activity, now: datetime, message: str):
     )
 
 
-def _handle_sign_in(activity: Activity, form, template: str, sign_in, *, on_success=None, **context):
+def _handle_sign_in(
+    activity: Activity,
+    form,
+    template: str,
+    sign_in,
+    *,
+    on_success=None,
+    prefilled: tuple[str, ...] = device.REMEMBERED_FIELDS,
+    **context,
+):
     """The post/redirect/get cycle every public form shares.
 
     Whatever went wrong — a field, an expired CSRF token, a window that closed while the
@@ -148,7 +158,7 @@ def _handle_sign_in(activity: Activity, form, template: str, sign_in, *, on_succ
         if someone_else:  # another child, most likely by the same grandmother: only who signs is kept
             device.prefill(form, only=("signed_by",))
         elif not scanpass.restore_draft(activity, form):
-            device.prefill(form)
+            device.prefill(form, only=prefilled)
         form.ensure_nonce()
     elif form.validate_on_submit():
         try:
@@ -221,8 +231,23 @@ class _Consent:
         return self.shown if self.form.consent_needed else None
 
 
-# "?pick=1": the form with the second child this phone signed in (an index, never a name in a URL).
+# "?pick=<device.pick_token>": the form with another child this phone signed in.
 PICK = "pick"
+
+
+def _remembered_children_at(site: Site) -> list[str]:
+    """The children this phone signed in who are on this home's roster, by their roster names.
+
+    Another home's child is not offered (one tap would put them in this home's review queue),
+    nor a name the manager has since corrected (it would add the child again); a name merged
+    into another child is offered as that child.
+    """
+    offered: list[str] = []
+    for name in device.remembered_children():
+        child = match_roster(site, name)
+        if child is not None and child.name not in offered:
+            offered.append(child.name)
+    return offered
 
 
 @bp.route("/a/<token>/child", methods=["GET", "POST"])
@@ -231,10 +256,13 @@ def child_form(token: str):
     activity = _activity_for(token, Audience.CHILDREN)
     form = ChildSignInForm()
     consent = _Consent(form)
-    children = device.remembered_children()
-    picked = request.args.get(PICK, "")
-    if not form.is_submitted() and picked.isdigit() and int(picked) < len(children):
-        form.child_name.data = children[int(picked)]
+    children = _remembered_children_at(activity.site)
+    if not form.is_submitted():
+        picked = request.args.get(PICK)
+        if picked is not None:
+            form.child_name.data = next((name for name in children if device.pick_token(name) == picked), "")
+        elif request.args.get(SOMEONE_ELSE) is None:
+            form.child_name.data = children[0] if children else ""
 
     def sign_in(form):
         result = sign_in_child(
@@ -255,6 +283,8 @@ def child_form(token: str):
         consent=consent.to_show,
         consent_refusable=True,
         remembered_children=children,
+        pick_token=device.pick_token,
+        prefilled=tuple(field for field in device.REMEMBERED_FIELDS if field != "child_name"),
     )
 
 
