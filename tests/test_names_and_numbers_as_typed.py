@@ -203,3 +203,34 @@ def test_a_link_names_its_child_however_the_list_has_moved_since(app, lecture, f
     for junk in ("²", "0", "x" * 500):
         response = phone.get(f"/a/{lecture['token']}/child?pick={junk}")
         assert response.status_code == 200 and form_fields(response.data)["child_name"] == ""
+
+
+@pytest.mark.parametrize("typed", ["王芳 138 1234 5678", "王芳13812345678", "1234567"])
+def test_a_phone_number_is_not_part_of_a_name(app, lecture, frozen_afternoon, typed):
+    """QA: 王芳 138 1234 5678 was stored as a child's name: on the roster, the day view, the sheets."""
+    phone = app.test_client()
+    url = f"/a/{lecture['token']}/child"
+    response = phone.post(url, data={**form_fields(phone.get(url).data), **CONSENT, "child_name": typed})
+    assert response.status_code == 200 and form_fields(response.data)["child_name"] == typed
+    assert count(app, Child) == 0
+
+
+@pytest.mark.parametrize("typed", ["。", "🙂🙂", "13812345678"])
+def test_the_managers_forms_take_the_same_names(app, make, site, lecture, frozen_afternoon, typed):
+    """QA: the roster's add-a-child form and roll-call's add took 。, 1, 😀 and phone numbers as names."""
+    from tests.workspace_helpers import signed_in_client
+
+    manager = signed_in_client(app, make.user("amy", sites=[site]))
+    new_child = f"/admin/sites/{site['id']}/children/new"
+    answer = manager.post(new_child, data={**form_fields(manager.get(new_child).data), "name": typed})
+    assert answer.status_code == 200 and form_fields(answer.data)["name"] == typed
+    daily = make.daily(site, DAY)
+    roll_call = f"/admin/activities/{daily['id']}/roll-call"
+    fields = form_fields(manager.get(roll_call).data)
+    add = {key: value for key, value in fields.items() if key in ("csrf_token", "nonce")}
+    manager.post(f"{roll_call}/add", data={**add, "name": typed})
+    assert count(app, Child) == 0
+    fields = form_fields(manager.get(roll_call).data)  # the same form with a name: it adds the child
+    add = {key: value for key, value in fields.items() if key in ("csrf_token", "nonce")}
+    assert manager.post(f"{roll_call}/add", data={**add, "name": "王小明"}).status_code == 302
+    assert count(app, Child) == 1

@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
+from formsvc.attendance.forms import written_in_words
 from formsvc.attendance.models import CHILD_CATEGORY_TITLES, RELATION_TITLES, Child, ChildCategory, Relation
 from formsvc.attendance.roster import CategoryPeriodData, ChildData
 from formsvc.attendance.voiding import REASON_MAX
@@ -35,6 +36,7 @@ def _name_field(label):
         validators=[
             DataRequired(message=_l("Please write the child's name.")),
             Length(max=NAME_MAX, message=_l("Please keep the name to at most %(max)d characters.")),
+            written_in_words,  # the public forms' rule: the roster takes no 。, 1 or phone number as a name
         ],
         filters=[strip_filter],
         render_kw={"maxlength": NAME_MAX, "autocomplete": "off"},

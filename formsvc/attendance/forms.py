@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from wtforms import BooleanField, HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
@@ -22,10 +25,20 @@ def _relation_choices(include_self: bool) -> list[SelectChoice]:
     ]
 
 
+# Seven digits or more, with or without spaces and dashes: a phone number, never part of a name
+# (digits beside a name, 王小明2, may tell two children apart).
+_NUMBER_IN_NAME = re.compile(r"(?:\d[\s-]?){6}\d")
+
+
 def written_in_words(form, field):
-    """A name has at least one letter or character: 。, 1 or 😀 alone would be a person to review."""
-    if field.data and not any(char.isalpha() for char in field.data):
+    """A name has at least one letter or character (。, 1 or 😀 alone would be a person to
+    review) and no phone number (王芳 138 1234 5678 put the number on the roster and the sheets)."""
+    if not field.data:
+        return
+    if not any(char.isalpha() for char in field.data):
         raise ValidationError(_("Please write the name in characters or letters."))
+    if _NUMBER_IN_NAME.search(unicodedata.normalize("NFKC", field.data)):
+        raise ValidationError(_("Please write only the name here; a phone number has its own box."))
 
 
 def name_field(label, required_message):
