@@ -1,12 +1,12 @@
 /* The language and text-size switches at the foot of a page are plain links: following one
-   from a half-filled form would open it again empty. Before leaving by one of them, what was
-   typed and chosen is kept in this tab's sessionStorage under the form's address, and put
-   back (then forgotten) when the form comes back. Never kept: the hidden fields (the form's
-   CSRF token and one-time nonce are new on the new page) and a tick marked data-ask-again
-   (consent is given to the text as shown, in the language shown). */
+   from a half-filled form (marked data-keep-typed) would open it again empty. Before leaving
+   by one of them, what was typed and chosen is kept in this tab's sessionStorage under the
+   form's address, and put back (then forgotten) when the form comes back. Never kept: the
+   hidden fields (the form's CSRF token and one-time nonce are new on the new page) and a tick
+   marked data-ask-again (consent is given to the text as shown, in the language shown). */
 (function () {
   var key = "typed:" + window.location.pathname;
-  var form = document.querySelector("form[method=post]");
+  var form = document.querySelector("form[data-keep-typed]");
   var storage;
   try {
     storage = window.sessionStorage;  // reading it throws where storage is turned off

@@ -83,3 +83,18 @@ def test_the_first_field_to_correct_has_the_focus(live_server, open_phone_with, 
     assert focused == ["name", "true"]
     assert page.get_by_text("请写上您的名字。").is_visible()
     assert page.get_by_label("村或社区", exact=True).input_value() == "新华村"
+
+
+def test_a_paper_sheet_half_typed_survives_the_language_switch(make, live_server, open_phone_with, site, after_school):
+    """QA: a manager who had typed 30 names into the paper sheet and tapped English lost them all."""
+    from tests.browser_support import log_in
+
+    page = open_phone_with(js=True).page
+    log_in(page, live_server, make.user("amy", sites=[site]))
+    page.goto(f"{live_server}/admin/activities/{after_school['id']}/paper")
+    lines = "王小明\n李思琪 奶奶\n韦小宝"
+    page.locator("textarea[name=lines]").fill(lines)
+    page.get_by_role("link", name="English").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("textarea[name=lines]").input_value() == lines
