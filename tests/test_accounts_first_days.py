@@ -79,3 +79,41 @@ def test_before_choosing_a_password_the_public_pages_and_the_switches_work(app, 
     assert workspace.status_code == 302 and workspace.headers["Location"].endswith("/admin/password")
     page = page_text(phone.get("/admin/password", headers=ZH).data)
     assert "临时密码（管理员告诉您的那个）" in page
+
+
+def test_a_township_chosen_for_a_district_admin_is_refused_on_new_and_edit(app, make):
+    """QA: the mirror of the ticked homes: a township chosen with the role left at district
+    admin (or a viewer edited to admin, the township still chosen) made a district admin."""
+    client = signed_in_admin(app, make)
+    township = make.site()["township_id"]
+    fields = {
+        **form_fields(client.get("/admin/users/new").data),
+        "username": "tv_new",
+        "role": "admin",
+        "township": str(township),
+    }
+    response = client.post("/admin/users/new", data=fields, headers=ZH)
+    assert response.status_code == 200 and "只有乡镇查看员才选乡镇" in page_text(response.data)
+
+    fields.update(username="tv2", role="township_viewer")
+    assert client.post("/admin/users/new", data=fields).status_code == 302
+    with app.app_context():
+        viewer = db.session.execute(select(User).where(User.username == "tv2")).scalar_one()
+    edit = f"/admin/users/{viewer.id}"
+    changed = {**form_fields(client.get(edit).data), "role": "admin", "township": str(township)}  # still chosen
+    response = client.post(edit, data=changed, headers=ZH)
+    assert response.status_code == 200 and "只有乡镇查看员才选乡镇" in page_text(response.data)
+    with app.app_context():
+        assert db.session.get(User, viewer.id).role == Role.TOWNSHIP_VIEWER
+        assert db.session.execute(select(User).where(User.role == Role.ADMIN)).scalars().all()[0].username == "boss"
+
+
+def test_the_command_line_refuses_a_scope_for_another_role(app, make):
+    site = make.site()
+    runner = app.test_cli_runner()
+    for extra in (["--site", str(site["id"])], ["--township", str(site["township_id"])]):
+        args = ["users", "create", "--username", "c1", "--role", "admin", "--password", "a-new-pass-9", *extra]
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    with app.app_context():
+        assert db.session.execute(select(User).where(User.username == "c1")).scalar_one_or_none() is None

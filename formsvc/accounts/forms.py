@@ -83,18 +83,8 @@ class UserForm(FlaskForm):
         try:
             check_scope(Role(self.role.data), site_ids=self.sites.data or [], township_id=self.township.data or None)
         except DomainError as error:
-            field = self.sites if error.code == "sites_required" else self.township
+            field = self.sites if error.code.startswith("sites_") else self.township
             field.errors.append(error.message)
-            return False
-        if self.sites.data and self.role.data != Role.MANAGER:
-            # Homes ticked for another role were dropped without a word: a village manager's
-            # account was made a district admin that sees every home.
-            self.sites.errors.append(
-                _l(
-                    "Children's Homes are ticked only for a site manager. "
-                    "Choose the role “Site manager”, or untick them."
-                )
-            )
             return False
         return valid
 

@@ -281,6 +281,18 @@ def check_scope(role: Role, *, site_ids: list[int], township_id: int | None) -> 
         raise DomainError(_("Choose at least one Children's Home for a site manager."), code="sites_required")
     if role == Role.TOWNSHIP_VIEWER and not township_id:
         raise DomainError(_("Choose the township this viewer may see."), code="township_required")
+    # A scope chosen for another role was dropped without a word: homes ticked, or a township
+    # chosen, and the role left at district admin made an account that sees every home.
+    if site_ids and role != Role.MANAGER:
+        raise DomainError(
+            _("Children's Homes are ticked only for a site manager. Choose the role “Site manager”, or untick them."),
+            code="sites_not_for_role",
+        )
+    if township_id and role != Role.TOWNSHIP_VIEWER:
+        raise DomainError(
+            _("A township is chosen only for a township viewer. Choose the role “Township viewer”, or no township."),
+            code="township_not_for_role",
+        )
 
 
 def update_user(
