@@ -62,5 +62,22 @@ def test_the_server_says_why_in_one_line_without_a_traceback(tmp_path):
     started = subprocess.run(
         [sys.executable, "-c", "import app"], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
     )
-    assert started.returncode == 1
+    assert started.returncode == 3  # gunicorn halts on it rather than booting workers for ever
     assert started.stderr.strip() == "formsvc cannot start: RETENTION='30x': a number and y, m or d, e.g. 3y"
+
+
+def test_gunicorn_stops_instead_of_booting_workers_for_ever(tmp_path):
+    """QA: with sys.exit(1) gunicorn booted a new worker again and again; nginx answered 502."""
+    environment = {**os.environ, "TIMEZONE": "Mars/Base", "SECRET_KEY": "x" * 40}
+    environment["DATABASE_URL"] = f"sqlite:///{tmp_path / 'never.db'}"
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    started = subprocess.run(
+        [str(gunicorn), "--workers", "2", "--bind", "127.0.0.1:0", "app:app"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode == 3
+    assert "formsvc cannot start: TIMEZONE='Mars/Base'" in started.stderr
