@@ -18,7 +18,7 @@ from formsvc.activities.services import ActivityPlan, schedule
 from formsvc.extensions import db
 from formsvc.sites.models import Site
 from formsvc.tallies.services import compute_tally
-from tests.conftest import clock_stopped_at, form_fields, local, login
+from tests.conftest import clock_stopped_at, form_fields, local, login, page_text
 from tests.workspace_helpers import signed_in_client
 
 # A Friday; the series runs on Saturdays from 7 November: 7, 14 and 21 November have been held.
@@ -78,3 +78,44 @@ def test_a_stopped_series_keeps_the_days_it_ran(app, make, client, saturdays):
         assert db.session.get(ActivitySeries, saturdays["series_id"]).stopped
     assert trainings_held(app, saturdays["site"]) == 3
     assert trainings_held(app, saturdays["site"]) == 3  # and a second tally makes nothing more
+
+
+def test_a_closed_home_stops_repeating_and_keeps_the_days_it_ran(app, make, saturdays):
+    """QA: a home closed in June went on holding its weekly activity in the year's tally."""
+    client = app.test_client()
+    login(client, make.user("boss", role="admin"))
+    sites_page = client.get("/admin/sites/").data
+    action = f"/admin/sites/{saturdays['site']['id']}/deactivate"
+    assert client.post(action, data={"csrf_token": form_fields(sites_page)["csrf_token"]}).status_code == 302
+    with app.app_context():
+        assert db.session.get(ActivitySeries, saturdays["series_id"]).stopped
+    assert trainings_held(app, saturdays["site"]) == 3  # 7, 14 and 21 November
+    with app.app_context():
+        december = compute_tally(
+            f"site:{saturdays['site']['id']}", date(2026, 12, 1), date(2026, 12, 31), as_of=date(2026, 12, 31)
+        )
+        db.session.commit()
+    assert december.total.figures.activities_by_kind["parent_training"] == 0
+
+
+def test_a_repeating_activity_typed_as_starting_months_ago_is_refused(app, make, frozen_friday):
+    site = make.site()
+    client = app.test_client()
+    login(client, make.user("amy", sites=[site]))
+    page = client.get("/admin/activities/new")
+    typed = {
+        **form_fields(page.data),
+        "kind": "volunteer",
+        "title": "周末志愿辅导",
+        "day": "2026-01-05",  # for 2026-11-05
+        "opens": "09:00",
+        "closes": "11:00",
+        "for_children": "y",
+        "sites": str(site["id"]),
+        "weekdays": ["1", "2", "3", "4", "5"],
+    }
+    response = client.post("/admin/activities/new", data=typed)
+    assert response.status_code == 200 and "重复的活动最早只能从一周前开始" in page_text(response.data)
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(ActivitySeries)).scalar_one() == 0
+    assert client.post("/admin/activities/new", data={**typed, "day": "2026-11-23"}).status_code == 302

@@ -11,7 +11,7 @@ from formsvc.accounts.permissions import writer_required
 from formsvc.accounts.scoping import site_for, visible_sites
 from formsvc.activities.forms import ActivityDetailsForm, ScheduleForm
 from formsvc.activities.models import Activity, ActivityKind, ActivitySeries
-from formsvc.activities.series import make_series_days
+from formsvc.activities.series import stop_repeating
 from formsvc.activities.services import ActivityPlan, edit_activity, schedule
 from formsvc.audit.services import record
 from formsvc.errors import DomainError
@@ -200,9 +200,7 @@ def stop_series(series_id: int):
         abort(404)
     site_for(current_user, series.site_id, write=True)
     if ActionForm().validate_on_submit():
-        # The days it ran stay held (and counted) whether or not anyone opened them; later ones are not made.
-        make_series_days([series.site_id], series.starts_on, local_today())
-        series.stopped = True
+        stop_repeating(series, local_today())
         record("series.stop", user=current_user, site_id=series.site_id, target=f"activity_series:{series.id}")
         db.session.commit()
     return redirect(url_for("manage.site_day", site_id=series.site_id))

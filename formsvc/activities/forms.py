@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
@@ -9,6 +11,7 @@ from formsvc.accounts.forms import CheckboxListField
 from formsvc.activities.models import ACTIVITY_KIND_TITLES, ActivityKind
 from formsvc.forms import NearToday, choices, strip_filter
 from formsvc.i18n import _, _l
+from formsvc.timeutil import local_today
 
 WEEKDAY_TITLES = choices(
     [
@@ -67,6 +70,9 @@ class ActivityDetailsForm(FlaskForm):
             raise ValidationError(_("Choose who signs in: children, guardians or volunteers."))
 
 
+SERIES_BACKDATE = timedelta(days=7)
+
+
 class ScheduleForm(ActivityDetailsForm):
     kind = SelectField(_l("Kind"), choices=schedulable_kinds, validators=[DataRequired()])
     day = DateField(
@@ -80,6 +86,13 @@ class ScheduleForm(ActivityDetailsForm):
     def validate_sites(self, field):
         if not field.data and not self.township.data:
             raise ValidationError(_("Choose at least one Children's Home."))
+
+    def validate_day(self, field):
+        super().validate_day(field)
+        # Every day of a series that has come counts as held in the tallies: a repeating activity
+        # typed as starting in January (2026-01-05 for 2026-11-05) added 235 volunteer days at once.
+        if self.weekdays.data and field.data is not None and field.data < local_today() - SERIES_BACKDATE:
+            raise ValidationError(_("A repeating activity starts at most a week ago: each of its days counts as held."))
 
     def validate_until(self, field):
         if field.data is not None and self.day.data is not None and field.data < self.day.data:

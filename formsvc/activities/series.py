@@ -111,3 +111,20 @@ def series_at(site: Site) -> list[ActivitySeries]:
             .order_by(ActivitySeries.opens, ActivitySeries.id)
         ).scalars()
     )
+
+
+def stop_repeating(series: ActivitySeries, today: date) -> None:
+    """Stop repeating: the days it ran until today are made first, so they stay held and counted."""
+    make_series_days([series.site_id], series.starts_on, today)
+    series.stopped = True
+
+
+def stop_repeating_at(site: Site, today: date) -> int:
+    """Stop every running series of a home (it is closing); how many were stopped.
+
+    Left running, a closed home's weekly activity went on being held in the tallies.
+    """
+    running = series_at(site)
+    for series in running:
+        stop_repeating(series, today)
+    return len(running)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from formsvc.accounts.forms import ActionForm
 from formsvc.accounts.permissions import admin_required
 from formsvc.accounts.scoping import site_for, visible_sites
+from formsvc.activities.series import stop_repeating_at
 from formsvc.audit.services import record
 from formsvc.errors import DomainError
 from formsvc.extensions import db
@@ -19,6 +20,7 @@ from formsvc.places import place_sort_key
 from formsvc.sites.forms import SiteForm, SiteImportForm
 from formsvc.sites.models import SiteLevel, Township
 from formsvc.sites.services import apply_site_import, create_site, plan_site_import, update_site
+from formsvc.timeutil import local_today
 from formsvc.uploads import discard_upload
 from formsvc.urls import external_url
 
@@ -106,7 +108,8 @@ def set_active(site_id: int, action: str):
     site = site_for(current_user, site_id, write=True)
     if ActionForm().validate_on_submit():
         site.active = action == "activate"
-        record(f"site.{action}", user=current_user, site_id=site.id, target=site.name)
+        stopped = stop_repeating_at(site, local_today()) if not site.active else 0
+        record(f"site.{action}", user=current_user, site_id=site.id, target=site.name, series_stopped=stopped)
         db.session.commit()
     return redirect(url_for("sites_admin.index"))
 
