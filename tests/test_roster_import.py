@@ -116,7 +116,10 @@ def test_the_preview_says_what_each_row_would_do_and_writes_nothing(app, home):
     assert "Row 7 刘洋 · To correct Error in “联系电话”: Please write an 11-digit mobile number" in text
     assert "Row 8 王小明 · To correct Error in “姓名”: Same name as row 3." in text
     assert "Row 5" not in text and "Row 9" not in text  # the blank row and the numbered empty row
-    assert "身份证号" not in text.split("Check the file")[1]  # an unread column is not shown back
+    # The preview says which columns it reads; 身份证号 is named as left out, what it holds is not shown.
+    assert "Columns read: 姓名、性别、出生年月、年级、监护人姓名、与儿童关系、联系电话、儿童类别." in text
+    assert "Columns not read (nothing in them is kept): 序号、身份证号." in text
+    assert "450" not in text.split("Check the file")[1]
     assert "upload" not in form_fields(response.data)  # no confirm button while a row is wrong
     assert set(children(app, home["site"])) == {"李思琪"}
     assert count(app, SheetImport) == 0 and audits(app, "roster.import") == 0
@@ -280,6 +283,197 @@ def test_a_guardian_group_title_over_two_header_rows(app, home):
         Relation.FATHER,
         "13712345678",
     )
+
+
+TAIZHANG_CHILDREN = [
+    [
+        1,
+        "黄梓涵",
+        "女",
+        datetime(2015, 3, 8),
+        "450102201503081224",
+        "三年级",
+        "留守",
+        "黄建国",
+        "父亲",
+        "13812345678",
+        None,
+    ],
+    [
+        2,
+        "覃大宝",
+        "男",
+        "2016.05",
+        "450102201605011231",
+        "二年级",
+        "留守、困境",
+        "覃秀英",
+        "奶奶",
+        "139 1111 2222",
+        "双胞胎",
+    ],
+    [3, "陈 晨", "男", 42064, None, "四年级", "留守", "陈大", "爷爷", None, None],
+]
+
+
+def taizhang(*, merged: bool, end=(["合计", "3人"],)) -> bytes:
+    """The standard Excel 台账: a two-row header, 监护人 over three columns, a total and a sign-off.
+
+    ``merged``: each title merged down over both header rows, as the template has them; without,
+    the titles sit in the upper row and the cells under them are empty.
+    """
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["东门社区儿童之家留守困境儿童台账（2026年）"])
+    sheet.append(["填报单位：东门社区（盖章）", *[None] * 7, "填报时间：2026年11月"])
+    sheet.append(["序号", "姓名", "性别", "出生年月", "身份证号", "年级", "儿童类别", "监护人", None, None, "备注"])
+    sheet.append([None] * 7 + ["姓名", "关系", "联系电话", None])
+    for row in (*TAIZHANG_CHILDREN, *end):
+        sheet.append(row)
+    sheet.append(["填表人：李娟", *[None] * 4, "审核人：王芳"])
+    footer = sheet.max_row
+    for cells in ("A1:K1", "A2:H2", "I2:K2", "H3:J3", f"A{footer}:E{footer}", f"F{footer}:K{footer}"):
+        sheet.merge_cells(cells)
+    if merged:
+        for column in "ABCDEFGK":
+            sheet.merge_cells(f"{column}3:{column}4")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("merged", [True, False], ids=["titles merged down", "titles in the upper row"])
+def test_the_standard_taizhang_with_a_two_row_header_a_total_and_a_sign_off(app, home, merged):
+    client = signed_in_client(app, home["manager"])
+    preview = upload(client, home, taizhang(merged=merged), "东门台账.xlsx")
+    text = page_text(preview.data)
+    assert "New: 3. To update: 0. Unchanged: 0. With errors: 0." in text
+    huang = "Row 5 黄梓涵 · Will be added Girl · born 2015 · 三年级 · 黄建国 · Father · 13812345678 · Left-behind"
+    assert huang in text
+    assert (
+        "Row 7 陈 晨 · Will be added Boy · born 2015 · 四年级 · 陈大 · Grandfather (father's side) · Left-behind"
+        in text
+    )
+    assert "Columns read: 姓名、性别、出生年月、年级、儿童类别、监护人姓名、监护人关系、监护人联系电话." in text
+    assert "Columns not read (nothing in them is kept): 序号、身份证号、备注." in text
+    assert "Row 8 is the table's total (合计); it and the rows below it are not imported." in text
+    assert "Row 4 " not in text and "3人" not in text.split("Check the file")[1]
+
+    confirm(client, home, preview)
+    roster = children(app, home["site"])
+    assert set(roster) == {"李思琪", "黄梓涵", "覃大宝", "陈晨"}
+    qin = roster["覃大宝"]
+    assert (qin.guardian_name, qin.guardian_relation, qin.guardian_phone) == (
+        "覃秀英",
+        Relation.GRANDMOTHER,
+        "13911112222",
+    )
+
+
+def test_without_a_total_the_children_end_at_the_sign_off(app, home):
+    client = signed_in_client(app, home["manager"])
+    text = page_text(upload(client, home, taizhang(merged=True, end=()), "东门台账.xlsx").data)
+    assert "New: 3. To update: 0. Unchanged: 0. With errors: 0." in text
+    assert "Row 8 and the rows below it are the sheet's sign-off (填表人, 审核人 …): not imported." in text
+    assert "填表人：李娟" not in text and "Error" not in text
+
+
+@pytest.mark.parametrize(
+    "total",
+    [
+        [None, "合计", None, None, None, None, None, None, None, None, "6人"],  # the name cell
+        ["合计：3人"],  # the first cell, with the count
+        [None, None, "总 计", "3"],  # the first filled cell
+        ["共计", "3人"],
+    ],
+)
+def test_a_total_row_ends_the_children(app, home, total):
+    client = signed_in_client(app, home["manager"])
+    # A note under the total is not a child either.
+    end = (total, [None, "注：本表每学期更新"])
+    text = page_text(upload(client, home, taizhang(merged=False, end=end), "东门台账.xlsx").data)
+    assert "New: 3. To update: 0. Unchanged: 0. With errors: 0." in text
+    assert "Row 8 is the table's total" in text and "it and the rows below it are not imported." in text
+    assert "本表" not in text and "Will be added" in text
+
+
+def test_a_subtotal_between_groups_is_skipped_and_the_next_group_read(app, home):
+    client = signed_in_client(app, home["manager"])
+    csv = "姓名,类别\n周一,留守\n周二,留守\n小计,2人\n吴三,困境\n小计：1人\n合计,3人\n".encode()
+    text = page_text(upload(client, home, csv, "名单.csv").data)
+    assert "New: 3. To update: 0. Unchanged: 0. With errors: 0." in text
+    assert "Row 5 吴三 · Will be added In difficulty" in text
+    assert "Subtotal rows (小计), not imported: 4、6." in text
+    assert "Row 7 is the table's total (合计); it and the rows below it are not imported." in text
+
+
+@pytest.mark.parametrize(
+    ("guardian", "phone"),
+    [("家长姓名", "联系方式"), ("家长", "家长电话"), ("父母姓名", "监护人手机")],
+)
+def test_common_titles_are_read_and_the_preview_says_which_columns_are_not(app, home, guardian, phone):
+    client = signed_in_client(app, home["manager"])
+    csv = (
+        f"序号,姓 名,性别,出生年月日,民族,身份证号,住址,{guardian},{phone},联係电话\n"
+        "1,甘小雅,女,2016-05-01,壮族,450102201605011220,东门社区3号,甘大海,13812340000,13812340000\n"
+    ).encode("gb18030")
+    preview = upload(client, home, csv, "名单.csv")
+    text = page_text(preview.data)
+    assert "Row 2 甘小雅 · Will be added Girl · born 2016 · 甘大海 · 13812340000" in text
+    assert f"Columns read: 姓 名、性别、出生年月日、{guardian}、{phone}." in text
+    # Left out on purpose (minimum data), and a misspelt title that is not read either.
+    assert "Columns not read (nothing in them is kept): 序号、民族、身份证号、住址、联係电话." in text
+    shown = text.split("Check the file")[1]
+    assert not any(value in shown for value in ("壮族", "450102", "东门社区3号"))
+    confirm(client, home, preview)
+    gan = children(app, home["site"])["甘小雅"]
+    assert (gan.guardian_name, gan.guardian_phone) == ("甘大海", "13812340000")
+
+
+@pytest.mark.parametrize(
+    ("rows", "columns", "guardian"),
+    [
+        # Group titles above a one-row header: the second 姓名 is the guardian's.
+        (
+            [
+                ["序号", "儿童基本信息", None, "监护人信息", None, None],
+                ["序号", "姓名", "性别", "姓名", "关系", "电话"],
+                [1, "周杰", "男", "周建华", "父亲", "13712345678"],
+            ],
+            {"name": "姓名", "gender": "性别", "guardian_name": "监护人信息姓名", "relation": "关系", "phone": "电话"},
+            ("周建华", Relation.FATHER, "13712345678"),
+        ),
+        # 监护人 over its relation and phone only: the group title is not a column of names.
+        (
+            [
+                ["姓名", "性别", "监护人", None, "备注"],
+                [None, None, "关系", "电话", None],
+                ["周杰", "男", "父亲", "13712345678", "双胞胎"],
+            ],
+            {"name": "姓名", "gender": "性别", "relation": "监护人关系", "phone": "监护人电话"},
+            ("", Relation.FATHER, "13712345678"),
+        ),
+        # Titles merged down, and one the import does not know under the group (工作单位).
+        (
+            [
+                ["姓名", "性别", "家长信息", "家长信息", "家长信息"],
+                ["姓名", "性别", "姓名", "工作单位", "手机"],
+                ["周杰", "男", "周建华", "广东东莞", "13712345678"],
+            ],
+            {"name": "姓名", "gender": "性别", "guardian_name": "家长信息姓名", "phone": "家长信息手机"},
+            ("周建华", None, "13712345678"),
+        ),
+    ],
+    ids=["group row above", "no name under the group", "an unknown title under the group"],
+)
+def test_header_layouts_with_a_guardian_group(home, ctx, rows, columns, guardian):
+    content = workbook([*rows, ["合计", "1人"]])
+    plan = plan_roster_import(db.session.get(Site, home["site"]["id"]), content, "台账.xlsx")
+    assert plan.titles == columns
+    (child,) = plan.rows
+    assert child.problems == () and child.name == "周杰"
+    assert (child.data.guardian_name, child.data.guardian_relation, child.data.guardian_phone) == guardian
+    assert plan.total_row == 4
 
 
 def test_a_child_waiting_for_review_is_matched_not_added_twice(app, make, home):
