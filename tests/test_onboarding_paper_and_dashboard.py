@@ -310,3 +310,14 @@ def test_stopping_a_series_asks_first_and_every_table_can_be_scrolled_by_keyboar
     boxes = re.findall(r'<div class="table-scroll"([^>]*)>', html)
     assert len(boxes) == 2
     assert all('tabindex="0"' in box and 'role="region"' in box and "aria-label=" in box for box in boxes)
+
+
+def test_the_saved_message_counts_the_names_for_review_apart(app, home, frozen):
+    """QA: "new on the roster: 5" when four of the five were waiting in the review queue."""
+    client = signed_in_client(app, home["manager"])
+    lines = "农丽平\n黄子轩"  # a look-alike of 农丽萍, and a child new to the home
+    checked = check(client, home, lines)
+    assert "New on the roster: 1" in page_text(checked.data) and "For review: 1" in page_text(checked.data)
+    saved = save(client, checked, lines)
+    message = page_text(client.get(saved.headers["Location"], headers=EN).data)
+    assert "New on the roster: 1." in message and "Waiting in the review queue: 1." in message

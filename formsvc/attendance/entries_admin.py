@@ -11,7 +11,14 @@ from formsvc.activities.models import Activity, Audience
 from formsvc.attendance.admin_forms import PaperForm, VoidForm
 from formsvc.attendance.models import AdultSignIn, Attendance
 from formsvc.attendance.once import nonce_used
-from formsvc.attendance.paper import LineStatus, PaperResult, enter_paper, paper_digest, preview_paper
+from formsvc.attendance.paper import (
+    LineStatus,
+    PaperResult,
+    enter_paper,
+    paper_digest,
+    preview_paper,
+    with_review_count,
+)
 from formsvc.attendance.voiding import AlreadyVoided, void_adult_signin, void_attendance
 from formsvc.errors import DomainError
 from formsvc.extensions import db
@@ -37,9 +44,10 @@ def _saved_message(result: PaperResult) -> str:
     if result.repeated:
         return _("This sheet had already been saved; nothing new was written.")
     preview = result.preview
-    return _("Saved from the paper sheet: {written}. New on the roster: {new}. Skipped: {skipped}.").format(
+    saved = _("Saved from the paper sheet: {written}. New on the roster: {new}. Skipped: {skipped}.").format(
         written=result.written, new=preview.new_children, skipped=preview.skipped + preview.to_write - result.written
     )
+    return with_review_count(saved, preview.for_review)
 
 
 @bp.route("/activities/<int:activity_id>/paper", methods=["GET", "POST"])

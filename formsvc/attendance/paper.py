@@ -103,7 +103,10 @@ class PaperPreview:
 
     @property
     def new_children(self) -> int:
-        return self.count(LineStatus.NEW) if self.audience == Audience.CHILDREN else 0
+        """New children who join the roster; those waiting for review are ``for_review``."""
+        if self.audience != Audience.CHILDREN:
+            return 0
+        return sum(1 for line in self.lines if line.status == LineStatus.NEW and not line.to_review)
 
     @property
     def for_review(self) -> int:
@@ -301,3 +304,11 @@ def enter_paper(
     if once.repeated:
         return PaperResult(None, repeated=True)
     return PaperResult(preview, written=once.value or 0)
+
+
+def with_review_count(message: str, for_review: int) -> str:
+    """A saved sheet's message, and how many new names wait in the review queue: they are not on
+    the roster yet, and "new on the roster" counted them as if they were."""
+    if not for_review:
+        return message
+    return message + " " + _("Waiting in the review queue: {count}.").format(count=for_review)

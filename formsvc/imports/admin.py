@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from formsvc.accounts.permissions import admin_required
 from formsvc.activities.admin import activity_for
 from formsvc.activities.models import Audience
-from formsvc.attendance.paper import LineStatus
+from formsvc.attendance.paper import LineStatus, with_review_count
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.forms import form_problem
@@ -106,11 +106,10 @@ def confirm_sheet_upload(activity_id: int):
     if result.repeated:
         flash(imported_before(result.previous) + " " + _("Nothing new was written."))
     else:
-        flash(
-            _("Imported from the sheet: {written}. New on the roster: {new}. Skipped: {skipped}.").format(
-                written=result.written, new=result.new_children, skipped=result.skipped
-            )
+        imported = _("Imported from the sheet: {written}. New on the roster: {new}. Skipped: {skipped}.").format(
+            written=result.written, new=result.new_children, skipped=result.skipped
         )
+        flash(with_review_count(imported, result.for_review))
     return redirect(_day_view(activity))
 
 

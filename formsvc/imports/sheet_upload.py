@@ -138,7 +138,12 @@ class SheetUploadPlan:
 
     @property
     def new_children(self) -> int:
-        return self.count(LineStatus.NEW, audience=Audience.CHILDREN)
+        """New children who join the roster; those waiting for review are ``for_review``."""
+        return sum(preview.new_children for preview in self.previews.values())
+
+    @property
+    def for_review(self) -> int:
+        return sum(preview.for_review for preview in self.previews.values())
 
     @property
     def skipped(self) -> int:
@@ -359,6 +364,7 @@ def plan_sheet_upload(activity: Activity, raw: bytes, filename: str, now: dateti
 class SheetUploadResult:
     written: int = 0
     new_children: int = 0
+    for_review: int = 0
     skipped: int = 0
     # The same file had been imported before: nothing was written.
     repeated: bool = False
@@ -394,7 +400,9 @@ def apply_sheet_upload(
             skipped=skipped,
             via="web" if user is not None else "cli",
         )
-        return SheetUploadResult(written=len(written), new_children=len(created), skipped=skipped)
+        return SheetUploadResult(
+            written=len(written), new_children=plan.new_children, for_review=plan.for_review, skipped=skipped
+        )
 
     once = import_once(
         activity_scope(activity.id), plan.sha256, work, filename=plan.filename, user=user, activity_id=activity.id
