@@ -19,7 +19,7 @@ from formsvc.accounts.models import User
 from formsvc.activities.models import Activity, Audience
 from formsvc.attendance.models import AdultSignIn, Attendance, Child, ChildStatus, Source
 from formsvc.attendance.paper import enter_paper
-from formsvc.attendance.review import merge_child, review_queue
+from formsvc.attendance.review import likely_slip, merge_child, review_queue
 from formsvc.attendance.rollcall_services import mark
 from formsvc.attendance.voiding import void_attendance
 from formsvc.extensions import db
@@ -321,3 +321,19 @@ def test_the_saved_message_counts_the_names_for_review_apart(app, home, frozen):
     saved = save(client, checked, lines)
     message = page_text(client.get(saved.headers["Location"], headers=EN).data)
     assert "New on the roster: 1." in message and "Waiting in the review queue: 1." in message
+
+
+@pytest.mark.parametrize(
+    ("typed", "listed", "slip"),
+    [
+        ("农丽平", "农丽萍", True),  # the same sound
+        ("王晓明", "王小明", True),  # the same surname and length, one character changed
+        ("吴晓梅", "王小明", False),  # QA: only the initials alike
+        ("方燕华", "范银航", False),
+        ("李小明", "王小明", False),  # another family's 小明
+        ("小明", "王小明", False),
+    ],
+)
+def test_a_slip_is_told_from_a_new_child_with_a_similar_name(typed, listed, slip):
+    """QA: matching on initials or a shared given name flagged one new child in five at a larger home."""
+    assert likely_slip(typed, listed) is slip

@@ -18,7 +18,7 @@ as an active child (not sent to the review queue). People already signed in are 
 and a name written twice counts once.
 
 Except a new name that looks like a child on the roster (农丽平 typed, 农丽萍 listed; see
-``review.looks_alike``). The check page names that child so the line can be corrected
+``review.likely_slip``). The check page names that child so the line can be corrected
 before saving, and if it is saved as it is, the new child waits in the review queue instead
 of going straight onto the roster. The trust above is about whether a child exists (review's
 "reject" is for pranks on the public form, which a manager's own sheet is not); it says
@@ -42,7 +42,7 @@ from formsvc.activities.models import Activity, Audience
 from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, Child, ChildStatus, Source, Submission
 from formsvc.attendance.once import Once, moment_within, run_once
 from formsvc.attendance.paper_syntax import ParsedLine, parse_sheet
-from formsvc.attendance.review import looks_alike
+from formsvc.attendance.review import likely_slip
 from formsvc.attendance.roster import roster
 from formsvc.attendance.services import _active_adult_signin, _active_attendance, match_roster, submission_by_nonce
 from formsvc.audit.services import record
@@ -156,7 +156,7 @@ def _classify(
     if audience == Audience.CHILDREN:
         child = match_roster(activity.site, parsed.name)
         if child is None:
-            alike = tuple(other for other in listed if other.name and looks_alike(parsed.name, other.name))
+            alike = tuple(other for other in listed if other.name and likely_slip(parsed.name, other.name))
             return PreviewLine(parsed, LineStatus.NEW, look_alikes=alike)
         status = LineStatus.ALREADY_SIGNED_IN if _active_attendance(activity, child) else LineStatus.ON_ROSTER
         return PreviewLine(parsed, status, child)

@@ -26,7 +26,7 @@ from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.sites.models import Site
-from formsvc.text import clean_text
+from formsvc.text import clean_text, name_key
 
 
 class ReviewError(DomainError):
@@ -50,6 +50,24 @@ def looks_alike(a: str, b: str) -> bool:
     """
     keys_a, keys_b = set(search_keys(a).split(" ")), set(search_keys(b).split(" "))
     return bool(keys_a & keys_b) or (len(a) > 1 and len(b) > 1 and a[-2:] == b[-2:])
+
+
+def likely_slip(a: str, b: str) -> bool:
+    """Whether a name typed from paper is most likely a slip for a roster name, not a new child.
+
+    The same sound (农丽平 / 农丽萍, the same pinyin), or the same surname and length with one
+    other character changed (王晓明 / 王小明). Stricter than ``looks_alike``: a slip sends the
+    name to the review queue, and initials alone (吴晓梅 / 王小明) or a shared given name in
+    another family (李小明 / 王小明) flagged one new child in five at a larger home.
+    """
+    key_a, key_b = name_key(a), name_key(b)
+    if key_a == key_b:
+        return False  # the same name: the roster's child itself
+    if name_key(pinyin_sort_key(a)) == name_key(pinyin_sort_key(b)):
+        return True
+    if len(key_a) != len(key_b) or len(key_a) < 2 or key_a[0] != key_b[0]:
+        return False
+    return sum(1 for x, y in zip(key_a, key_b, strict=True) if x != y) == 1
 
 
 def review_queue(site: Site) -> tuple[list[ReviewEntry], list[Child]]:
