@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -73,6 +74,8 @@ def name_key(name: str) -> str:
 
 # Digits as voice input and some keyboards write them: 一三八 …, 幺 and 两 as said aloud.
 _CHINESE_DIGITS = str.maketrans("零〇一幺二两三四五六七八九", "0011223456789")
+# The same and full-width digits (１３５), each to one ASCII digit: positions stay as typed.
+_DIGITS_ONE_FOR_ONE = {**_CHINESE_DIGITS, **{0xFF10 + digit: str(digit) for digit in range(10)}}
 
 
 def normalise_phone(value: str | None) -> str:
@@ -103,9 +106,20 @@ def mask_phone(phone: str | None) -> str:
 PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
 
 
+def replace_phones(text: str, replacement: Callable[[str], str]) -> str:
+    """Each mobile number written in ``text`` replaced by ``replacement(its 11 digits)``; found in
+    Chinese and full-width digits too (一三五…, as voice input writes them), read one for one."""
+    as_digits = text.translate(_DIGITS_ONE_FOR_ONE)
+    pieces, end = [], 0
+    for match in PHONE_IN_TEXT.finditer(as_digits):
+        pieces += [text[end : match.start()], replacement(re.sub(r"\D", "", match.group())[-11:])]
+        end = match.end()
+    return "".join([*pieces, text[end:]])
+
+
 def mask_phones_in(text: str) -> str:
     """请联系我 135 1111 2222 → 请联系我 135****2222: numbers people write into comments."""
-    return PHONE_IN_TEXT.sub(lambda match: mask_phone(re.sub(r"\D", "", match.group())[-11:]), text)
+    return replace_phones(text, mask_phone)
 
 
 def mask_name(name: str | None) -> str:

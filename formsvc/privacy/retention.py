@@ -26,7 +26,7 @@ from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.surveys.models import SurveyAnswer, SurveyResponse
-from formsvc.text import ERASED, PHONE_IN_TEXT
+from formsvc.text import ERASED, replace_phones
 from formsvc.timeutil import local_to_utc
 
 _PERIOD = re.compile(r"^\s*(\d{1,3})\s*([ymd])\s*$")
@@ -237,7 +237,7 @@ def _names_and_guardians(children: list[Child], linked: list[AuditEntry]) -> tup
 
 
 def _without_phones(text: str) -> str:
-    return PHONE_IN_TEXT.sub(ERASED, text)
+    return replace_phones(text, lambda _digits: ERASED)
 
 
 def _scrub_void_reasons(child_ids: list[int], *, names: set[str], guardians: set[str]) -> None:
