@@ -174,7 +174,11 @@ def find_header(rows: list[list[str]], aliases: dict[str, str], required: dict[s
 FOOTER_LABELS = (
     "填表人",
     "填报人",
+    "填报单位",  # the app's own PDF sign-off block says it
+    "填表单位",
     "制表人",
+    "制表单位",
+    "制表",
     "审核人",
     "审核",
     "审批人",

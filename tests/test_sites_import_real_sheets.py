@@ -113,6 +113,8 @@ def test_the_command_line_reads_the_same_sheet(app, runner, tmp_path):
         ["填 表 人:李娟", None, None, "审核：王芳"],
         ["制表人：", "李娟", None, "负责人（签字）：", None],
         ["填报人：李娟", None, "联系电话：0776-6821234", "填表日期：2025年6月1日"],
+        ["填报单位：区妇联", "填表人：李娟", "审核人：王芳"],  # QA: as the app's own PDFs sign off
+        ["制表：李娟", None, None, "审核：王芳"],
     ],
 )
 def test_a_sign_off_in_its_usual_forms_ends_the_sheet(app, make, footer):
