@@ -154,7 +154,7 @@ def daybook(site: Site, day: date, *, full_phones: bool = False, with_daily_open
             select(Attendance, Child)
             .join(Child, Child.id == Attendance.child_id)
             .where(Attendance.activity_id.in_(by_id), Attendance.voided_at.is_(None))
-            .order_by(Attendance.signed_in_at.desc())
+            .order_by(Attendance.signed_in_at.desc(), Attendance.id.desc())  # untimed rows share a time
         ).all()
         for attendance, child in rows:
             by_id[attendance.activity_id].children.append(
@@ -174,7 +174,7 @@ def daybook(site: Site, day: date, *, full_phones: bool = False, with_daily_open
         signins = db.session.execute(
             select(AdultSignIn)
             .where(AdultSignIn.activity_id.in_(by_id), AdultSignIn.voided_at.is_(None))
-            .order_by(AdultSignIn.signed_in_at.desc())
+            .order_by(AdultSignIn.signed_in_at.desc(), AdultSignIn.id.desc())
         ).scalars()
         for signin in signins:
             by_id[signin.activity_id].adults.append(

@@ -11,6 +11,8 @@ from formsvc.i18n import _l
 ACTION_TITLES = {
     "activity.create": _l("Activity scheduled"),
     "activity.edit": _l("Activity changed or cancelled"),
+    "activity.cancel": _l("Activity cancelled"),
+    "activity.restore": _l("Activity restored"),
     "series.create": _l("Repeating activity scheduled"),
     "series.stop": _l("Repeating activity stopped"),
     "rollcall.present": _l("Roll-call: present"),
@@ -48,6 +50,8 @@ ACTION_TITLES = {
     "survey.answer_show": _l("Survey comment shown again"),
     "site.create": _l("Children's Home added"),
     "site.edit": _l("Children's Home changed"),
+    "site.activate": _l("Children's Home reopened"),
+    "site.deactivate": _l("Children's Home closed"),
     "site.import": _l("Children's Homes imported"),
     "site.rotate_token": _l("Poster QR code replaced"),
     "user.create": _l("Account created"),
