@@ -201,7 +201,8 @@ def is_footer_row(row: list[str]) -> bool:
     Every filled cell must be such a label, or the value typed in the cell after a bare label
     ("填表人：" | "李娟"); a row of a home, a child or an activity never starts a cell that way.
     """
-    filled = [name_key(cell) for cell in row if cell.strip()]
+    # A bare number is the row's 序号 (the sign-in sheet numbers its empty rows), not data.
+    filled = [name_key(cell) for cell in row if cell.strip() and not cell.strip().isdigit()]
     after_bare_label = False
     for cell in filled:
         label = _FOOTER_LABEL.match(cell)
@@ -212,3 +213,25 @@ def is_footer_row(row: list[str]) -> bool:
         else:
             return False
     return bool(filled)
+
+
+def rows_above_footer(rows: list[list[str]], header_at: int) -> tuple[list[tuple[int, list[str]]], int | None]:
+    """The rows under the header, numbered as the sheet shows them, down to the sign-off line
+    (填表人：… 审核人：…); and that line's number, None without one. What follows the sign-off
+    (a second one, a note on the sources) is not data either."""
+    body = []
+    for number, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
+        if is_footer_row(row):
+            return body, number
+        body.append((number, row))
+    return body, None
+
+
+def footer_notice(footer_row: int | None) -> str:
+    """What a preview says of a sheet's sign-off line; empty without one."""
+    if footer_row is None:
+        return ""
+    from formsvc.i18n import _
+
+    message = _("Row {row} and the rows below it are the sheet's sign-off (填表人, 审核人 …): not imported.")
+    return message.format(row=footer_row)

@@ -87,7 +87,10 @@ def review_queue(site: Site) -> tuple[list[ReviewEntry], list[Child]]:
     entries = []
     for child in waiting:
         count, last = stats.get(child.id, (0, None))
-        suggestions = [other for other in active if looks_alike(child.name, other.name)]
+        # A paper slip waits here because likely_slip flagged it: that child is suggested too.
+        suggestions = [
+            other for other in active if looks_alike(child.name, other.name) or likely_slip(child.name, other.name)
+        ]
         entries.append(ReviewEntry(child, count, last, suggestions))
     entries.sort(key=lambda entry: (entry.last_seen is None, pinyin_sort_key(entry.child.name)))
     return entries, active

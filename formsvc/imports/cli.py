@@ -14,9 +14,11 @@ attendance_cli = AppGroup("attendance", help="Sign-ins: import a filled-in sign-
 ledger_cli = AppGroup("ledger", help="Ledgers (台账) of past activities: import.")
 
 
-def _echo_problems(problems) -> None:
-    for problem in problems:
+def _echo_problems(plan) -> None:
+    for problem in plan.problems:
         click.echo(f"row {problem.row}, column {problem.column}: {problem.message}", err=True)
+    if plan.footer_notice:  # the sign-off line and what follows: not read
+        click.echo(plan.footer_notice)
 
 
 def _previous(previous) -> str:
@@ -42,7 +44,7 @@ def attendance_import(path: Path, activity_id: int, dry_run: bool):
         plan = plan_sheet_upload(activity, path.read_bytes(), path.name)
     except DomainError as error:
         raise click.ClickException(error.message) from error
-    _echo_problems(plan.problems)
+    _echo_problems(plan)
     if plan.previous:
         click.echo(_previous(plan.previous))
     counts = ", ".join(f"{audience.value} {plan.to_write_for(audience)}" for audience in activity.audiences)
@@ -81,7 +83,7 @@ def ledger_import(path: Path, dry_run: bool):
         plan = plan_ledger_import(path.read_bytes(), path.name)
     except DomainError as error:
         raise click.ClickException(error.message) from error
-    _echo_problems(plan.problems)
+    _echo_problems(plan)
     for duplicate in plan.duplicates:
         click.echo(f"row {duplicate.row}: {duplicate.message}")
     for site_name, name, row in plan.new_child_rows:

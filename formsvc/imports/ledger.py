@@ -37,7 +37,7 @@ from formsvc.imports.models import LEDGER_SCOPE, SheetImport
 from formsvc.imports.services import FileImportError, file_sha256, previous_import
 from formsvc.sites.models import Site, Township
 from formsvc.sites.services import RowProblem
-from formsvc.tabular import find_header, read_rows
+from formsvc.tabular import find_header, footer_notice, read_rows, rows_above_footer
 from formsvc.text import clean_text, is_mainland_mobile, name_key, normalise_phone
 from formsvc.timeutil import local_today
 
@@ -105,6 +105,13 @@ class LedgerPlan:
     new_children: dict[PersonKey, str] = field(default_factory=dict)
     # (home, name, first row) of each child the import adds to a roster, for the clerk to check.
     new_child_rows: list[tuple[str, str, int]] = field(default_factory=list)
+    # The row of the sheet's sign-off line (填表人：…): it refused the whole file as a bad row.
+    footer_row: int | None = None
+
+    @property
+    def footer_notice(self) -> str:
+        return footer_notice(self.footer_row)
+
     # (child, category, since, until) to add.
     new_periods: list[tuple[PersonKey, ChildCategory, date, date | None]] = field(default_factory=list)
     already_present: int = 0
@@ -370,7 +377,8 @@ def plan_ledger_import(raw: bytes, filename: str, today: date | None = None) -> 
     sites = _Sites()
     today = today or local_today()
     parsed: list[LedgerRow] = []
-    for number, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
+    body, plan.footer_row = rows_above_footer(rows, header_at)
+    for number, row in body:
         if not any(cell.strip() for cell in row):
             continue
         plan.rows += 1

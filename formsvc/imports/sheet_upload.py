@@ -67,7 +67,7 @@ from formsvc.imports.models import SheetImport, activity_scope
 from formsvc.imports.services import FileImportError, file_sha256, import_once, previous_import
 from formsvc.printables.sheets import DIGITAL_SOURCES, XLSX_ACTIVITY_ID_CELL, XLSX_ACTIVITY_ID_NAME, column_titles
 from formsvc.sites.services import RowProblem
-from formsvc.tabular import header_index, read_rows
+from formsvc.tabular import footer_notice, header_index, read_rows, rows_above_footer
 from formsvc.text import clean_text, is_mainland_mobile, name_key, normalise_phone
 
 SHEET_KEYS = ("number", "name", "relation", "village", "phone", "signed")
@@ -125,6 +125,12 @@ class SheetUploadPlan:
     problems: list[RowProblem] = field(default_factory=list)
     # The same file, imported before for this activity.
     previous: SheetImport | None = None
+    # The row of the sheet's sign-off line (填表人：…): a name there became a guardian who counted.
+    footer_row: int | None = None
+
+    @property
+    def footer_notice(self) -> str:
+        return footer_notice(self.footer_row)
 
     def count(self, *statuses: LineStatus, audience: Audience | None = None) -> int:
         return sum(1 for who, line in self.lines if line.status in statuses and (audience is None or who == audience))
@@ -320,14 +326,14 @@ def plan_sheet_upload(activity: Activity, raw: bytes, filename: str, now: dateti
     # A problem names its column as the clerk sees it: "E 手机号".
     titles = rows[header_row]
     letters = {key: f"{get_column_letter(position + 1)} {titles[position]}" for key, position in columns.items()}
-    body = rows[header_row + 1 :]
+    body, plan.footer_row = rows_above_footer(rows, header_row)
     if len(body) > MAX_ROWS:
         raise FileImportError(_("At most {max} rows at once.").format(max=MAX_ROWS), code="too_many_rows")
     read: list[tuple[Audience | None, ParsedLine]] = []
     # Row numbers of the rows the sheet listed: recorded already, never written again.
     recorded: set[int] = set()
     mark = listed_mark()
-    for number, row in enumerate(body, start=header_row + 2):
+    for number, row in body:
         cells = {
             key: unneutralise(row[columns[key]]) if key in columns and columns[key] < len(row) else ""
             for key in SHEET_KEYS

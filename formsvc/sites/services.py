@@ -16,7 +16,7 @@ from formsvc.i18n import _
 from formsvc.imports.services import file_sha256
 from formsvc.places import in_place_order, place_sort_key
 from formsvc.sites.models import SITE_LEVEL_ALIASES, Site, SiteLevel, Township
-from formsvc.tabular import find_header, is_footer_row, read_rows
+from formsvc.tabular import find_header, footer_notice, read_rows, rows_above_footer
 from formsvc.text import clean_text, name_key
 
 SITE_COLUMNS = {
@@ -169,10 +169,7 @@ class SiteImportPlan:
 
     @property
     def footer_notice(self) -> str:
-        if self.footer_row is None:
-            return ""
-        message = _("Row {row} and the rows below it are the sheet's sign-off (填表人, 审核人 …): not imported.")
-        return message.format(row=self.footer_row)
+        return footer_notice(self.footer_row)
 
     @property
     def notices(self) -> list[str]:
@@ -269,11 +266,8 @@ def plan_site_import(raw: bytes, filename: str) -> SiteImportPlan:
     header = {key: rows[header_at][position].strip() for key, position in columns.items()}
     seen: dict[tuple[str, str], int] = {}
     known = _KnownSites()
-    for number, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
-        if is_footer_row(row):
-            # What follows the sign-off (a second one, a note on the sources) is not a home either.
-            plan.footer_row = number
-            break
+    body, plan.footer_row = rows_above_footer(rows, header_at)
+    for number, row in body:
         if not any(cell.strip() for cell in row):
             continue
         # Only the file's columns: None for a column it does not have, "" for an empty cell.
