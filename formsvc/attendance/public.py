@@ -218,7 +218,9 @@ class _Consent:
         return self.form.consent_needed and self.form.names_a_child()
 
     def record(self, activity: Activity, result, **sign_in) -> None:
-        """Record the acceptance with a new sign-in that named a child (a resend records nothing)."""
+        """Record this phone's acceptance with a sign-in that named a child, also when the child was
+        already signed in from another phone (this guardian accepted too); a resend of the same
+        form records nothing."""
         if self.given and not result.repeated:
             record_consent(version=self.accepted, activity=activity, shown=self.shown, **sign_in)
 
