@@ -38,7 +38,7 @@ from formsvc.extensions import db
 from formsvc.forms import form_problem
 from formsvc.i18n import _, _l
 from formsvc.imports.admin import imported_before
-from formsvc.imports.forms import ConfirmUploadForm, confirm_form_for, read_upload, stored_upload
+from formsvc.imports.forms import ConfirmUploadForm, check_upload, stored_upload
 from formsvc.privacy.retention import erase_child
 from formsvc.sites.models import Site
 from formsvc.text import mask_phone
@@ -194,18 +194,11 @@ def import_roster(site_id: int):
     """Check the file and show what each row would do; nothing is written before the confirm."""
     site = site_for(current_user, site_id, write=True)
     form = RosterImportForm()
-    plan = problem = confirm_form = None
-    if form.validate_on_submit():
-        raw, filename = read_upload(form, "upload.xlsx")
-        try:
-            plan = plan_roster_import(site, raw, filename)
-        except DomainError as error:
-            problem = error.message
-        else:
-            if not plan.problems and not plan.previous and plan.changes:
-                confirm_form = confirm_form_for(raw, filename)
-    elif form.is_submitted():
-        problem = form_problem(form)
+    plan, problem, confirm_form = check_upload(
+        form,
+        lambda raw, filename: plan_roster_import(site, raw, filename),
+        ready=lambda plan: not plan.problems and not plan.previous and plan.changes,
+    )
     return render_template(
         "admin/roster_import.html",
         site=site,

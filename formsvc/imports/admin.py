@@ -16,14 +16,12 @@ from formsvc.activities.models import Audience
 from formsvc.attendance.paper import LineStatus, with_review_count
 from formsvc.errors import DomainError
 from formsvc.extensions import db
-from formsvc.forms import form_problem
 from formsvc.i18n import _, _l
 from formsvc.imports.forms import (
     ConfirmUploadForm,
     LedgerImportForm,
     SheetUploadForm,
-    confirm_form_for,
-    read_upload,
+    check_upload,
     stored_upload,
 )
 from formsvc.imports.ledger import plan_ledger_import
@@ -55,18 +53,11 @@ def _day_view(activity):
 def sheet_upload(activity_id: int):
     activity = activity_for(current_user, activity_id, write=True)
     form = SheetUploadForm()
-    plan = problem = confirm_form = None
-    if form.validate_on_submit():
-        raw, filename = read_upload(form, "upload.xlsx")
-        try:
-            plan = plan_sheet_upload(activity, raw, filename)
-        except DomainError as error:
-            problem = error.message
-        else:
-            if not plan.problems and not plan.previous and plan.to_write:
-                confirm_form = confirm_form_for(raw, filename)
-    else:
-        problem = form_problem(form)
+    plan, problem, confirm_form = check_upload(
+        form,
+        lambda raw, filename: plan_sheet_upload(activity, raw, filename),
+        ready=lambda plan: not plan.problems and not plan.previous and plan.to_write,
+    )
     return render_template(
         "admin/imports/sheet_upload.html",
         activity=activity,
@@ -117,18 +108,11 @@ def confirm_sheet_upload(activity_id: int):
 @admin_required
 def ledger_import():
     form = LedgerImportForm()
-    plan = problem = confirm_form = None
-    if form.validate_on_submit():
-        raw, filename = read_upload(form, "upload.xlsx")
-        try:
-            plan = plan_ledger_import(raw, filename)
-        except DomainError as error:
-            problem = error.message
-        else:
-            if not plan.problems and not plan.previous and (plan.records or plan.new_periods):
-                confirm_form = confirm_form_for(raw, filename)
-    else:
-        problem = form_problem(form)
+    plan, problem, confirm_form = check_upload(
+        form,
+        plan_ledger_import,
+        ready=lambda plan: not plan.problems and not plan.previous and bool(plan.records or plan.new_periods),
+    )
     return render_template(
         "admin/imports/ledger.html",
         form=form,

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import HiddenField
 from wtforms.validators import Length
 
+from formsvc.errors import DomainError
+from formsvc.forms import form_problem
 from formsvc.i18n import _l
 from formsvc.sites.forms import ConfirmImportForm
 from formsvc.text import clean_text
 from formsvc.uploads import keep_upload, load_upload
+
+T = TypeVar("T")
 
 
 class SheetUploadForm(FlaskForm):
@@ -64,3 +71,22 @@ def stored_upload(form: ConfirmUploadForm) -> tuple[bytes, str] | None:
         return None
     raw, kept_name = stored  # kept under a random name; the form carries the real one
     return raw, clean_text(form.filename.data or "") or kept_name
+
+
+def check_upload(form, plan_file: Callable[[bytes, str], T], *, ready: Callable[[T], bool], default_name="upload.xlsx"):
+    """An import page's first step, the same for every import: read the uploaded file, plan it
+    (nothing is written), and offer the confirm button when ``ready(plan)`` says the plan is
+    clean and writes something. Returns (plan, problem, confirm_form), each None when absent."""
+    plan = problem = confirm_form = None
+    if form.validate_on_submit():
+        raw, filename = read_upload(form, default_name)
+        try:
+            plan = plan_file(raw, filename)
+        except DomainError as error:
+            problem = error.message
+        else:
+            if ready(plan):
+                confirm_form = confirm_form_for(raw, filename)
+    elif form.is_submitted():
+        problem = form_problem(form)
+    return plan, problem, confirm_form

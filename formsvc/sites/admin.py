@@ -15,7 +15,7 @@ from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.forms import form_problem
 from formsvc.i18n import _
-from formsvc.imports.forms import ConfirmUploadForm, confirm_form_for, read_upload, stored_upload
+from formsvc.imports.forms import ConfirmUploadForm, check_upload, stored_upload
 from formsvc.places import place_sort_key
 from formsvc.sites.forms import SiteForm, SiteImportForm
 from formsvc.sites.models import SiteLevel, Township
@@ -118,18 +118,9 @@ def set_active(site_id: int, action: str):
 @admin_required
 def import_sites():
     form = SiteImportForm()
-    plan = problem = confirm_form = None
-    if form.validate_on_submit():
-        raw, filename = read_upload(form, "upload.csv")
-        try:
-            plan = plan_site_import(raw, filename)
-        except DomainError as error:
-            problem = error.message
-        else:
-            if not plan.problems and plan.changes:
-                confirm_form = confirm_form_for(raw, filename)
-    elif form.is_submitted():
-        problem = form_problem(form)
+    plan, problem, confirm_form = check_upload(
+        form, plan_site_import, ready=lambda plan: not plan.problems and plan.changes, default_name="upload.csv"
+    )
     return render_template("admin/sites/import.html", form=form, plan=plan, problem=problem, confirm_form=confirm_form)
 
 
