@@ -64,3 +64,11 @@ def test_a_paper_slip_waiting_for_review_is_offered_its_roster_child(app, make):
         db.session.commit()
         entries, _active = review_queue(db.session.get(Site, site["id"]))
         assert [[child.name for child in entry.suggestions] for entry in entries] == [["蒙佳怡"]]
+
+
+def test_the_relation_and_child_written_with_a_slash_as_the_column_title_shows(app, home):  # noqa: F811
+    """QA: the column is titled 关系/孩子, and 奶奶/王小明 was stored as one child's name."""
+    client = signed_in_client(app, home["manager"])
+    lecture = home["lecture"]["id"]
+    preview = upload(client, lecture, fill(template(client, lecture), [("李秀英", "奶奶/王小明", None, None)]))
+    assert "Grandmother (father's side) · 王小明" in page_text(preview.data)

@@ -86,7 +86,8 @@ EXTRA_ALIASES = {
 }
 MAX_ROWS = 1000
 HEADER_SEARCH_ROWS = 30
-MARK_SEPARATORS = re.compile(r"[\s,，、;；·()（）]+")
+# The column is titled 关系/孩子, so 奶奶/王小明 is written as often as 奶奶 王小明.
+MARK_SEPARATORS = re.compile(r"[\s,，、;；·()（）/／|｜]+")
 MARKS = {
     **{name_key(word): Audience.CHILDREN for word in ("儿童", "孩子", "小孩", "学生", "child", "kid")},
     **{name_key(word): Audience.GUARDIANS for word in ("家长", "监护人", "guardian", "parent")},
