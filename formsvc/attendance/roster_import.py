@@ -112,7 +112,7 @@ class RosterPlan:
     sha256: str
     # Column key → its title in the file, in the file's order, for the messages and the preview.
     titles: dict[str, str] = field(default_factory=dict)
-    # The file's titles that are not read (序号, 身份证号, a misspelt one): the preview lists them.
+    # The file's titles that are not read (序号, 民族, a misspelt one): the preview lists them.
     unread_titles: list[str] = field(default_factory=list)
     rows: list[RosterRow] = field(default_factory=list)
     previous: SheetImport | None = None

@@ -26,13 +26,14 @@ ROSTER_TITLES = {
     "categories": ("categories", "category", "类别", "儿童类别", "儿童类型"),
 }
 ROSTER_COLUMNS = {title: column for column, titles in ROSTER_TITLES.items() for title in titles}
-# Titles of what a roster keeps and this import leaves out on purpose (minimum data: no ID
-# number, ethnicity or address). Known as titles, so a second header row holding them is seen as
-# one; the preview lists them, as every column it does not read.
+# Titles of what a roster keeps and this import leaves out on purpose (minimum data: no
+# ethnicity or address; no column that is not named above is read either). Known as titles, so a
+# second header row holding them is seen as one; the preview lists them, as every column it does
+# not read.
 UNREAD_TITLES = frozenset(
     name_key(title)
     for title in (
-        *("序号", "编号", "身份证号", "身份证号码", "身份证", "民族", "住址", "家庭住址", "现住址"),
+        *("序号", "编号", "民族", "住址", "家庭住址", "现住址"),
         *("户籍地址", "家庭地址", "备注", "学校", "就读学校", "工作单位", "务工地点", "外出务工地点"),
     )
 )
@@ -49,7 +50,7 @@ def _title_key(cell: str) -> str | None:
 
 
 def _is_title(cell: str) -> bool:
-    """Whether a cell is a column title, of a column read or of one left out on purpose (身份证号)."""
+    """Whether a cell is a column title, of a column read or of one left out on purpose (民族)."""
     return _title_key(cell) is not None or name_key(cell) in UNREAD_TITLES
 
 
