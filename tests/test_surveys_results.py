@@ -330,7 +330,7 @@ def test_the_demo_lecture_asks_the_parent_satisfaction_survey(app):
 
 
 def test_figures_round_half_up_like_excel(app, client, make):
-    from formsvc.surveys.results import mean_text, percent
+    from formsvc.surveys.figures import mean_text, percent
 
     assert (mean_text(2.625), mean_text(2.675), percent(0.125), percent(0.145), percent(0.0)) == (
         "2.63",

@@ -21,9 +21,10 @@ from formsvc.sites.models import Site
 from formsvc.surveys.access import template_for
 from formsvc.surveys.answering import survey_locale
 from formsvc.surveys.exports import results_pdf, results_xlsx
+from formsvc.surveys.figures import charts_for, mean_text, percent
 from formsvc.surveys.forms import ResultsFilterForm
 from formsvc.surveys.models import SurveyAnswer, SurveyTemplate
-from formsvc.surveys.results import ResultFilter, charts_for, mean_text, percent, survey_results
+from formsvc.surveys.results import ResultFilter, survey_results
 from formsvc.surveys.services import usable_at
 from formsvc.urls import safe_next
 from formsvc.wechat import download_view

@@ -11,7 +11,8 @@ from dataclasses import asdict
 
 from formsvc.documents.spreadsheet import fit_columns, print_to_fit, workbook_bytes, xlsx_value
 from formsvc.i18n import _
-from formsvc.surveys.results import SurveyResults, charts_for, mean_text, percent
+from formsvc.surveys.figures import charts_for, mean_text, percent
+from formsvc.surveys.results import SurveyResults
 
 
 def results_pdf(results: SurveyResults, *, scope_label: str, period_label: str) -> bytes:

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 
-from markupsafe import Markup
 from sqlalchemy import distinct, func, select
 
 from formsvc.activities.models import Activity
 from formsvc.attendance.models import AdultRole, AdultSignIn
-from formsvc.charts import bar_chart_svg
 from formsvc.extensions import db
-from formsvc.i18n import _
 from formsvc.places import place_sort_key
 from formsvc.sites.models import Site, Township
 from formsvc.surveys.builder import QuestionDef, question_defs
@@ -30,10 +26,9 @@ from formsvc.surveys.models import (
     SurveyResponse,
     SurveyTemplate,
 )
-from formsvc.text import mask_phones_in, round_half_up
+from formsvc.text import mask_phones_in
 
 TOP_RATINGS = (4, 5)
-CHART_FONT = "Noto Sans CJK SC"
 
 
 @dataclass(frozen=True)
@@ -358,44 +353,3 @@ def survey_results(template: SurveyTemplate, flt: ResultFilter, locale: str) -> 
         sites=_site_rows(template, flt),
         versions=versions,
     )
-
-
-def percent(value: float | None) -> str:
-    if value is None:
-        return "—"
-    # Scaled in decimal: 0.145 * 100 in floats is 14.499…, which would round down.
-    return f"{(Decimal(repr(value)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"
-
-
-def mean_text(value: float | None) -> str:
-    return "—" if value is None else str(round_half_up(value, 2))
-
-
-def version_label(version: VersionResult) -> str:
-    return _("Version {number}").format(number=version.number)
-
-
-def question_chart(question: QuestionResult) -> Markup | None:
-    """The distribution of one question as a bar chart; None for text questions."""
-    if not question.options:
-        return None
-    labels = [option.label if len(option.label) <= 10 else option.label[:9] + "…" for option in question.options]
-    chart = bar_chart_svg(
-        labels,
-        [option.count for option in question.options],
-        title=_("Answers to question {number}").format(number=question.number),
-        height=200,
-    )
-    # Name the font the printout embeds, so the PDF's labels do not fall back to another one.
-    return Markup(str(chart).replace("<svg ", f'<svg font-family="{CHART_FONT}" ', 1))
-
-
-def charts_for(results: SurveyResults) -> dict[str, Markup]:
-    """Charts keyed "<version number>-<question key>", for the page and the PDF alike."""
-    charts = {}
-    for version in results.versions:
-        for question in version.questions:
-            chart = question_chart(question)
-            if chart is not None:
-                charts[f"{version.number}-{question.key}"] = chart
-    return charts
