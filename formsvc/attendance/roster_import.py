@@ -38,7 +38,7 @@ from formsvc.imports.models import SheetImport
 from formsvc.imports.services import FileImportError, file_sha256, import_once, previous_import
 from formsvc.sites.models import Site
 from formsvc.sites.services import RowProblem
-from formsvc.tabular import find_header, is_footer_row, read_rows
+from formsvc.tabular import find_header, footer_notice, is_footer_row, read_rows
 from formsvc.text import clean_text, name_key
 from formsvc.timeutil import local_today
 
@@ -145,9 +145,8 @@ class RosterPlan:
         if self.total_row is not None:
             message = _("Row {row} is the table's total ({word}); it and the rows below it are not imported.")
             notices.append(message.format(row=self.total_row, word=self.total_word))
-        if self.footer_row is not None:  # the same words as the list of homes' import
-            message = _("Row {row} and the rows below it are the sheet's sign-off (填表人, 审核人 …): not imported.")
-            notices.append(message.format(row=self.footer_row))
+        if self.footer_row is not None:
+            notices.append(footer_notice(self.footer_row))
         return notices
 
 
