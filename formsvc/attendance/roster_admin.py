@@ -38,12 +38,11 @@ from formsvc.extensions import db
 from formsvc.forms import form_problem
 from formsvc.i18n import _, _l
 from formsvc.imports.admin import imported_before
-from formsvc.imports.forms import ConfirmUploadForm, check_upload, stored_upload
+from formsvc.imports.forms import check_upload, confirm_upload
 from formsvc.privacy.retention import erase_child
 from formsvc.sites.models import Site
 from formsvc.text import mask_phone
 from formsvc.timeutil import local_today
-from formsvc.uploads import discard_upload
 
 bp = Blueprint("roster", __name__, url_prefix="/admin")
 
@@ -218,20 +217,12 @@ def import_roster(site_id: int):
 @login_required
 def confirm_roster_import(site_id: int):
     site = site_for(current_user, site_id, write=True)
-    form = ConfirmUploadForm()
-    stored = stored_upload(form)
-    if stored is None:
-        flash(_("The upload has expired. Please choose the file again."), "warning")
+    result = confirm_upload(
+        lambda raw, filename: apply_roster_import(site, plan_roster_import(site, raw, filename), user=current_user),
+        category="warning",
+    )
+    if result is None:
         return redirect(url_for(".import_roster", site_id=site.id))
-    raw, filename = stored
-    try:
-        result = apply_roster_import(site, plan_roster_import(site, raw, filename), user=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "warning")
-        return redirect(url_for(".import_roster", site_id=site.id))
-    db.session.commit()
-    discard_upload(form.upload.data)
     if result.repeated:
         flash(imported_before(result.previous) + " " + _("Nothing new was written."), "warning")
     else:

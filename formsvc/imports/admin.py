@@ -14,22 +14,18 @@ from formsvc.accounts.permissions import admin_required
 from formsvc.activities.admin import activity_for
 from formsvc.activities.models import Audience
 from formsvc.attendance.paper import LineStatus, with_review_count
-from formsvc.errors import DomainError
-from formsvc.extensions import db
 from formsvc.i18n import _, _l
 from formsvc.imports.forms import (
-    ConfirmUploadForm,
     LedgerImportForm,
     SheetUploadForm,
     check_upload,
-    stored_upload,
+    confirm_upload,
 )
 from formsvc.imports.ledger import plan_ledger_import
 from formsvc.imports.ledger_apply import apply_ledger_import
 from formsvc.imports.models import SheetImport
 from formsvc.imports.services import SHOWN_PROBLEMS
 from formsvc.imports.sheet_upload import apply_sheet_upload, plan_sheet_upload
-from formsvc.uploads import discard_upload
 
 bp = Blueprint("imports", __name__, url_prefix="/admin")
 WHO = {Audience.CHILDREN: _l("Child"), Audience.GUARDIANS: _l("Guardian"), Audience.VOLUNTEERS: _l("Volunteer")}
@@ -79,21 +75,13 @@ def sheet_upload(activity_id: int):
 @login_required
 def confirm_sheet_upload(activity_id: int):
     activity = activity_for(current_user, activity_id, write=True)
-    form = ConfirmUploadForm()
-    stored = stored_upload(form)
-    if stored is None:
-        flash(_("The upload has expired. Please choose the file again."))
+    result = confirm_upload(
+        lambda raw, filename: apply_sheet_upload(
+            activity, plan_sheet_upload(activity, raw, filename), user=current_user
+        )
+    )
+    if result is None:
         return redirect(url_for("imports.sheet_upload", activity_id=activity.id))
-    raw, filename = stored
-    try:
-        plan = plan_sheet_upload(activity, raw, filename)
-        result = apply_sheet_upload(activity, plan, user=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message)
-        return redirect(url_for("imports.sheet_upload", activity_id=activity.id))
-    db.session.commit()
-    discard_upload(form.upload.data)
     if result.repeated:
         flash(imported_before(result.previous) + " " + _("Nothing new was written."))
     else:
@@ -128,21 +116,11 @@ def ledger_import():
 @bp.route("/ledger/import/confirm", methods=["POST"])
 @admin_required
 def confirm_ledger_import():
-    form = ConfirmUploadForm()
-    stored = stored_upload(form)
-    if stored is None:
-        flash(_("The upload has expired. Please choose the file again."))
+    result = confirm_upload(
+        lambda raw, filename: apply_ledger_import(plan_ledger_import(raw, filename), user=current_user)
+    )
+    if result is None:
         return redirect(url_for("imports.ledger_import"))
-    raw, filename = stored
-    try:
-        plan = plan_ledger_import(raw, filename)
-        result = apply_ledger_import(plan, user=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message)
-        return redirect(url_for("imports.ledger_import"))
-    db.session.commit()
-    discard_upload(form.upload.data)
     if result.repeated:
         flash(imported_before(result.previous) + " " + _("Nothing new was written."))
     else:

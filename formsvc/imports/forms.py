@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from flask import flash
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import HiddenField
 from wtforms.validators import Length
 
 from formsvc.errors import DomainError
+from formsvc.extensions import db
 from formsvc.forms import form_problem
-from formsvc.i18n import _l
+from formsvc.i18n import _, _l
 from formsvc.sites.forms import ConfirmImportForm
 from formsvc.text import clean_text
-from formsvc.uploads import keep_upload, load_upload
+from formsvc.uploads import discard_upload, keep_upload, load_upload
 
 T = TypeVar("T")
 
@@ -90,3 +92,23 @@ def check_upload(form, plan_file: Callable[[bytes, str], T], *, ready: Callable[
     elif form.is_submitted():
         problem = form_problem(form)
     return plan, problem, confirm_form
+
+
+def confirm_upload(apply: Callable[[bytes, str], T], *, category: str = "message") -> T | None:
+    """An import's confirm step, the same for every import: ``apply(raw, filename)`` on the upload
+    kept at the check, committed, and the kept file discarded. None, with the reason flashed
+    (``category``) and nothing written, when the kept upload expired or the import refuses it."""
+    form = ConfirmUploadForm()
+    stored = stored_upload(form)
+    if stored is None:
+        flash(_("The upload has expired. Please choose the file again."), category)
+        return None
+    try:
+        result = apply(*stored)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, category)
+        return None
+    db.session.commit()
+    discard_upload(form.upload.data)
+    return result

@@ -15,13 +15,12 @@ from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.forms import form_problem
 from formsvc.i18n import _
-from formsvc.imports.forms import ConfirmUploadForm, check_upload, stored_upload
+from formsvc.imports.forms import check_upload, confirm_upload
 from formsvc.places import place_sort_key
 from formsvc.sites.forms import SiteForm, SiteImportForm
 from formsvc.sites.models import SiteLevel, Township
 from formsvc.sites.services import apply_site_import, create_site, plan_site_import, update_site
 from formsvc.timeutil import local_today
-from formsvc.uploads import discard_upload
 from formsvc.urls import external_url
 
 bp = Blueprint("sites_admin", __name__, url_prefix="/admin/sites")
@@ -127,20 +126,15 @@ def import_sites():
 @bp.route("/import/confirm", methods=["POST"])
 @admin_required
 def confirm_import():
-    form = ConfirmUploadForm()
-    stored = stored_upload(form)
-    if stored is None:
-        flash(_("The upload has expired. Please choose the file again."))
-        return redirect(url_for("sites_admin.import_sites"))
-    raw, filename = stored
-    try:
+
+    def apply(raw: bytes, filename: str):
         plan = plan_site_import(raw, filename)
         apply_site_import(plan, user=current_user)
-    except DomainError as error:
-        flash(error.message)
+        return plan
+
+    plan = confirm_upload(apply)
+    if plan is None:
         return redirect(url_for("sites_admin.import_sites"))
-    db.session.commit()
-    discard_upload(form.upload.data)
     flash(
         _("Imported: {created} new, {updated} updated.").format(
             created=len(plan.to_create), updated=len(plan.to_update)
