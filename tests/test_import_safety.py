@@ -113,3 +113,25 @@ def test_the_site_import_page_refuses_a_hostile_workbook_with_a_message(app, mak
     assert response.status_code == 200
     assert "could not be read" in page_text(response.data)
     assert database_fingerprint(app) == before
+
+
+@pytest.mark.parametrize(
+    "confirm",
+    ["/admin/sites/import/confirm", "/admin/ledger/import/confirm", "/admin/sites/{site}/children/import/confirm"],
+)
+def test_a_confirm_whose_kept_upload_has_expired_says_so_and_writes_nothing(app, make, confirm):
+    """Every import's confirm step (imports.forms.confirm_upload): the upload kept at the check
+    is gone (a day later, or a made-up token), so nothing is applied and the page says why."""
+    site = make.site()
+    client = app.test_client()
+    login(client, make.user("boss", role="admin"))
+    csrf = form_fields(client.get("/admin/sites/import").data)["csrf_token"]
+    before = database_fingerprint(app)
+    url = confirm.format(site=site["id"])
+    english = {"Accept-Language": "en"}
+    answer = client.post(url, data={"csrf_token": csrf, "upload": "x" * 24, "filename": "名单.xlsx"}, headers=english)
+    assert answer.status_code == 302
+    assert "The upload has expired" in page_text(
+        client.get(answer.headers["Location"], headers={"Accept-Language": "en"}).data
+    )
+    assert database_fingerprint(app) == before
