@@ -40,13 +40,20 @@ def _stored() -> dict:
 
 
 def recall() -> dict[str, str]:
-    return {key: str(value) for key, value in _stored().items() if key in REMEMBERED_FIELDS and value}
+    return _fields(_stored())
 
 
 def remembered_children() -> list[str]:
+    return _children(_stored())
+
+
+def _fields(data: dict) -> dict[str, str]:
+    return {key: str(value) for key, value in data.items() if key in REMEMBERED_FIELDS and value}
+
+
+def _children(data: dict) -> list[str]:
     """The children signed in from this phone, newest first (the last one alone, for a cookie
     written before the list was kept)."""
-    data = _stored()
     children = data.get(CHILDREN_KEY)
     if not isinstance(children, list):
         children = [data["child_name"]] if isinstance(data.get("child_name"), str) else []
@@ -73,12 +80,13 @@ def prefill(form, *, only: tuple[str, ...] = REMEMBERED_FIELDS) -> bool:
 
 
 def remember(response: Response, form) -> None:
-    data = recall()
+    stored = _stored()  # the cookie read once
+    data = _fields(stored)
     for key in REMEMBERED_FIELDS:
         field = getattr(form, key, None)
         if field is not None and field.data:
             data[key] = field.data
-    children = remembered_children()
+    children = _children(stored)
     child_name = getattr(form, "child_name", None)
     if child_name is not None and child_name.data:  # one place per child, however it was spelt
         key = name_key(child_name.data)

@@ -258,7 +258,8 @@ def child_form(token: str):
     activity = _activity_for(token, Audience.CHILDREN)
     form = ChildSignInForm()
     consent = _Consent(form)
-    children = _remembered_children_at(activity.site)
+    # Offered on the form as it opens (a sent form shows no links): a sign-in does not look them up.
+    children = [] if form.is_submitted() else _remembered_children_at(activity.site)
     if not form.is_submitted():
         picked = request.args.get(PICK)
         if picked is not None:
