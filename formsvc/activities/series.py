@@ -125,6 +125,8 @@ def stop_repeating_at(site: Site, today: date) -> int:
     Left running, a closed home's weekly activity went on being held in the tallies.
     """
     running = series_at(site)
+    if running:  # the days of them all, made at once
+        make_series_days([site.id], min(series.starts_on for series in running), today)
     for series in running:
-        stop_repeating(series, today)
+        series.stopped = True
     return len(running)
