@@ -209,3 +209,15 @@ def test_a_township_viewer_sees_the_township(app, client, world, frozen):
     response = client.get("/admin/tallies?period=2026")
     text = page_text(response.data)
     assert "那坡村儿童之家" in text and "新华村儿童之家" not in text
+
+
+def test_the_paragraphs_volunteers_are_those_at_volunteer_activities(client, world, admin, frozen):
+    with client.application.app_context():
+        total = compute_tally("district", *YEAR, as_of=AS_OF).total.figures
+    at_volunteer_activities = total.volunteers_by_kind["volunteer"]
+    assert total.volunteer_signins > at_volunteer_activities  # the world has helpers at other activities too
+    login(client, admin)
+    text = page_text(client.get("/admin/tallies?scope=district&period=2026", headers={"Accept-Language": "zh-CN"}).data)
+    assert (
+        f"开展志愿服务活动{total.activities_by_kind['volunteer']}次，志愿者参与{at_volunteer_activities}人次，" in text
+    )

@@ -52,7 +52,9 @@ def key_figures_paragraph(tally: Tally) -> str:
         trainings=figures.activities_by_kind["parent_training"],
         training_guardians=figures.guardians_by_kind["parent_training"],
         volunteer_activities=figures.activities_by_kind["volunteer"],
-        volunteers=figures.volunteer_signins,
+        # Volunteers at volunteer activities only: the sentence is about those activities, and a
+        # lecture's helpers are counted in the tables, not here.
+        volunteers=figures.volunteers_by_kind["volunteer"],
         volunteer_participations=figures.participations_by_kind["volunteer"],
         visits=figures.activities_by_kind["visit"],
         visit_children=figures.children_by_kind["visit"],
