@@ -121,6 +121,28 @@ def test_a_name_needs_a_character_or_a_letter(app, lecture, frozen_afternoon, ty
     assert count(app, Child) == 0 and count(app, AdultSignIn) == 0
 
 
+@pytest.mark.parametrize("typed", ['=HYPERLINK("http://x")', "<b>小明</b>", "王＋明", "@小红"])
+def test_a_name_with_signs_no_name_has_is_refused_and_kept_as_typed(app, lecture, frozen_afternoon, typed):
+    """QA: the child form took =HYPERLINK("http://x") as a child for the roster and the sheets."""
+    phone = app.test_client()
+    url = f"/a/{lecture['token']}/child"
+    response = phone.post(url, data={**form_fields(phone.get(url).data), **CONSENT, "child_name": typed})
+    assert response.status_code == 200
+    assert "请只写姓名，不要写" in page_text(response.data)
+    assert form_fields(response.data)["child_name"] == typed
+    guardian = send_guardian_form(app, lecture, name=typed)
+    assert guardian.status_code == 200 and "请只写姓名，不要写" in page_text(guardian.data)
+    assert count(app, Child) == 0 and count(app, AdultSignIn) == 0
+
+
+@pytest.mark.parametrize("typed", ["热依拉·艾力", "Mary-Ann", "王小明（大）", "小宝😀"])
+def test_names_with_dots_hyphens_brackets_or_emoji_are_taken(app, lecture, frozen_afternoon, typed):
+    phone = app.test_client()
+    url = f"/a/{lecture['token']}/child"
+    response = phone.post(url, data={**form_fields(phone.get(url).data), **CONSENT, "child_name": typed})
+    assert response.status_code == 302
+
+
 def test_digits_beside_a_name_still_tell_two_children_apart(app, lecture, frozen_afternoon):
     phone = app.test_client()
     url = f"/a/{lecture['token']}/child"

@@ -30,13 +30,28 @@ def _relation_choices(include_self: bool) -> list[SelectChoice]:
 _NUMBER_IN_NAME = re.compile(r"(?:\d[\s-]?){6}\d")
 
 
+# Signs no name is written with: =HYPERLINK("…") or <b> is not a child to put on the roster, and a
+# leading = + @ is what spreadsheets take for a formula.
+_SIGNS_NOT_IN_NAMES = frozenset('=+<>@#$%&*\\/"[]{}|^`~_')
+
+
+def _sign_in_name(name: str) -> str | None:
+    for char in unicodedata.normalize("NFKC", name):
+        if char in _SIGNS_NOT_IN_NAMES or unicodedata.category(char) == "Sm":
+            return char
+    return None
+
+
 def written_in_words(form, field):
     """A name has at least one letter or character (。, 1 or 😀 alone would be a person to
-    review) and no phone number (王芳 138 1234 5678 put the number on the roster and the sheets)."""
+    review), no sign such as = or @, and no phone number (王芳 138 1234 5678 put the number
+    on the roster and the sheets)."""
     if not field.data:
         return
     if not any(char.isalpha() for char in field.data):
         raise ValidationError(_("Please write the name in characters or letters."))
+    if (sign := _sign_in_name(field.data)) is not None:
+        raise ValidationError(_("Please write only the name, without signs such as %(sign)s.", sign=sign))
     if _NUMBER_IN_NAME.search(unicodedata.normalize("NFKC", field.data)):
         raise ValidationError(_("Please write only the name here; a phone number has its own box."))
 
