@@ -320,7 +320,9 @@ def test_the_sheet_template_in_excel_carries_the_activity_id(app, client, homes,
     assert [row[0] for row in rows] == list(range(1, len(rows) + 1))
     assert len(rows) >= 3 + 20
     names = [row[1] for row in rows if row[1]]
-    assert set(names) == {"王小明", "韦丽娟", "'=HYPERLINK(1)"}
+    assert set(names) == {"王小明", "韦丽娟", "=HYPERLINK(1)"}  # as typed, no stray quote in front
+    (typed,) = [row[1] for row in sheet.iter_rows(min_row=XLSX_HEADER_ROW + 1) if row[1].value == "=HYPERLINK(1)"]
+    assert typed.data_type == "s" and typed.quotePrefix  # text, never a formula, also after an edit
     assert "138****5678" in [row[4] for row in rows]
     assert sheet.freeze_panes == f"A{XLSX_HEADER_ROW + 1}"
     assert ("sheet.export", homes["first"]["id"]) in audit_actions(app)

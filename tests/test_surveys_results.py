@@ -244,8 +244,11 @@ def test_the_xlsx_reads_back_without_hidden_comments_and_without_formulas(app, c
     ]
     assert counts == [0, 0, 1, 1, 1]
     comments = [row[5] for row in workbook["Comments"].iter_rows(min_row=2, values_only=True)]
-    assert sorted(comments) == sorted(["讲得很好", '\'=HYPERLINK("http://evil")'])
+    assert sorted(comments) == sorted(["讲得很好", '=HYPERLINK("http://evil")'])  # as typed, no stray quote
     assert all(cell.data_type != "f" for row in workbook["Comments"].iter_rows() for cell in row)
+    cells = [cell for row in workbook["Comments"].iter_rows() for cell in row]
+    (guarded,) = [cell for cell in cells if cell.value == '=HYPERLINK("http://evil")']
+    assert guarded.data_type == "s" and guarded.quotePrefix  # text, never a formula, also after an edit
     with app.app_context():
         assert db.session.execute(select(AuditEntry).where(AuditEntry.action == "survey.export")).scalar_one()
 

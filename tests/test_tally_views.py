@@ -128,7 +128,9 @@ def test_xlsx_export_numbers_frozen_header_and_no_formulas(app, client, world, a
     assert header[:5] == ["Township", "Children's Home", "Activities", "Child visits", "Children"]
     rows = list(sheet.iter_rows(min_row=4, values_only=True))
     assert len(rows) == 4 + 2 + 1
-    assert "'=cmd|' /C calc'!A0" in [row[1] for row in rows]
+    assert "=cmd|' /C calc'!A0" in [row[1] for row in rows]  # as typed, no stray quote in front
+    (name,) = [row[1] for row in sheet.iter_rows(min_row=4) if row[1].value == "=cmd|' /C calc'!A0"]
+    assert name.data_type == "s" and name.quotePrefix  # text, never a formula, also after an edit
     mean = header.index("Mean rating")  # no survey in this world: empty
     for row in rows:
         assert all(isinstance(value, int) for value in row[2:mean] + row[mean + 1 :]), row

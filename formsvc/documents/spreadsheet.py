@@ -47,10 +47,25 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
 
 
 def xlsx_value(value):
-    """A value ready for an openpyxl cell: neutralised, and without characters XLSX forbids."""
+    """A value ready for an openpyxl cell: without characters XLSX forbids.
+
+    It is not neutralised here: ``workbook_bytes`` stores such a text as text, which a CSV
+    cannot do, so the clerk sees =1+1 and not a stray quote in front of it.
+    """
     if isinstance(value, str):
-        return neutralise(_XLSX_ILLEGAL.sub("", value))
+        return _XLSX_ILLEGAL.sub("", value)
     return value
+
+
+def _keep_as_text(workbook) -> None:
+    """Every text cell a spreadsheet would run as a formula is written as a string with
+    Excel's quote prefix: shown as typed, never evaluated, and still text after an edit."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_TRIGGERS):
+                    cell.data_type = "s"  # openpyxl took a leading = for a formula
+                    cell.quotePrefix = True
 
 
 def display_width(text: str) -> int:
@@ -85,6 +100,7 @@ def print_to_fit(sheet, *, landscape: bool = False) -> None:
 
 
 def workbook_bytes(workbook) -> bytes:
+    _keep_as_text(workbook)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

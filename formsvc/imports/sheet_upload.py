@@ -20,9 +20,10 @@ in and never written, whatever their cells hold: a child's name with spaces or b
 for a child erased at the family's request (``privacy.retention.erase_child`` keeps the visit
 without a name). A record voided since the download stays voided.
 
-The export puts a ' before a cell that a spreadsheet would run as a formula
-(``documents.spreadsheet.neutralise``); it is taken off again on reading, so "'=A1" is the
-name "=A1" that was signed in.
+A name such as "=A1" is written as a text cell with Excel's quote prefix
+(``documents.spreadsheet.workbook_bytes``) and read back as it is. Sheets saved as CSV, and
+those downloaded before the quote prefix, carry a ' in front instead
+(``documents.spreadsheet.neutralise``); it is taken off again on reading.
 """
 
 from __future__ import annotations
