@@ -1,6 +1,8 @@
 from formsvc.audit.services import record
 from formsvc.extensions import db
+from formsvc.sites.models import Site, Township
 from tests.conftest import login, page_text
+from tests.survey_helpers import RATING, make_template, spec
 
 
 def test_admin_filters_the_audit_log(app, make):
@@ -14,7 +16,7 @@ def test_admin_filters_the_audit_log(app, make):
     login(client, admin)
     everything = page_text(client.get("/admin/audit/").data)
     assert "site.create" in everything and "tally.export" in everything
-    assert '"scope": "城关镇"' in everything  # Chinese as written, not \\u escapes
+    assert "城关镇" in everything and "\\u" not in everything  # Chinese as written, not \\u escapes
     exports = page_text(client.get("/admin/audit/?action=tally").data)
     assert "tally.export" in exports and "site.create" not in exports
     assert client.get("/admin/audit/?date_from=garbage").status_code == 200
@@ -54,3 +56,34 @@ def test_every_action_the_app_records_has_a_title():
             for choices in re.findall(r"<any\(([^)]*)\):action>", text):
                 recorded |= {f"{prefix}.{choice.strip()}" for choice in choices.split(",")}
     assert recorded and recorded <= set(ACTION_TITLES), recorded - set(ACTION_TITLES)
+
+
+def test_the_log_names_what_each_entry_is_about_and_labels_its_details(app, make):
+    """QA: the clerk saw township:1, site:1 and a line of JSON cut off at the right edge."""
+    site = make.site(name="新华村儿童之家")
+    survey = make_template(app, [spec(RATING, "讲座内容")], title="讲座满意度")
+    with app.app_context():
+        township_id = db.session.get(Site, site["id"]).township_id
+        record("tally.export", target=f"township:{township_id}", format="xlsx", date_from="2026-10-01")
+        record("tally.export", site_id=site["id"], target=f"site:{site['id']}", format="pdf")
+        record("tally.export", target="district", format="csv")
+        record("made.up", target="site:999999")  # gone since: shown as stored
+        record("survey.export", target=f"survey_templates:{survey}", format="xlsx")
+        db.session.commit()
+        township = db.session.get(Township, township_id).name
+    client = app.test_client()
+    login(client, make.user("boss", role="admin"))
+    html = client.get("/admin/audit/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    rows = [page_text(row) for row in html.split("<tbody>", 1)[1].split("<tr>")[1:]]
+
+    def row_of(code: str) -> str:
+        return next(row for row in rows if code in row)
+
+    assert f"{township} township:{township_id}" in row_of("township:") and "从: 2026-10-01" in row_of("township:")
+    assert f"新华村儿童之家 site:{site['id']}" in row_of(f"site:{site['id']}") and "格式: pdf" in row_of(
+        f"site:{site['id']}"
+    )
+    assert "全区 district" in row_of("district")
+    assert f"讲座满意度 survey_templates:{survey}" in row_of("survey_templates:")
+    assert "site:999999" in row_of("made.up")
+    assert "{" not in "".join(rows)  # no JSON left to read

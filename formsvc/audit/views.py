@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from flask import Blueprint, render_template, request
@@ -15,11 +14,11 @@ from formsvc.accounts.models import User
 from formsvc.accounts.permissions import admin_required
 from formsvc.audit.actions import ACTION_TITLES, action_title
 from formsvc.audit.models import AuditEntry
+from formsvc.audit.readable import detail_lines, target_names
 from formsvc.extensions import db
 from formsvc.forms import NO_CHOICE, choices
 from formsvc.i18n import _l
 from formsvc.sites.models import Site
-from formsvc.text import erasures_shown
 from formsvc.timeutil import local_day_bounds
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
@@ -28,12 +27,6 @@ PAGE_SIZE = 100
 
 
 bp.add_app_template_filter(action_title, "action_title")
-
-
-@bp.app_template_filter("readable_details")
-def readable_details(details: dict | None) -> str:
-    """An entry's details as JSON a clerk can read: Chinese as written, not as \\u escapes."""
-    return erasures_shown(json.dumps(details, ensure_ascii=False, sort_keys=True)) if details else ""
 
 
 class AuditFilterForm(FlaskForm):
@@ -83,6 +76,13 @@ def index():
     rows = db.session.execute(
         query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
     ).all()
+    has_more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     return render_template(
-        "admin/audit.html", form=form, rows=rows[:PAGE_SIZE], page=page, has_more=len(rows) > PAGE_SIZE
+        "admin/audit.html",
+        form=form,
+        rows=rows,
+        target_names=target_names(entry.target for entry, _username, _site_name in rows),
+        detail_lines=detail_lines,
+        page=page,
+        has_more=has_more,
     )
