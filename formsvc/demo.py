@@ -13,6 +13,8 @@ from formsvc.accounts.services import create_user
 from formsvc.activities.models import ActivityKind
 from formsvc.activities.services import ensure_daily_opening, schedule_activity
 from formsvc.attendance.models import (
+    BOY,
+    GIRL,
     AdultRole,
     AdultSignIn,
     Attendance,
@@ -69,7 +71,7 @@ def seed_demo() -> list[DemoLogin]:
                     name=child_name,
                     name_key=name_key(child_name),
                     status=ChildStatus.ACTIVE,
-                    gender="F" if offset % 2 else "M",
+                    gender=GIRL if offset % 2 else BOY,
                     birth_year=2013 + offset % 6,
                     guardian_relation=Relation.GRANDMOTHER,
                 )

@@ -344,3 +344,40 @@ def test_a_double_tap_is_told_apart_from_a_save_by_a_warning(app, home):
     again = client.post(roster_url(home, "/new"), data=data, follow_redirects=True, headers=EN).get_data(as_text=True)
     warning = re.search(r'<p class="notice notice-warn" role="alert">([^<]*)</p>', again)
     assert warning and "already been saved" in warning.group(1)
+
+
+def test_the_demo_childrens_gender_is_shown_and_kept_when_saved(app, make):
+    """QA: the demo stored "F"/"M", which the roster form did not know: no gender was shown,
+    and saving the page erased it."""
+    from sqlalchemy import select
+
+    from formsvc.attendance.models import BOY
+    from formsvc.demo import seed_demo
+
+    with app.app_context():
+        seed_demo()
+        db.session.commit()
+        boy = db.session.execute(select(Child).where(Child.gender == BOY).limit(1)).scalar_one()
+        boy_id, site_id = boy.id, boy.site_id
+    home = {"site": {"id": site_id}, "manager": make.user("amy", sites=[{"id": site_id}])}
+    client = signed_in_client(app, home["manager"])
+    url = roster_url(home, f"/{boy_id}")
+    fields = form_fields(client.get(url).data)
+    assert fields["gender"] == BOY
+    assert client.post(url, data={**fields, "grade": "三年级"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Child, boy_id).gender == BOY
+
+
+def test_the_migration_folds_the_demos_capital_genders(app, make, home):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    girl, boy = make.child(home["site"], "韦小红"), make.child(home["site"], "韦小明")
+    with app.app_context():
+        db.session.execute(text("UPDATE children SET gender = 'F' WHERE id = :id"), {"id": girl})
+        db.session.execute(text("UPDATE children SET gender = 'M' WHERE id = :id"), {"id": boy})
+        db.session.commit()
+        downgrade(revision="1100")
+        upgrade()
+        assert (db.session.get(Child, girl).gender, db.session.get(Child, boy).gender) == ("f", "m")

@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
 from formsvc.attendance.forms import written_in_words
-from formsvc.attendance.models import CHILD_CATEGORY_TITLES, RELATION_TITLES, Child, ChildCategory, Relation
+from formsvc.attendance.models import BOY, CHILD_CATEGORY_TITLES, GIRL, RELATION_TITLES, Child, ChildCategory, Relation
 from formsvc.attendance.roster import CategoryPeriodData, ChildData
 from formsvc.attendance.voiding import REASON_MAX
 from formsvc.forms import OnceForm, PhoneField, strip_filter
@@ -64,7 +64,7 @@ class ChildForm(FlaskForm):
     name = _name_field(_l("Child's name"))
     gender = RadioField(
         _l("Gender"),
-        choices=[SelectChoice("", _l("Not given")), SelectChoice("f", _l("Girl")), SelectChoice("m", _l("Boy"))],
+        choices=[SelectChoice("", _l("Not given")), SelectChoice(GIRL, _l("Girl")), SelectChoice(BOY, _l("Boy"))],
         default="",
     )
     birth_year = IntegerField(

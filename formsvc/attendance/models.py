@@ -132,6 +132,10 @@ CHILD_CATEGORY_TITLES = {
 }
 
 
+# Child.gender: one letter, or "" when not given.
+GIRL, BOY = "f", "m"
+
+
 class Child(TimestampMixin, Base):
     """A child on a site's roster. Categories are kept by the manager, never asked publicly."""
 
@@ -144,7 +148,7 @@ class Child(TimestampMixin, Base):
     name_key: Mapped[str] = mapped_column(String(40))
     status: Mapped[ChildStatus] = mapped_column(enum_column_type(ChildStatus), default=ChildStatus.ACTIVE)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("children.id"))
-    gender: Mapped[str] = mapped_column(String(1), default="")
+    gender: Mapped[str] = mapped_column(String(1), default="")  # GIRL, BOY or ""
     birth_year: Mapped[int | None]
     grade: Mapped[str] = mapped_column(String(20), default="")
     guardian_name: Mapped[str] = mapped_column(String(40), default="")

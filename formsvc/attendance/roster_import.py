@@ -27,7 +27,7 @@ from werkzeug.datastructures import MultiDict
 
 from formsvc.accounts.models import User
 from formsvc.attendance.admin_forms import ChildForm
-from formsvc.attendance.models import Child, ChildCategory
+from formsvc.attendance.models import BOY, GIRL, Child, ChildCategory
 from formsvc.attendance.roster import ROSTER_STATUSES, CategoryPeriodData, ChildData, add_child, update_child
 from formsvc.attendance.roster_sheet import ROSTER_COLUMNS, read_columns, total_word
 from formsvc.audit.services import record
@@ -62,8 +62,8 @@ COLUMN_OF_FIELD = {form_field: column for column, form_field in FORM_FIELDS.item
 TEXT_FIELDS = ("grade", "guardian_name")
 
 GENDER_WORDS = {
-    "f": ("女", "女孩", "女生", "f", "female", "girl"),
-    "m": ("男", "男孩", "男生", "m", "male", "boy"),
+    GIRL: ("女", "女孩", "女生", "f", "female", "girl"),
+    BOY: ("男", "男孩", "男生", "m", "male", "boy"),
 }
 GENDERS = {name_key(word): value for value, words in GENDER_WORDS.items() for word in words}
 # A year (2015, 2015年), a month (2015.03, 2015-3, 2015年3月) or a day (2015-03-08, 2015/3/8,
