@@ -172,6 +172,7 @@ def test_pages_with_downloads_say_how_to_get_them_in_wechat(app, world, frozen_a
     for path in pages:
         inside = client.get(path, headers={"User-Agent": WECHAT_ANDROID, **EN})
         assert inside.status_code == 200 and notice in page_text(inside.data), path
+        assert '<details class="notice wechat-hint"><summary>' in inside.get_data(as_text=True), path  # one line
         outside = client.get(path, headers=EN)
         assert notice not in page_text(outside.data), path
 
