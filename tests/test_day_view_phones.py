@@ -60,3 +60,15 @@ def test_a_township_viewer_and_a_district_admin_see_the_numbers_masked(app, make
     assert "韦丽娟" in text and "黄志强" in text  # the day itself is readable
     assert GUARDIAN_PHONE not in text and VOLUNTEER_PHONE not in text
     assert GUARDIAN_MASKED in text and VOLUNTEER_MASKED in text
+
+
+def test_the_receipt_code_is_beside_the_name_where_a_phone_shows_it(app, make, home):
+    """QA: on a 375px phone the receipt column was off-screen, so checking a grandparent's
+    receipt code took a sideways scroll; it now follows the name."""
+    import re
+
+    client = app.test_client()
+    login(client, make.user("amy", sites=[home]))
+    html = client.get(f"/admin/sites/{home['id']}?day={DAY.isoformat()}", headers={"Accept-Language": "en"})
+    headers = [page_text(row) for row in re.findall(r"<thead><tr>(.*?)</tr></thead>", html.get_data(as_text=True))]
+    assert headers[0].split()[:5] == ["Correct", "Time", "Name", "Receipt", "Relation"]
