@@ -131,11 +131,13 @@ def register_template_helpers(app: Flask) -> None:
     from formsvc.attendance.daybook import own_time
     from formsvc.core import template_globals
     from formsvc.text import two_places
+    from formsvc.timeutil import weekday_words
     from formsvc.wechat import in_wechat
 
     app.context_processor(template_globals)
     app.add_template_global(in_wechat)  # a function, so imported macros see it too
     app.add_template_global(own_time)
+    app.add_template_global(weekday_words)
     app.add_template_filter(two_places)
 
 

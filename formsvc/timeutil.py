@@ -54,3 +54,19 @@ def date_range(first: date, last: date) -> Iterator[date]:
     """Every day from ``first`` to ``last``, both included (none when ``last`` is before ``first``)."""
     for offset in range((last - first).days + 1):
         yield first + timedelta(days=offset)
+
+
+def weekday_words(weekdays: str) -> str:
+    """ISO weekday digits in the reader's words: "12345" → 周一至周五, "135" → 周一、周三、周五."""
+    from babel.dates import get_day_names
+    from flask_babel import get_locale
+
+    from formsvc.i18n import _
+
+    names = get_day_names("abbreviated", locale=get_locale() or "zh_Hans")  # Monday = 0
+    days = sorted({int(digit) for digit in weekdays if digit in "1234567"})
+    if len(days) == 7:
+        return _("every day")
+    if len(days) >= 3 and days == list(range(days[0], days[-1] + 1)):
+        return _("%(first)s to %(last)s", first=names[days[0] - 1], last=names[days[-1] - 1])
+    return _(", ").join(names[day - 1] for day in days)

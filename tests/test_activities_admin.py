@@ -193,3 +193,22 @@ def test_a_township_viewer_reads_but_cannot_schedule(app, make):
     login(client, {"username": "viewer", "password": "viewer-pass-1"})
     assert client.get(f"/admin/sites/{site['id']}").status_code == 200
     assert client.get("/admin/activities/new").status_code == 403
+
+
+def test_the_repeating_activities_say_on_which_days_and_until_when(app, make):
+    """QA: the list under a home's day named each repeating activity and its hours, not its
+    weekdays or its end, right beside "stop repeating"."""
+    site = make.site()
+    client = app.test_client()
+    login(client, make.user("boss", role="admin"))
+    common = {"kind": "other", "day": "2026-11-23", "for_children": "y", "sites": str(site["id"])}
+    schedule(client, **common, title="课后托管", opens="16:00", closes="18:00", weekdays=["1", "2", "3", "4", "5"])
+    schedule(
+        client, **common, title="周末阅读", opens="09:00", closes="11:00", weekdays=["1", "3", "5"], until="2026-12-31"
+    )
+    zh = page_text(client.get(f"/admin/sites/{site['id']}?day=2026-11-27", headers={"Accept-Language": "zh-CN"}).data)
+    assert "课后托管 · 周一至周五 16:00–18:00 · 一直重复，直到停止" in zh
+    assert "周末阅读 · 周一、周三、周五 09:00–11:00 · 到2026年12月31日为止" in zh
+    en = page_text(client.get(f"/admin/sites/{site['id']}?day=2026-11-27", headers={"Accept-Language": "en"}).data)
+    assert "课后托管 · Mon to Fri 16:00–18:00 · until stopped" in en
+    assert "周末阅读 · Mon, Wed, Fri 09:00–11:00 · until December 31, 2026" in en
