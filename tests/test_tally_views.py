@@ -124,6 +124,7 @@ def test_xlsx_export_numbers_frozen_header_and_no_formulas(app, client, world, a
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active
     assert sheet.freeze_panes == "C4"
+    assert sheet.auto_filter.ref == f"A3:{sheet.cell(row=3 + 7, column=sheet.max_column).coordinate}"  # 小计 filter out
     header = [cell.value for cell in sheet[3]]
     assert header[:5] == ["Township", "Children's Home", "Activities", "Child visits", "Children"]
     rows = list(sheet.iter_rows(min_row=4, values_only=True))

@@ -148,6 +148,10 @@ def tally_xlsx(tally: Tally) -> bytes:
         ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, 12)
     ws.row_dimensions[XLSX_HEADER_ROW].height = 48
     ws.freeze_panes = ws.cell(row=XLSX_HEADER_ROW + 1, column=3)
+    # The homes' rows come first, then the subtotals and the total in bold: a clerk who sums a
+    # column over the homes' rows, or filters the 小计 rows out, gets each figure once.
+    last = ws.cell(row=XLSX_HEADER_ROW + len(tally.rows), column=len(headers)).coordinate
+    ws.auto_filter.ref = f"A{XLSX_HEADER_ROW}:{last}"
     ws.print_title_rows = f"{XLSX_HEADER_ROW}:{XLSX_HEADER_ROW}"
     print_to_fit(ws, landscape=True)
     return workbook_bytes(workbook)
