@@ -87,3 +87,43 @@ def test_the_log_names_what_each_entry_is_about_and_labels_its_details(app, make
     assert f"讲座满意度 survey_templates:{survey}" in row_of("survey_templates:")
     assert "site:999999" in row_of("made.up")
     assert "{" not in "".join(rows)  # no JSON left to read
+
+
+def test_codes_in_the_details_are_shown_in_words(app, make):
+    """QA: 角色: township_viewer, 状态: active, 儿童之家: [3] and a change as raw JSON."""
+    site = make.site(name="河西村儿童之家")
+    with app.app_context():
+        record("user.edit", target="baihe", role="township_viewer", sites=[site["id"]])
+        record("child.update", target="child:1", status="active", kind="parent_training")
+        record("site.edit", site_id=site["id"], target="河西村儿童之家", changes={"address": ["", "东门路8号"]})
+        record("user.create", target="old", role="retired_role")  # a code this version does not know
+        db.session.commit()
+    client = app.test_client()
+    login(client, make.user("boss", role="admin"))
+    text = page_text(client.get("/admin/audit/", headers={"Accept-Language": "zh-CN"}).data)
+    assert "角色: 乡镇查看员" in text and "儿童之家: 河西村儿童之家" in text
+    assert "状态: 在册" in text and "类型: 家教宣讲" in text
+    assert "改动: 地址: — → 东门路8号" in text
+    assert "角色: retired_role" in text
+    assert "township_viewer" not in text and "[" not in text
+
+
+def test_a_voided_sign_in_is_named_by_child_and_activity(app, make):
+    from datetime import date
+
+    from formsvc.attendance.models import Attendance, Source
+
+    site = make.site()
+    activity = make.activity(site, day=date(2026, 11, 27), title="周末阅读")
+    child_id = make.child(site, "韦小红")
+    with app.app_context():
+        attendance = Attendance(child_id=child_id, activity_id=activity["id"], source=Source.ROLL_CALL)
+        db.session.add(attendance)
+        db.session.flush()
+        record("attendance.void", site_id=site["id"], target=f"attendance:{attendance.id}", reason="点错了")
+        db.session.commit()
+        target = f"attendance:{attendance.id}"
+    client = app.test_client()
+    login(client, make.user("boss", role="admin"))
+    text = page_text(client.get("/admin/audit/", headers={"Accept-Language": "zh-CN"}).data)
+    assert f"韦小红 · 周末阅读 2026-11-27 {target}" in text

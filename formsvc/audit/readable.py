@@ -14,17 +14,23 @@ from collections.abc import Iterable
 from flask_babel import get_locale
 from sqlalchemy import select
 
-from formsvc.activities.models import Activity, ActivitySeries
-from formsvc.attendance.models import Child
+from formsvc.accounts.models import Role
+from formsvc.activities.models import Activity, ActivityKind, ActivitySeries
+from formsvc.attendance.models import Attendance, Child, ChildStatus
 from formsvc.extensions import db
 from formsvc.i18n import _, _l
-from formsvc.sites.models import Site, Township
+from formsvc.sites.models import Site, SiteLevel, Township
 from formsvc.surveys.models import SurveyTemplate
 from formsvc.text import erasures_shown
 
 
 def _activity_name(activity: Activity) -> str:
     return f"{activity.display_title} {activity.on_date.isoformat()}"
+
+
+def _attendance_name(attendance: Attendance) -> str:
+    """A child's sign-in: whose, at what."""
+    return f"{erasures_shown(attendance.child.name)} · {_activity_name(attendance.activity)}"
 
 
 # The kinds of target whose rows have a name, and how each is looked up and worded.
@@ -35,6 +41,7 @@ _NAMED_KINDS = {
     "activity": (Activity, _activity_name),
     "activities": (Activity, _activity_name),
     "activity_series": (ActivitySeries, lambda series: series.title or series.kind.title),
+    "attendance": (Attendance, lambda attendance: _attendance_name(attendance)),
     "survey_templates": (SurveyTemplate, lambda template: template.current.title(str(get_locale()))),
 }
 
@@ -62,6 +69,11 @@ def target_names(targets: Iterable[str | None]) -> dict[str, str]:
 
 DETAIL_TITLES = {
     "activities_created": _l("Activities made"),
+    "address": _l("Address"),
+    "opened_on": _l("Opened on"),
+    "township": _l("Township"),
+    "village": _l("Village"),
+    "level": _l("Level"),
     "activities_widened": _l("Activities widened"),
     "activity_id": _l("Activity"),
     "activity_links": _l("Activity links"),
@@ -121,7 +133,28 @@ DETAIL_TITLES = {
 }
 
 
-def _value_text(value) -> str:
+def _enum_title(enum_type):
+    def title(value):
+        try:
+            return enum_type(value).title
+        except ValueError:
+            return value  # a code from an older version: as stored
+
+    return title
+
+
+# Codes stored as values, and the words for them.
+_VALUE_WORDS = {
+    "role": _enum_title(Role),
+    "status": _enum_title(ChildStatus),
+    "kind": _enum_title(ActivityKind),
+    "level": _enum_title(SiteLevel),
+}
+
+
+def _plain(value) -> str:
+    if value is None or value == "":
+        return "—"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, str):
@@ -129,7 +162,39 @@ def _value_text(value) -> str:
     return erasures_shown(json.dumps(value, ensure_ascii=False, sort_keys=True))
 
 
-def detail_lines(details: dict | None) -> list[tuple[str, str]]:
-    """An entry's details as (label, value) lines, labelled in the reader's language; a key
-    without a label is shown as stored."""
-    return [(str(DETAIL_TITLES.get(key, key)), _value_text(value)) for key, value in sorted((details or {}).items())]
+def _value_text(key: str, value, site_names: dict[int, str]) -> str:
+    if key in _VALUE_WORDS and isinstance(value, str):
+        return str(_VALUE_WORDS[key](value))
+    if key == "sites" and isinstance(value, list):
+        return _(", ").join(site_names.get(number, f"#{number}") for number in value) or "—"
+    if key == "changes" and isinstance(value, dict):  # {field: [old, new]}
+        return "; ".join(
+            f"{_title(field)}: {_value_text(field, pair[0], site_names)} → {_value_text(field, pair[1], site_names)}"
+            if isinstance(pair, list | tuple) and len(pair) == 2
+            else f"{_title(field)}: {_plain(pair)}"
+            for field, pair in sorted(value.items())
+        )
+    return _plain(value)
+
+
+def _title(key: str) -> str:
+    return str(DETAIL_TITLES.get(key, key))
+
+
+def site_names_in(details_list: Iterable[dict | None]) -> dict[int, str]:
+    """The names of the homes the page's details list by number (an account's homes)."""
+    numbers = {
+        number
+        for details in details_list
+        for number in ((details or {}).get("sites") or [] if isinstance((details or {}).get("sites"), list) else [])
+        if isinstance(number, int)
+    }
+    if not numbers:
+        return {}
+    return dict(db.session.execute(select(Site.id, Site.name).where(Site.id.in_(numbers))).all())
+
+
+def detail_lines(details: dict | None, site_names: dict[int, str] | None = None) -> list[tuple[str, str]]:
+    """An entry's details as (label, value) lines in the reader's language: codes in words, an
+    account's homes by name, a change as old → new; a key without a label is shown as stored."""
+    return [(_title(key), _value_text(key, value, site_names or {})) for key, value in sorted((details or {}).items())]
