@@ -79,5 +79,10 @@ def test_gunicorn_stops_instead_of_booting_workers_for_ever(tmp_path):
         text=True,
         timeout=60,
     )
-    assert started.returncode == 3
+    # It stopped (run() returned, not the timeout) and said why: the workers' boot error (3).
+    # gunicorn exits with 3, or with 1 when the dead worker is reaped while the arbiter is still
+    # spawning the others (a busy machine): its HaltServer then carries the 3 in the traceback.
+    assert started.returncode == 3 or (
+        started.returncode == 1 and "HaltServer: <HaltServer 'Worker failed to boot.' 3>" in started.stderr
+    )
     assert "formsvc cannot start: TIMEZONE='Mars/Base'" in started.stderr
