@@ -14,6 +14,10 @@ another link (a survey asked both at the home and after its lecture). The checks
 the insert and again inside a savepoint, under a lock of the template's row; the unique
 constraints back them up.
 
+For those who were there. The survey of a scan-only activity (lecture mode: sign-in only with
+the changing QR code on the screen) answers only on a phone that signed in to it
+(``may_answer``, attendance/attended.py); its link forwarded to a WeChat group does not.
+
 As asked. A form sends back what its questions were (``builder.asked_text``). An unanswered
 version is edited in place, so when a question changed or was added since the phone opened
 the form, nothing is stored (``SurveyChanged``): the person sees the questions as they are now.
