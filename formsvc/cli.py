@@ -191,23 +191,29 @@ users_cli = AppGroup("users", help="Workspace accounts.")
 
 @users_cli.command("create")
 @click.option("--username", required=True)
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--password", help="Asked for (twice, not shown) when left out.")
 @click.option("--role", type=click.Choice(["admin", "manager", "township_viewer"]), required=True)
 @click.option("--site", "site_ids", type=int, multiple=True, help="Site id (repeat for several).")
 @click.option("--township", "township_id", type=int, help="Township id, for township viewers.")
-def users_create(username: str, password: str, role: str, site_ids: tuple[int, ...], township_id: int | None):
+def users_create(username: str, password: str | None, role: str, site_ids: tuple[int, ...], township_id: int | None):
     """Create a workspace user."""
     from formsvc.accounts.models import Role
-    from formsvc.accounts.services import check_scope, create_user
+    from formsvc.accounts.services import check_new_account, create_user
 
-    # Ids no column can hold are unknown ones; the rest are looked up by create_user.
+    # Ids no column can hold are unknown ones; the rest are looked up by check_new_account.
     past_any_site = [site_id for site_id in site_ids if not could_be_an_id(site_id)]
     if past_any_site:
         raise click.ClickException(_("No site with id {ids}.").format(ids=", ".join(map(str, past_any_site))))
     if township_id is not None and not could_be_an_id(township_id):
         raise click.ClickException(_("No township with id {id}.").format(id=township_id))
     try:
-        check_scope(Role(role), site_ids=list(site_ids), township_id=township_id)
+        # Every argument is checked before the password is asked for: a wrong --site or role is
+        # said at once, not after the password was typed twice.
+        stored_username = check_new_account(
+            username=username, role=Role(role), site_ids=list(site_ids), township_id=township_id
+        )
+        if password is None:
+            password = _ask_for_password(stored_username)
         user = create_user(
             username=username, password=password, role=Role(role), site_ids=list(site_ids), township_id=township_id
         )
@@ -218,6 +224,22 @@ def users_create(username: str, password: str, role: str, site_ids: tuple[int, .
     record("user.create", target=user.username, role=role)
     db.session.commit()
     click.echo(f"Created {user.username} ({role}).")
+
+
+def _ask_for_password(username: str) -> str:
+    """The new account's password, typed twice; one too easy to guess is refused and asked again."""
+    from formsvc.accounts.services import check_new_password
+
+    def strong_enough(password: str) -> str:
+        try:
+            check_new_password(password, username=username)
+        except DomainError as error:
+            raise click.UsageError(error.message) from error
+        return password
+
+    return click.prompt(
+        _("Password"), hide_input=True, confirmation_prompt=_("The password again"), value_proc=strong_enough
+    )
 
 
 translate_cli = AppGroup("translate", help="Extract, update and compile the UI translations.")

@@ -21,6 +21,8 @@
   var signedOut = document.getElementById("kiosk-signed-out");
 
   var slot = root.getAttribute("data-slot");
+  /* The activity's token in the code: a manager rotating the poster's links changes it mid-slot. */
+  var token = root.getAttribute("data-token");
   var validUntil = now() + 1000 * (parseFloat(root.getAttribute("data-valid-for")) || 0);
   var failures = 0;
   var timer = null;
@@ -42,11 +44,14 @@
   }
 
   function render(data) {
-    if (data.svg && String(data.slot) !== slot) {
+    if (data.svg && (String(data.slot) !== slot || data.token !== token)) {
       qr.innerHTML = data.svg;
       slot = String(data.slot);
+      token = data.token;
       qr.setAttribute("data-slot", slot);
       root.setAttribute("data-slot", slot);
+      qr.setAttribute("data-token", token);
+      root.setAttribute("data-token", token);
     }
     validUntil = now() + 1000 * data.valid_for;
     count.textContent = String(data.count);
@@ -91,7 +96,7 @@
     }
     inFlight = true;
     var request = new XMLHttpRequest();
-    request.open("GET", stateUrl + "?slot=" + encodeURIComponent(slot), true);
+    request.open("GET", stateUrl + "?slot=" + encodeURIComponent(slot) + "&token=" + encodeURIComponent(token), true);
     request.timeout = 8000;
     request.setRequestHeader("Accept", "application/json");
     request.onload = function () {

@@ -58,13 +58,35 @@ def test_the_kiosk_state_has_the_current_code_the_count_and_masked_names(app, ma
     assert state["changes_in"] == 30 and state["valid_for"] == 75 and state["notice"] is None
     sign_in_guardian(app, lecture, "王小明", START)
     sign_in_guardian(app, lecture, "李雷", START)
-    again = client.get(f"{url}?slot={state['slot']}").get_json()
+    shown = f"slot={state['slot']}&token={lecture['token']}"
+    assert state["token"] == lecture["token"]
+    again = client.get(f"{url}?{shown}").get_json()
     assert again["svg"] is None  # the screen already shows this code
     assert again["count"] == 2
     assert again["recent"] == ["王*明", "李*"] or again["recent"] == ["李*", "王*明"]
     frozen.shift(30)
-    later = client.get(f"{url}?slot={state['slot']}").get_json()
+    later = client.get(f"{url}?{shown}").get_json()
     assert later["slot"] == state["slot"] + 1 and later["svg"].startswith("<svg")
+
+
+def test_the_kiosk_state_sends_the_new_code_at_once_when_the_poster_links_are_rotated(app, make, site, lecture):
+    from formsvc.sites.models import Site
+    from formsvc.sites.rotation import rotate_site_token
+
+    client = manager_client(app, make, site)
+    url = f"/admin/activities/{lecture['id']}/kiosk.json"
+    state = client.get(url).get_json()
+    shown = f"slot={state['slot']}&token={state['token']}"
+    assert client.get(f"{url}?{shown}").get_json()["svg"] is None
+    with app.app_context():
+        rotate_site_token(db.session.get(Site, site["id"]))
+        db.session.commit()
+        new_token = db.session.get(Activity, lecture["id"]).public_token
+    # Same slot, but the code on the screen carries a token that no longer leads anywhere.
+    rotated = client.get(f"{url}?{shown}").get_json()
+    assert rotated["slot"] == state["slot"] and rotated["token"] == new_token != lecture["token"]
+    assert rotated["svg"].startswith("<svg") and f"/k/{new_token}/" in rotated["url"]
+    assert client.get(f"{url}?slot={rotated['slot']}&token={new_token}").get_json()["svg"] is None
 
 
 def test_voided_sign_ins_do_not_count_on_the_screen(app, make, site, lecture):

@@ -62,16 +62,8 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-def create_user(
-    *,
-    username: str,
-    password: str,
-    role: Role,
-    site_ids: list[int] | None = None,
-    township_id: int | None = None,
-    display_name: str = "",
-    must_change_password: bool = False,
-) -> User:
+def _new_username(username: str) -> str:
+    """The username as stored (trimmed, lower case), if it can be a new account's."""
     username = username.strip().lower()
     if not username:
         raise DomainError(_("A username is required."), code="username_required")
@@ -83,10 +75,51 @@ def create_user(
         )
     if user_by_username(username):
         raise DomainError(_("That username is taken."), code="username_taken")
-    check_new_password(password, username=username)
+    return username
+
+
+def _scope_sites(site_ids: list[int] | None, township_id: int | None) -> list[Site]:
+    """The homes of a new account, once its township and every home are known to exist."""
     # Checked here, not left to the foreign key: its IntegrityError printed the password hash.
     if township_id is not None and db.session.get(Township, township_id) is None:
         raise DomainError(_("No township with id {id}.").format(id=township_id), code="no_such_township")
+    if not site_ids:
+        return []
+    sites = list(db.session.execute(select(Site).where(Site.id.in_(site_ids))).scalars())
+    missing = set(site_ids) - {site.id for site in sites}
+    if missing:
+        raise DomainError(
+            _("No site with id {ids}.").format(ids=", ".join(map(str, sorted(missing)))), code="no_such_site"
+        )
+    return sites
+
+
+def check_new_account(*, username: str, role: Role, site_ids: list[int], township_id: int | None) -> str:
+    """Everything about a new account but its password: the scope for the role, the username, the
+    township and homes. ``flask users create`` asks for the password only after this, so a
+    mistake in its arguments is said before anyone types a password for nothing.
+
+    Returns the username as it will be stored (for the password's check against it).
+    """
+    check_scope(role, site_ids=site_ids, township_id=township_id)
+    username = _new_username(username)
+    _scope_sites(site_ids, township_id)
+    return username
+
+
+def create_user(
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    site_ids: list[int] | None = None,
+    township_id: int | None = None,
+    display_name: str = "",
+    must_change_password: bool = False,
+) -> User:
+    username = _new_username(username)
+    check_new_password(password, username=username)
+    sites = _scope_sites(site_ids, township_id)
     user = User(
         username=username,
         role=role,
@@ -95,14 +128,7 @@ def create_user(
         must_change_password=must_change_password,
     )
     user.set_password(password)
-    if site_ids:
-        sites = list(db.session.execute(select(Site).where(Site.id.in_(site_ids))).scalars())
-        missing = set(site_ids) - {site.id for site in sites}
-        if missing:
-            raise DomainError(
-                _("No site with id {ids}.").format(ids=", ".join(map(str, sorted(missing)))), code="no_such_site"
-            )
-        user.sites = sites
+    user.sites = sites
     db.session.add(user)
     db.session.flush()
     return user

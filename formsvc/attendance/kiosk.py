@@ -119,10 +119,12 @@ def kiosk_state(activity_id: int):
     now = utcnow()
     code = shown_code(activity, now)
     tally = live_tally(activity, now)
-    # The screen says which code it shows; the SVG (a few KB) is sent only when it changed.
-    fresh = request.args.get("slot") != str(code.slot)
+    # The screen says which code it shows; the SVG (a few KB) is sent only when it changed: a new
+    # slot, or a new activity token (the manager rotated the poster's links, and the old one is dead).
+    fresh = request.args.get("slot") != str(code.slot) or request.args.get("token") != activity.public_token
     response = jsonify(
         slot=code.slot,
+        token=activity.public_token,
         url=code.url,
         svg=str(qr_svg(code.url)) if fresh else None,
         period=code.period,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from formsvc.activities.models import Activity, Audience
 from formsvc.activities.services import activity_by_token, reopens_at, todays_activities
-from formsvc.attendance import device, scanpass
+from formsvc.attendance import attended, device, scanpass
 from formsvc.attendance.forms import ChildSignInForm, GuardianSignInForm, VolunteerSignInForm
 from formsvc.attendance.models import AdultRole, Relation
 from formsvc.attendance.services import (
@@ -68,7 +68,7 @@ def site_page(token: str):
     open_now, later = todays_activities(site, local_today(now), now) if site.active else ([], [])
     commit_if_written(db.session)  # the daily opening may have just been created
     choices = [(activity, audience) for activity in open_now for audience in activity.audiences]
-    surveys = open_surveys_at_site(site, now=now)
+    surveys = open_surveys_at_site(site, now=now, attended=attended.activity_ids(now))
     if len(choices) == 1 and not surveys:
         activity, audience = choices[0]
         return redirect(url_for(FORM_ENDPOINTS[audience], token=activity.public_token))
@@ -173,6 +173,8 @@ def _handle_sign_in(
             response = redirect(url_for("public.receipt", token=receipt_token))
             scanpass.forget_draft()
             device.remember(response, form)
+            if activity.rotating_code:  # this phone was at the venue: the activity's survey answers here
+                attended.remember(response, activity, now)
             if on_success is not None:
                 on_success(response)
             return response
@@ -356,7 +358,7 @@ def receipt(token: str):
         activity=record.activity,
         site=record.activity.site,
         masked_name=mask_name(name),
-        surveys=surveys_after_sign_in(submission),
+        surveys=surveys_after_sign_in(submission, attended=attended.activity_ids()),
         someone_else_url=url_for(FORM_ENDPOINTS[audience], token=record.activity.public_token, **{SOMEONE_ELSE: 1}),
     )
 

@@ -8,8 +8,10 @@ with its site, so an old poster or an old activity link says "this QR code is no
 valid" instead of a bare 404.
 
 The lecture screen (lecture mode) and the site page build their links from the activity when
-they are shown, so they carry the new token by themselves; receipts and survey links have
-tokens of their own and are not touched.
+they are shown, so they carry the new token by themselves: a screen already running shows the
+new code at its next poll (kiosk.js tells which token its code has), or without JavaScript
+at its next reload, when the code changes. Receipts and survey links have tokens of their
+own and are not touched.
 """
 
 from __future__ import annotations

@@ -14,6 +14,10 @@ another link (a survey asked both at the home and after its lecture). The checks
 the insert and again inside a savepoint, under a lock of the template's row; the unique
 constraints back them up.
 
+For those who were there. The survey of a scan-only activity (lecture mode: sign-in only with
+the changing QR code on the screen) answers only on a phone that signed in to it
+(``may_answer``, attendance/attended.py); its link forwarded to a WeChat group does not.
+
 As asked. A form sends back what its questions were (``builder.asked_text``). An unanswered
 version is edited in place, so when a question changed or was added since the phone opened
 the form, nothing is stored (``SurveyChanged``): the person sees the questions as they are now.
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -122,6 +127,20 @@ def closed_reason(link: SurveyLink, now: datetime, *, sending: bool = False) -> 
     return None
 
 
+def for_those_who_signed_in(link: SurveyLink) -> bool:
+    """The survey of an activity whose sign-in needs the changing QR code on the screen (lecture mode).
+
+    It is for the people who were there: it answers only on a phone that signed in to the
+    activity (attendance/attended.py), not wherever its link was forwarded.
+    """
+    return link.activity is not None and link.activity.rotating_code
+
+
+def may_answer(link: SurveyLink, attended: Collection[int]) -> bool:
+    """Whether a phone that signed in to the scan-only activities ``attended`` may answer through ``link``."""
+    return not for_those_who_signed_in(link) or link.activity_id in attended
+
+
 def answer_day(link: SurveyLink, now: datetime | None = None) -> date:
     """The day a response through ``link`` counts on: the activity's, or today for a site survey."""
     return link.activity.on_date if link.activity is not None else local_today(now or utcnow())
@@ -136,8 +155,17 @@ def survey_locale() -> str:
     return "en" if str(get_locale() or "").startswith("en") else "zh_Hans"
 
 
-def open_surveys_at_site(site: Site, *, now: datetime | None = None, locale: str | None = None) -> list[OpenSurvey]:
+def open_surveys_at_site(
+    site: Site,
+    *,
+    now: datetime | None = None,
+    locale: str | None = None,
+    attended: Collection[int] = (),
+) -> list[OpenSurvey]:
     """Site surveys and the surveys of today's (and last night's) activities that are open now.
+
+    The survey of a scan-only activity is offered only to a phone that signed in to it
+    (``attended``, see ``may_answer``): anyone else would only be turned away.
 
     One button per survey: a template asked at the site and after one of its activities is
     offered through the site survey (always open, and for anyone who comes by), so the
@@ -159,7 +187,7 @@ def open_surveys_at_site(site: Site, *, now: datetime | None = None, locale: str
         )
         .order_by(SurveyLink.activity_id.is_(None), Activity.opens_at.desc(), SurveyLink.id)
     ).scalars()
-    open_links = [link for link in links if closed_reason(link, now) is None]
+    open_links = [link for link in links if closed_reason(link, now) is None and may_answer(link, attended)]
     at_site = {link.template_id for link in open_links if link.activity_id is None}
     offered: dict[int, SurveyLink] = {}
     for link in open_links:
@@ -170,16 +198,24 @@ def open_surveys_at_site(site: Site, *, now: datetime | None = None, locale: str
 
 
 def surveys_after_sign_in(
-    submission: Submission, *, now: datetime | None = None, locale: str | None = None
+    submission: Submission,
+    *,
+    now: datetime | None = None,
+    locale: str | None = None,
+    attended: Collection[int] = (),
 ) -> list[OpenSurvey]:
-    """What the receipt of a guardian's sign-in offers: the activity's survey, when open."""
+    """What the receipt of a guardian's sign-in offers: the activity's survey, when open.
+
+    A receipt's address can be forwarded too: a scan-only activity's survey is offered only on a
+    phone that signed in to it (``attended``).
+    """
     signin = submission.adult_signin
     if signin is None or signin.role != AdultRole.GUARDIAN:
         return []
     link = db.session.execute(
         select(SurveyLink).where(SurveyLink.activity_id == signin.activity_id, SurveyLink.stopped_at.is_(None))
     ).scalar_one_or_none()
-    if link is None or closed_reason(link, now or utcnow()) is not None:
+    if link is None or closed_reason(link, now or utcnow()) is not None or not may_answer(link, attended):
         return []
     return [_open_survey(link, locale or survey_locale())]
 

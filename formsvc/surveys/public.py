@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from werkzeug.datastructures import ImmutableMultiDict
 
+from formsvc.attendance import attended
 from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
@@ -19,6 +20,7 @@ from formsvc.surveys.answering import (
     device_key,
     link_by_token,
     link_window,
+    may_answer,
     response_by_nonce,
     submit_response,
     survey_locale,
@@ -87,6 +89,18 @@ def _closed_page(link: SurveyLink, reason: str, *, not_sent: bool):
     )
 
 
+def _for_those_who_signed_in_page(link: SurveyLink, *, not_sent: bool):
+    """A scan-only lecture's survey opened on a phone that did not sign in there (a forwarded link)."""
+    page = render_template(
+        "public/survey/not_signed_in_here.html",
+        link=link,
+        site=link.site,
+        activity=link.activity,
+        not_sent=not_sent,
+    )
+    return page, 403
+
+
 def _leave_out_answers_to_removed_questions(version: SurveyVersion, asked: dict[str, str] | None) -> None:
     """Drop from the request the answers to questions the form asked but the version no longer has.
 
@@ -130,6 +144,8 @@ def answer(token: str):
             # A resend of a form that was stored just before the survey closed.
             return _respond(redirect(url_for("survey_public.thanks", token=link.public_token)), cookie, cookie_is_new)
         return _respond(_closed_page(link, reason, not_sent=sending), cookie, cookie_is_new)
+    if not may_answer(link, attended.activity_ids(now)):
+        return _respond(_for_those_who_signed_in_page(link, not_sent=sending), cookie, cookie_is_new)
     sent = (probe.version.data or "") if sending else ""
     sent_version = int(sent) if sent.isdigit() and len(sent) < 10 else None  # past any id column: none
     asked = parse_asked(probe.asked.data) if sending else None

@@ -148,3 +148,26 @@ def test_without_javascript_the_screen_reloads_itself(browser, live_server, shor
         assert current_slot(page) > first_slot
     finally:
         context.close()
+
+
+def test_rotating_the_poster_links_changes_the_code_on_a_running_screen_at_once(
+    app, live_server, monkeypatch, projector, site, lecture
+):
+    from formsvc.activities.models import Activity
+    from formsvc.sites.models import Site
+    from formsvc.sites.rotation import rotate_site_token
+
+    # A code that stays for ten minutes: what changes on the screen is the rotation, not the slot.
+    monkeypatch.setitem(app.config, "ROTATING_QR_SECONDS", 600)
+    _context, page = projector
+    page.goto(f"{live_server}/admin/activities/{lecture['id']}/kiosk")
+    expect(page.locator("#kiosk-qr")).to_have_attribute("data-token", lecture["token"])
+    page.evaluate("window.kioskTestMarker = 'not reloaded'")
+    with app.app_context():
+        rotate_site_token(db.session.get(Site, site["id"]))
+        db.session.commit()
+        new_token = db.session.get(Activity, lecture["id"]).public_token
+    # Within a poll or two (POLL_SECONDS), not when the slot ends ten minutes later.
+    expect(page.locator("#kiosk-qr")).to_have_attribute("data-token", new_token, timeout=10_000)
+    assert urlsplit(decode_qr(page)).path.startswith(f"/k/{new_token}/")
+    assert page.evaluate("window.kioskTestMarker") == "not reloaded"

@@ -128,6 +128,23 @@ def _survey_path(app, site: dict) -> str | None:
         return f"/q/{link.public_token}"
 
 
+def _scan_only_survey_path(app, make: Factory, day) -> str:
+    """The survey of a lecture in lecture mode at another home, as a phone that did not sign in
+    there meets it (a forwarded link): the page saying it is for those who did (403)."""
+    from formsvc.activities.models import Activity
+    from formsvc.extensions import db
+    from formsvc.surveys.defaults import ensure_parent_satisfaction
+    from formsvc.surveys.services import attach_to_activity
+
+    other_site = make.site(name="东门社区儿童之家", village="东门社区")
+    lecture = make.activity(other_site, day=day, kind="parent_training", rotating_code=True, **ALL_DAY)
+    with app.app_context():
+        lecture_row = db.session.get(Activity, lecture["id"])
+        link = attach_to_activity(ensure_parent_satisfaction(), lecture_row, opens_before_close=None)
+        db.session.commit()
+        return f"/q/{link.public_token}"
+
+
 def seed_public_site(app, day) -> PublicSite:
     """A site with a children's activity and a lecture open all day, one sign-in, and the pages.
 
@@ -157,6 +174,9 @@ def seed_public_site(app, day) -> PublicSite:
     survey = _survey_path(app, site)
     if survey:
         pages.append(PublicPage("survey", survey))
+        pages.append(
+            PublicPage("survey-not-signed-in-here", _scan_only_survey_path(app, make, day), 403, lighthouse=False)
+        )
     if "scan.scan_code" in app.view_functions:
         pages.append(PublicPage("expired-code", f"/k/{lecture['token']}/OLDCODE", 410))
     pages.append(PublicPage("not-found", "/s/no-such-site0", 404))
