@@ -30,7 +30,7 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -94,7 +94,7 @@ def explain(app, year: int, path: str) -> None:
         statements.append((statement, parameters))
 
     event.listen(db.engine, "before_cursor_execute", keep)
-    compute_tally("district", date(year, 1, 1), date(year, 12, 31), as_of=date(year + 1, 1, 1))
+    compute_tally("district", date(year, 1, 1), date(year, 12, 31), as_of=datetime(year + 1, 1, 1, tzinfo=UTC))
     event.remove(db.engine, "before_cursor_execute", keep)
     connection = db.session.connection()
     lines = []
@@ -154,7 +154,7 @@ def measure(url, engine, scale, year, runs, counts, explain_path) -> list[dict]:
     with app.test_request_context():
         township = db.session.execute(select(Site.township_id).order_by(Site.id)).scalars().first()
         site = db.session.execute(select(Site.id).order_by(Site.id)).scalars().first()
-        as_of = date(year + 1, 1, 1)
+        as_of = datetime(year + 1, 1, 1, tzinfo=UTC)  # every activity of the year has started
         every_site = select(Site.id)
         cases = {
             "district year": lambda: compute_tally("district", date(year, 1, 1), date(year, 12, 31), as_of=as_of),

@@ -92,7 +92,7 @@ def test_a_closed_home_stops_repeating_and_keeps_the_days_it_ran(app, make, satu
     assert trainings_held(app, saturdays["site"]) == 3  # 7, 14 and 21 November
     with app.app_context():
         december = compute_tally(
-            f"site:{saturdays['site']['id']}", date(2026, 12, 1), date(2026, 12, 31), as_of=date(2026, 12, 31)
+            f"site:{saturdays['site']['id']}", date(2026, 12, 1), date(2026, 12, 31), as_of=local(2026, 12, 31, 23, 59)
         )
         db.session.commit()
     assert december.total.figures.activities_by_kind["parent_training"] == 0

@@ -13,7 +13,7 @@ kept in step by triggers), the days of a month the period only cuts from the raw
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
     Integer,
@@ -122,12 +122,12 @@ class _Values(dict):
 _PLACE = (Activity.site_id.label("site_id"), Site.township_id.label("township_id"))
 
 
-def _held_figures(values: _Values, site_ids: Select, date_from: date, date_to: date, as_of: date) -> None:
+def _held_figures(values: _Values, site_ids: Select, date_from: date, date_to: date, as_of: datetime) -> None:
     counts = ActivityCount.__table__.c
     held = or_(
         # a counted sign-in, child or adult: the activity's row in activity_counts (kept by triggers)
         exists().where(counts.activity_id == Activity.id),
-        and_(Activity.kind != ActivityKind.DAILY, Activity.cancelled.is_(False), Activity.on_date <= as_of),
+        and_(Activity.kind != ActivityKind.DAILY, Activity.cancelled.is_(False), Activity.opens_at <= as_of),
     )
     activities = _scoped(
         select(*_PLACE, Activity.kind.label("kind"), func.count(Activity.id).label("n")).select_from(Activity),
@@ -331,7 +331,7 @@ def tune_session() -> None:
     db.session.execute(text("SET LOCAL jit = off"))
 
 
-def all_levels(site_ids: Select, date_from: date, date_to: date, as_of: date) -> _Values:
+def all_levels(site_ids: Select, date_from: date, date_to: date, as_of: datetime) -> _Values:
     """Every figure of every site, township and the scope of ``site_ids`` in the period."""
     values = _Values()
     tune_session()
