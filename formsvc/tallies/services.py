@@ -7,7 +7,9 @@ Definitions (the year-end report depends on them, so they are spelled out here):
   cancelled and that have started by ``as_of`` (now by default: opened at or before that
   moment, so this evening's lecture is not held at noon) — a lecture counts even if its
   sign-ins were never typed in; a daily opening counts only on a day somebody came (the row
-  is created by the first visitor of the poster page, who may not sign in).
+  is created by the first visitor of the poster page, who may not sign in). A repeating
+  series' days count the same way whether or not their rows have been made yet
+  (``unmade_series_days``): viewing a tally writes nothing.
 - **Child participations (人次)**: non-voided attendance rows. **Distinct children (人数)**:
   ``COUNT(DISTINCT child_id)`` over the whole row's scope — a township's or the district's
   figure is counted across all its sites, never a sum of per-site figures.
@@ -28,7 +30,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, exists, or_, select
 
 from formsvc.activities.models import Activity
-from formsvc.activities.series import make_series_days
+from formsvc.activities.series import unmade_series_days
 from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
@@ -161,21 +163,20 @@ def compute_tally(
     conditions = [_scope_condition(scope)]
     if allowed_site_ids is not None:
         conditions.append(Site.id.in_(allowed_site_ids))
+    site_ids = select(Site.id).where(*conditions)
+    # Counted, not made: a tally writes nothing, however many series' days nobody has opened.
+    unmade = unmade_series_days(site_ids, date_from, min(date_to, local_today(as_of)))
     has_activity = exists().where(
         Activity.site_id == Site.id, Activity.on_date >= date_from, Activity.on_date <= date_to
     )
+    has_unmade_day = Site.id.in_(sorted({series.site_id for series in unmade}))
     listed = db.session.execute(
         select(Site.id, Site.name, Township.id, Township.name)
         .join(Township, Township.id == Site.township_id)
-        .where(*conditions, or_(Site.active.is_(True), has_activity))
+        .where(*conditions, or_(Site.active.is_(True), has_activity, has_unmade_day))
     ).all()
     listed.sort(key=lambda row: (place_sort_key(row[3]), place_sort_key(row[1]), row[0]))
-    site_ids = select(Site.id).where(*conditions)
-    # The series' held days the period counts, in a short transaction of their own: the tally's
-    # long read must not hold SQLite's writers' turn (formsvc/database.py) while it runs.
-    if make_series_days(site_ids, date_from, min(date_to, local_today(as_of))):
-        db.session.commit()
-    figures = all_levels(site_ids, date_from, date_to, as_of)
+    figures = all_levels(site_ids, date_from, date_to, as_of, unmade)
 
     def make(level: str, key) -> Figures:
         return Figures(**figures[level].get(key, {}))
