@@ -130,7 +130,8 @@ def run(engine: str, scale: str, year: int, runs: int, explain_path: str | None)
         print(
             f"  loaded in {seconds:.1f} s: {counts['attendances']:,} attendances, {counts['adult_signins']:,} adult "
             f"sign-ins, {counts['activities']:,} activities, {counts['children']:,} children, "
-            f"{counts['child_categories']:,} category periods, {counts['survey_responses']:,} survey responses"
+            f"{counts['child_categories']:,} category periods, {counts['survey_responses']:,} survey responses, "
+            f"{counts['activity_series']:,} repeating series"
         )
         return measure(url, engine, scale, year, runs, counts, explain_path)
     finally:

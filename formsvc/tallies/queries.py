@@ -8,7 +8,8 @@ across its sites, never a sum of site figures.
 
 The per-child rows of whole months come from the yearly rollups (formsvc/tallies/models.py,
 kept in step by triggers), the days of a month the period only cuts from the raw records;
-"held" comes from ``activity_counts``. docs/performance.md shows the plans.
+"held" comes from ``activity_counts``, plus the repeating series' days that have no row yet,
+counted in Python from their schedule. docs/performance.md shows the plans.
 """
 
 from __future__ import annotations
