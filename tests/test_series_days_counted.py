@@ -137,7 +137,9 @@ def no_writes():
     assert written == []
 
 
-def test_the_tally_counts_unmade_days_as_it_counted_them_made(app, homes):
+@pytest.mark.parametrize("hour", [12, 20])  # before and after today's 16:00 and 19:00 series days began
+def test_the_tally_counts_unmade_days_as_it_counted_them_made(app, homes, frozen_noon, hour):
+    frozen_noon.move_to(local(2026, 11, 27, hour, 0))
     with app.app_context():
         scopes = [(_scope(text, homes), date_from, date_to) for text, date_from, date_to in TALLIES]
         rows_before = _activity_rows()
@@ -151,14 +153,15 @@ def test_the_tally_counts_unmade_days_as_it_counted_them_made(app, homes):
         assert [compute_tally(*tally) for tally in scopes] == counted
 
         by_site = {row.site: row.figures.activities_by_kind for row in counted[0].rows if row.row_type == "site"}
+    begun = hour == 20  # today's days of the 16:00 and the 19:00 series
     # counted by hand: Saturdays 3 October to 14 November
     assert by_site["新华村儿童之家"]["parent_training"] == 7
-    # weekdays 2 to 26 November (not today's, at 19:00), less the cancelled 4th; the 10th moved to the 14th
-    assert by_site["河西村儿童之家"]["other"] == 19 - 1
+    # weekdays 2 to 26 November and today's once begun, less the cancelled 4th; the 10th moved to the 14th
+    assert by_site["河西村儿童之家"]["other"] == 19 - 1 + begun
     assert by_site["那坡村儿童之家"]["festival"] == 6  # Sundays 4 October to 8 November, then stopped
     assert by_site["龙湾村儿童之家"]["visit"] == 16  # Tuesdays and Wednesdays from 6 October, closed or not
-    # and Mondays, Wednesdays and Fridays from 5 October but today's at 16:00; none of December's series
-    assert sum(by_site["新华村儿童之家"].values()) == 7 + 23
+    # and Mondays, Wednesdays and Fridays from 5 October, today's once begun; none of December's series
+    assert sum(by_site["新华村儿童之家"].values()) == 7 + 23 + begun
 
 
 def test_a_viewers_tally_page_writes_nothing(app, homes):
