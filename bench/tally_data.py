@@ -7,7 +7,9 @@ year with 12–36 children a day (a few from a neighbouring home of the township
 parent trainings a month (15–35 guardians), a volunteer day a month, visits and festivals;
 about 1% of records are voided, 15% come from paper or import; a third of the children have a
 category (some for part of the year only); 40% of the guardians at a training answer the
-training's satisfaction survey (four 1–5 ratings).
+training's satisfaction survey (four 1–5 ratings). Every home also runs a repeating homework
+club on weekdays, and one in three a Saturday volunteer morning: two in five of their days
+have a row (someone opened them), the tally counts the rest from the series.
 
     district: 125 sites, ~1.0 M attendance rows      city: 1,250 sites, ~10 M rows
 """
@@ -23,8 +25,8 @@ SCALES = {"district": (125, 12), "city": (1250, 100)}  # sites, townships
 BATCH = 50_000
 CATEGORIES = ("left_behind", "difficult", "disabled", "registered_poor", "military_family", "other")
 SOURCES = ("qr",) * 70 + ("roll_call",) * 15 + ("paper",) * 12 + ("import",) * 3
-ORDER = ("children", "child_categories", "activities", "survey_links", "attendances", "adult_signins",
-         "survey_responses", "survey_answers")  # fmt: skip
+ORDER = ("children", "child_categories", "activity_series", "activities", "survey_links", "attendances",
+         "adult_signins", "survey_responses", "survey_answers")  # fmt: skip
 OTHER_KINDS = (
     # kind, how many a year, children (min, max), guardians, volunteers
     ("parent_training", 24, (5, 20), (15, 35), (0, 0)),
@@ -96,8 +98,18 @@ def _stamp(day: date, hour: int = 8) -> str:
 
 ACTIVITY_COLUMNS = (
     "id", "site_id", "kind", "title", "on_date", "opens_at", "closes_at", "for_children", "for_guardians",
-    "for_volunteers", "public_token", "cancelled", "rotating_code", "created_at", "updated_at",
+    "for_volunteers", "public_token", "cancelled", "rotating_code", "created_at", "updated_at", "series_id",
 )  # fmt: skip
+SERIES_COLUMNS = (
+    "id", "site_id", "kind", "title", "weekdays", "opens", "closes", "starts_on", "ends_on", "for_children",
+    "for_guardians", "for_volunteers", "rotating_code", "stopped", "created_at", "updated_at",
+)  # fmt: skip
+SERIES = (
+    # kind, title, weekdays, local opening and closing hour, which homes (every n-th)
+    ("other", "作业辅导", "12345", 16, 18, 1),
+    ("volunteer", "周六志愿服务", "6", 9, 11, 3),
+)
+MADE_SHARE = 0.4  # of a series' days, the ones a page made a row for
 RECORD_COLUMNS = ("activity_id", "source", "signed_in_at", "late", "receipt_code", "voided_at", "void_reason")
 ATTENDANCE_COLUMNS = ("id", "child_id", *RECORD_COLUMNS, "created_at", "updated_at")
 ADULT_COLUMNS = ("id", "role", "name", "name_key", "phone", "village", "child_name", *RECORD_COLUMNS)
@@ -112,7 +124,9 @@ class Generator:
         self.sites, self.townships = SCALES[scale]
         self.year = year
         self.rng = random.Random(seed)
-        self.next_id = {name: 1 for name in ("activity", "attendance", "adult", "link", "response", "answer")}
+        # Its own generator: the other records stay the same as before series were added.
+        self.series_rng = random.Random(seed + 1)
+        self.next_id = {name: 1 for name in ("activity", "attendance", "adult", "link", "response", "answer", "series")}
         self.pending: dict[str, tuple[tuple, list]] = {}
 
     def _id(self, name: str) -> int:
@@ -160,6 +174,7 @@ class Generator:
         for site_id, roster in children_of.items():
             neighbour = children_of.get(site_id + self.townships, children_of.get(site_id - self.townships, []))
             self._site_year(site_id, roster + neighbour[:5], survey)
+            self._series(site_id)
         self.flush()
         return dict(self.w.counts.rows)
 
@@ -212,10 +227,34 @@ class Generator:
         activity_id = self._id("activity")
         row = (
             activity_id, site_id, kind, "", day.isoformat(), _stamp(day, 8), _stamp(day, 12), *audiences,
-            f"a{activity_id:011d}", cancelled, False, _stamp(day), _stamp(day),
+            f"a{activity_id:011d}", cancelled, False, _stamp(day), _stamp(day), None,
         )  # fmt: skip
         self._add("activities", ACTIVITY_COLUMNS, row)
         return activity_id
+
+    def _series(self, site_id: int) -> None:
+        """The home's repeating activities, and the rows of the days someone opened."""
+        first = date(self.year, 1, 1)
+        for kind, title, weekdays, opens, closes, every in SERIES:
+            if (site_id - 1) % every:
+                continue
+            series_id = self._id("series")
+            row = (
+                series_id, site_id, kind, title, weekdays, f"{opens:02d}:00:00.000000", f"{closes:02d}:00:00.000000",
+                first.isoformat(), None, True, False, kind == "volunteer", False, False, _stamp(first), _stamp(first),
+            )  # fmt: skip
+            self._add("activity_series", SERIES_COLUMNS, row)
+            for day in _days(self.year):
+                if str(day.isoweekday()) not in weekdays or self.series_rng.random() >= MADE_SHARE:
+                    continue
+                activity_id = self._id("activity")
+                # Shanghai is UTC+8: the local opening hour less eight is the stored UTC one.
+                row = (
+                    activity_id, site_id, kind, title, day.isoformat(), _stamp(day, opens - 8),
+                    _stamp(day, closes - 8), True, False, kind == "volunteer", f"a{activity_id:011d}", False, False,
+                    _stamp(day), _stamp(day), series_id,
+                )  # fmt: skip
+                self._add("activities", ACTIVITY_COLUMNS, row)
 
     def _record(self, activity_id: int, day: date) -> tuple:
         voided = self.rng.random() < 0.01

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from formsvc.activities.models import Activity, ActivityKind
 from formsvc.attendance.models import (
@@ -29,7 +29,8 @@ from formsvc.timeutil import local_to_utc
 
 KINDS = [kind.value for kind in ActivityKind]
 CATEGORIES = [category.value for category in ChildCategory]
-AS_OF = date(2026, 10, 15)
+# Noon in Shanghai on 15 October: every activity dated that day opened at 08:00 and has started.
+AS_OF = datetime(2026, 10, 15, 4, 0, tzinfo=UTC)
 YEAR = (date(2026, 1, 1), date(2026, 12, 31))
 
 
@@ -47,7 +48,7 @@ class World:
     def site_ids(self, *names) -> set[int]:
         return {self.sites[name]["id"] for name in names}
 
-    def expected(self, site_ids: set[int], date_from: date, date_to: date, as_of: date) -> dict:
+    def expected(self, site_ids: set[int], date_from: date, date_to: date, as_of: datetime) -> dict:
         activities = {
             a["id"]: a for a in self.activities if a["site_id"] in site_ids and date_from <= a["on_date"] <= date_to
         }
@@ -57,7 +58,7 @@ class World:
         held = [
             a
             for a in activities.values()
-            if a["id"] in signed or (a["kind"] != "daily" and not a["cancelled"] and a["on_date"] <= as_of)
+            if a["id"] in signed or (a["kind"] != "daily" and not a["cancelled"] and a["opens_at"] <= as_of)
         ]
         by_kind = defaultdict(list)
         for record in attendances:
@@ -178,7 +179,14 @@ def build_world(app) -> World:
             db.session.add(activity)
             db.session.flush()
             w.activities.append(
-                {"id": activity.id, "site_id": site_id, "kind": kind, "on_date": day, "cancelled": activity.cancelled}
+                {
+                    "id": activity.id,
+                    "site_id": site_id,
+                    "kind": kind,
+                    "on_date": day,
+                    "opens_at": activity.opens_at,
+                    "cancelled": activity.cancelled,
+                }
             )
             if rng.random() < 0.2:
                 continue  # nobody signed in

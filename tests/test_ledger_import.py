@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 import time
 from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
 from formsvc.activities.models import Activity, ActivityKind
+from formsvc.activities.services import ActivityPlan, schedule
 from formsvc.attendance.models import (
     AdultRole,
     AdultSignIn,
@@ -25,7 +27,9 @@ from formsvc.attendance.models import (
 from formsvc.audit.models import AuditEntry
 from formsvc.extensions import db
 from formsvc.imports.models import SheetImport
-from tests.conftest import clock_stopped_at, form_fields, page_text
+from formsvc.sites.models import Site
+from formsvc.tallies.services import compute_tally
+from tests.conftest import clock_stopped_at, form_fields, local, page_text
 from tests.workspace_helpers import EN, NOW, audits, count, signed_in_client, township_viewer
 
 URL = "/admin/ledger/import"
@@ -362,3 +366,30 @@ def _repeats(lines: list[str]) -> int:
         repeats += key in seen
         seen.add(key)
     return repeats
+
+
+def test_a_row_on_a_series_day_nobody_opened_goes_to_that_day_not_a_second_activity(app, district):
+    """The tally counts a series' days without rows: a one-off beside the 14th would count it twice."""
+    site = district["xinhua"]
+    with app.app_context():
+        plan = ActivityPlan(
+            kind=ActivityKind.PARENT_TRAINING,
+            title="周六家长课堂",
+            day=date(2026, 11, 7),
+            opens=dt_time(9),
+            closes=dt_time(11),
+            for_guardians=True,
+            weekdays="6",
+        )
+        series_id = schedule(plan, [db.session.get(Site, site["id"])])[0].id
+        db.session.commit()
+    ledger = HEADER + "新华村儿童之家,2026-11-14,parent_training,周六 家长课堂,韦大姐,guardian,新华村,mother,,\n"
+    client = signed_in_client(app, district["boss"])
+    assert confirm(client, upload(client, ledger.encode("utf-8-sig"))).status_code == 302
+    with app.app_context():
+        signin = db.session.execute(select(AdultSignIn)).scalar_one()
+        activity = db.session.get(Activity, signin.activity_id)
+        assert (activity.series_id, activity.on_date, activity.for_guardians) == (series_id, date(2026, 11, 14), True)
+        assert signin.signed_in_at == local(2026, 11, 14, 9, 0)
+        tally = compute_tally(f"site:{site['id']}", date(2026, 11, 1), date(2026, 11, 30))
+    assert tally.total.figures.activities_by_kind["parent_training"] == 3  # 7, 14 and 21 November; the 14th once

@@ -89,7 +89,7 @@ class ScheduleForm(ActivityDetailsForm):
 
     def validate_day(self, field):
         super().validate_day(field)
-        # Every day of a series that has come counts as held in the tallies: a repeating activity
+        # Every day of a series that has started counts as held in the tallies: a repeating activity
         # typed as starting in January (2026-01-05 for 2026-11-05) added 235 volunteer days at once.
         if self.weekdays.data and field.data is not None and field.data < local_today() - SERIES_BACKDATE:
             raise ValidationError(_("A repeating activity starts at most a week ago: each of its days counts as held."))

@@ -1,4 +1,4 @@
-"""Repeating activities: the days of a series are rows made on first need, or before a tally counts them."""
+"""Repeating activities: the days of a series are rows made on first need; a tally counts the unmade ones."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from formsvc.activities.models import Activity, ActivitySeries
 from formsvc.extensions import db
 from formsvc.sites.models import Site
-from formsvc.timeutil import date_range, local_to_utc
+from formsvc.timeutil import local_to_utc
 
 
 def series_day(series: ActivitySeries, day: date, *, cancelled: bool = False) -> Activity:
@@ -55,14 +55,13 @@ def ensure_series_days(site: Site, day: date) -> None:
             pass  # another request made it a moment ago
 
 
-def make_series_days(site_ids, date_from: date, date_to: date) -> int:
-    """Make every day of the sites' running series from ``date_from`` to ``date_to`` not made yet.
+def unmade_series_days(site_ids, date_from: date, date_to: date) -> dict[ActivitySeries, list[date]]:
+    """Every day of the sites' running series from ``date_from`` to ``date_to`` that has no row yet.
 
-    A page makes a series' day when it first shows it (the day view, the poster page), but a
-    tally counts the days held whether or not anyone opened them: it makes the period's past
-    days first, or its count would depend on which days someone happened to look at. So does
-    stopping a series, for the days it ran. ``site_ids`` is a list or a subquery. Returns how
-    many days were made; the caller commits.
+    The days ``make_series_days`` makes, and the days the tally counts without making them:
+    one selection, so a tally reads the same numbers before and after the rows exist.
+    ``site_ids`` is a list or a subquery. Each series' days are in order; a series with none
+    is left out.
     """
     series_list = (
         db.session.execute(
@@ -77,7 +76,7 @@ def make_series_days(site_ids, date_from: date, date_to: date) -> int:
         .all()
     )
     if not series_list:
-        return 0
+        return {}
     made = {
         (series_id, day)
         for series_id, day in db.session.execute(
@@ -88,12 +87,27 @@ def make_series_days(site_ids, date_from: date, date_to: date) -> int:
             )
         )
     }
-    missing = [
-        (series, day)
-        for series in series_list
-        for day in date_range(max(date_from, series.starts_on), min(date_to, series.ends_on or date_to))
-        if series.runs_on(day) and (series.id, day) not in made
-    ]
+    unmade = {}
+    for series in series_list:
+        series_id = series.id
+        days = [day for day in series.run_days(date_from, date_to) if (series_id, day) not in made]
+        if days:
+            unmade[series] = days
+    return unmade
+
+
+def make_series_days(site_ids, date_from: date, date_to: date) -> int:
+    """Make every day of the sites' running series from ``date_from`` to ``date_to`` not made yet.
+
+    Stopping a series makes the days it ran, so they stay rows (held and counted) after it
+    stops making any. A page makes a series' day when it first shows it (the day view, the
+    poster page); the tally makes none, it counts the unmade days (``unmade_series_days``).
+    ``site_ids`` is a list or a subquery. Returns how many days were made; the caller commits.
+    """
+    unmade = unmade_series_days(site_ids, date_from, date_to)
+    missing = [(series, day) for series, days in unmade.items() for day in days]
+    if not missing:
+        return 0
     try:
         with db.session.begin_nested():
             db.session.add_all(series_day(series, day) for series, day in missing)

@@ -18,7 +18,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import select, tuple_
 
-from formsvc.activities.models import Activity, ActivityKind, Audience
+from formsvc.activities.models import Activity, ActivityKind, ActivitySeries, Audience
+from formsvc.activities.series import unmade_series_days
 from formsvc.attendance.models import (
     AdultRole,
     AdultSignIn,
@@ -83,6 +84,9 @@ class PlannedActivity:
     kind: ActivityKind
     title: str
     existing: Activity | None = None
+    # No row yet, but the day of this repeating series (same home, kind and title): importing
+    # makes the series' row, which the tally already counts, rather than a second activity.
+    series: ActivitySeries | None = None
     needs: set[Audience] = field(default_factory=set)
     new_records: dict[Audience, int] = field(default_factory=lambda: dict.fromkeys(Audience, 0))
     present: int = 0
@@ -249,6 +253,20 @@ def _existing_activities(rows: list[LedgerRow]) -> dict[ActivityKey, Activity]:
     return found
 
 
+def _unmade_series_days(rows: list[LedgerRow]) -> dict[ActivityKey, ActivitySeries]:
+    """The series whose day (with no row yet) each activity key of the ledger is, if any."""
+    rows = [row for row in rows if row.kind != ActivityKind.DAILY]
+    if not rows:
+        return {}
+    site_ids = sorted({row.site_id for row in rows})
+    unmade = unmade_series_days(site_ids, min(row.day for row in rows), max(row.day for row in rows))
+    return {
+        (series.site_id, day, series.kind, name_key(series.title)): series
+        for series, days in unmade.items()
+        for day in days
+    }
+
+
 def _existing_children(people: set[PersonKey]) -> dict[PersonKey, Child]:
     """The roster's child for each (site, name key), as ``match_roster`` picks it: active first."""
     by_site: dict[int, list[str]] = defaultdict(list)
@@ -325,6 +343,7 @@ def _plan_categories(plan: LedgerPlan, wanted: dict[tuple[PersonKey, ChildCatego
 
 def _match(plan: LedgerPlan, rows: list[LedgerRow], sites: _Sites) -> None:
     existing = _existing_activities(rows)
+    series_days = _unmade_series_days(rows)
     plan.children = _existing_children({row.person for row in rows if row.audience == Audience.CHILDREN})
     present_children, present_adults = _present_records([activity.id for activity in existing.values()])
     seen: dict[tuple, int] = {}
@@ -334,7 +353,9 @@ def _match(plan: LedgerPlan, rows: list[LedgerRow], sites: _Sites) -> None:
         planned = plan.activities.get(key)
         if planned is None:
             site_name = sites.by_id[row.site_id].name
-            planned = PlannedActivity(site_name, row.day, row.kind, row.title, existing=existing.get(key))
+            found = existing.get(key)
+            series = series_days.get(key) if found is None else None
+            planned = PlannedActivity(site_name, row.day, row.kind, row.title, existing=found, series=series)
             plan.activities[key] = planned
         planned.needs.add(row.audience)
         activity_id = planned.existing.id if planned.existing else None

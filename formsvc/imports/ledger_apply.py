@@ -13,6 +13,7 @@ from sqlalchemy import insert
 
 from formsvc.accounts.models import User
 from formsvc.activities.models import Activity, ActivityKind, Audience
+from formsvc.activities.series import series_day
 from formsvc.activities.services import new_daily_opening
 from formsvc.attendance.models import AdultSignIn, Attendance, Child, ChildCategoryPeriod, ChildStatus, Source
 from formsvc.audit.services import record
@@ -56,6 +57,8 @@ def _activities(plan: LedgerPlan) -> tuple[dict[ActivityKey, Activity], int]:
             site_id, day, kind, _title = key
             if kind == ActivityKind.DAILY:
                 activity = new_daily_opening(site_id, day)
+            elif planned.series is not None:
+                activity = series_day(planned.series, day)
             else:
                 activity = Activity(
                     site_id=site_id,

@@ -8,12 +8,15 @@ across its sites, never a sum of site figures.
 
 The per-child rows of whole months come from the yearly rollups (formsvc/tallies/models.py,
 kept in step by triggers), the days of a month the period only cuts from the raw records;
-"held" comes from ``activity_counts``. docs/performance.md shows the plans.
+"held" comes from ``activity_counts``, plus the repeating series' days that have no row yet,
+counted in Python from their schedule. docs/performance.md shows the plans.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections import Counter
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
     Integer,
@@ -31,7 +34,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from formsvc.activities.models import Activity, ActivityKind
+from formsvc.activities.models import Activity, ActivityKind, ActivitySeries
 from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, ChildCategory, ChildCategoryPeriod, Source
 from formsvc.extensions import db
 from formsvc.sites.models import Site
@@ -44,6 +47,7 @@ from formsvc.tallies.models import (
     paper_column,
     visits_column,
 )
+from formsvc.timeutil import local_to_utc, local_today
 
 KINDS = tuple(kind.value for kind in ActivityKind)
 CATEGORIES = tuple(category.value for category in ChildCategory)
@@ -122,12 +126,12 @@ class _Values(dict):
 _PLACE = (Activity.site_id.label("site_id"), Site.township_id.label("township_id"))
 
 
-def _held_figures(values: _Values, site_ids: Select, date_from: date, date_to: date, as_of: date) -> None:
+def _held_figures(values: _Values, site_ids: Select, date_from: date, date_to: date, as_of: datetime) -> None:
     counts = ActivityCount.__table__.c
     held = or_(
         # a counted sign-in, child or adult: the activity's row in activity_counts (kept by triggers)
         exists().where(counts.activity_id == Activity.id),
-        and_(Activity.kind != ActivityKind.DAILY, Activity.cancelled.is_(False), Activity.on_date <= as_of),
+        and_(Activity.kind != ActivityKind.DAILY, Activity.cancelled.is_(False), Activity.opens_at <= as_of),
     )
     activities = _scoped(
         select(*_PLACE, Activity.kind.label("kind"), func.count(Activity.id).label("n")).select_from(Activity),
@@ -138,6 +142,30 @@ def _held_figures(values: _Values, site_ids: Select, date_from: date, date_to: d
     activities = activities.group_by(Activity.site_id, Site.township_id, Activity.kind).cte("held")
     for row in _by_level(activities, [activities.c.kind], [lambda c: func.sum(c.c.n)]):
         values.slot(row)["activities_by_kind"][_value(row.kind)] = int(row[-1] or 0)
+
+
+def _unmade_series_figures(values: _Values, unmade: Mapping[ActivitySeries, list[date]], as_of: datetime) -> None:
+    """Add the series' days that have no row yet, held as their row would be once made.
+
+    Such a day has no sign-in and is not cancelled (cancelling, moving or signing in makes
+    its row), so it is held when its kind is not the daily opening and it has started: any
+    day before today's (``unmade`` ends today at the latest), today's once it has opened.
+    """
+    today = local_today(as_of)
+    held: Counter = Counter()
+    for series, days in unmade.items():
+        if series.kind == ActivityKind.DAILY:
+            continue
+        not_started = days[-1] == today and local_to_utc(today, series.opens) > as_of
+        if len(days) > not_started:
+            held[(series.site_id, _value(series.kind))] += len(days) - not_started
+    if not held:
+        return
+    site_ids = sorted({site_id for site_id, _kind in held})
+    township_of = dict(db.session.execute(select(Site.id, Site.township_id).where(Site.id.in_(site_ids))).all())
+    for (site_id, kind), number in held.items():
+        for level, key in (("site", site_id), ("township", township_of[site_id]), ("total", None)):
+            values[level].setdefault(key, _empty_values())["activities_by_kind"][kind] += number
 
 
 def _raw_visits(site_ids: Select, date_from: date, date_to: date) -> Select:
@@ -331,11 +359,21 @@ def tune_session() -> None:
     db.session.execute(text("SET LOCAL jit = off"))
 
 
-def all_levels(site_ids: Select, date_from: date, date_to: date, as_of: date) -> _Values:
-    """Every figure of every site, township and the scope of ``site_ids`` in the period."""
+def all_levels(
+    site_ids: Select,
+    date_from: date,
+    date_to: date,
+    as_of: datetime,
+    unmade: Mapping[ActivitySeries, list[date]] | None = None,
+) -> _Values:
+    """Every figure of every site, township and the scope of ``site_ids`` in the period.
+
+    ``unmade`` are the period's series days that have no row yet (``unmade_series_days``).
+    """
     values = _Values()
     tune_session()
     _held_figures(values, site_ids, date_from, date_to, as_of)
+    _unmade_series_figures(values, unmade or {}, as_of)
     _visit_figures(values, site_ids, date_from, date_to)
     _category_figures(values, site_ids, date_from, date_to)
     _adult_figures(values, site_ids, date_from, date_to)

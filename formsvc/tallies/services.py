@@ -4,9 +4,12 @@ Definitions (the year-end report depends on them, so they are spelled out here):
 
 - **Activities held**: activities dated in the period that have at least one non-voided
   sign-in (a child or an adult), plus scheduled activities that are not daily openings, not
-  cancelled and dated on or before ``as_of`` (today by default) — a lecture counts even if
-  its sign-ins were never typed in; a daily opening counts only on a day somebody came (the
-  row is created by the first visitor of the poster page, who may not sign in).
+  cancelled and that have started by ``as_of`` (now by default: opened at or before that
+  moment, so this evening's lecture is not held at noon) — a lecture counts even if its
+  sign-ins were never typed in; a daily opening counts only on a day somebody came (the row
+  is created by the first visitor of the poster page, who may not sign in). A repeating
+  series' days count the same way whether or not their rows have been made yet
+  (``unmade_series_days``): viewing a tally writes nothing.
 - **Child participations (人次)**: non-voided attendance rows. **Distinct children (人数)**:
   ``COUNT(DISTINCT child_id)`` over the whole row's scope — a township's or the district's
   figure is counted across all its sites, never a sum of per-site figures.
@@ -22,12 +25,13 @@ Definitions (the year-end report depends on them, so they are spelled out here):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Select, exists, or_, select
 
 from formsvc.activities.models import Activity
-from formsvc.activities.series import make_series_days
+from formsvc.activities.series import unmade_series_days
+from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
@@ -142,9 +146,9 @@ def compute_tally(
     date_to: date,
     *,
     allowed_site_ids: Select | None = None,
-    as_of: date | None = None,
+    as_of: datetime | None = None,
 ) -> Tally:
-    """The tally of ``scope`` from ``date_from`` to ``date_to`` (both included).
+    """The tally of ``scope`` from ``date_from`` to ``date_to`` (both included), as it stands at ``as_of`` (now).
 
     ``allowed_site_ids`` is the caller's scoping subquery (``visible_site_ids(user)``): a view
     always passes it, so a tally never reaches past what the person may see.
@@ -154,26 +158,25 @@ def compute_tally(
     if date_from > date_to:
         raise DomainError(_("The period starts after it ends."), code="bad_period")
     check_years(date_from, date_to)
-    as_of = as_of or local_today()
+    as_of = as_of or utcnow()
     scope_label = _scope_label(scope)
     conditions = [_scope_condition(scope)]
     if allowed_site_ids is not None:
         conditions.append(Site.id.in_(allowed_site_ids))
+    site_ids = select(Site.id).where(*conditions)
+    # Counted, not made: a tally writes nothing, however many series' days nobody has opened.
+    unmade = unmade_series_days(site_ids, date_from, min(date_to, local_today(as_of)))
     has_activity = exists().where(
         Activity.site_id == Site.id, Activity.on_date >= date_from, Activity.on_date <= date_to
     )
+    has_unmade_day = Site.id.in_(sorted({series.site_id for series in unmade}))
     listed = db.session.execute(
         select(Site.id, Site.name, Township.id, Township.name)
         .join(Township, Township.id == Site.township_id)
-        .where(*conditions, or_(Site.active.is_(True), has_activity))
+        .where(*conditions, or_(Site.active.is_(True), has_activity, has_unmade_day))
     ).all()
     listed.sort(key=lambda row: (place_sort_key(row[3]), place_sort_key(row[1]), row[0]))
-    site_ids = select(Site.id).where(*conditions)
-    # The series' held days the period counts, in a short transaction of their own: the tally's
-    # long read must not hold SQLite's writers' turn (formsvc/database.py) while it runs.
-    if make_series_days(site_ids, date_from, min(date_to, as_of)):
-        db.session.commit()
-    figures = all_levels(site_ids, date_from, date_to, as_of)
+    figures = all_levels(site_ids, date_from, date_to, as_of, unmade)
 
     def make(level: str, key) -> Figures:
         return Figures(**figures[level].get(key, {}))
