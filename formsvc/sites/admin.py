@@ -106,7 +106,7 @@ def edit(site_id: int):
 def set_active(site_id: int, action: str):
     site = site_for(current_user, site_id, write=True)
     if ActionForm().validate_on_submit():
-        site.active = action == "activate"
+        site.set_active(action == "activate", local_today())
         stopped = stop_repeating_at(site, local_today()) if not site.active else 0
         record(f"site.{action}", user=current_user, site_id=site.id, target=site.name, series_stopped=stopped)
         db.session.commit()

@@ -71,12 +71,20 @@ class Site(TimestampMixin, Base):
     address: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(default=True)
     opened_on: Mapped[date | None]
+    # The day it was last deactivated (None while active, or for homes deactivated before this
+    # was kept): a tally of an earlier period still lists the home, with its zeros.
+    closed_on: Mapped[date | None]
     # The token printed in the poster QR; rotating it voids old posters.
     public_token: Mapped[str] = mapped_column(String(16), unique=True, default=new_site_token)
 
     township: Mapped[Township] = relationship(back_populates="sites")
 
     __table_args__ = (UniqueConstraint("township_id", "name", name="uq_sites_township_name"),)
+
+    def set_active(self, active: bool, today: date) -> None:
+        """Open or close the home for sign-ins, noting the day it closed."""
+        self.active = active
+        self.closed_on = None if active else today
 
     def __repr__(self) -> str:
         return f"<Site {self.id} {self.name}>"

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, and_, exists, or_, select
 
 from formsvc.activities.models import Activity
 from formsvc.activities.series import unmade_series_days
@@ -39,7 +39,7 @@ from formsvc.places import place_sort_key
 from formsvc.sites.models import Site, Township
 from formsvc.tallies.periods import Scope, check_years, parse_scope, period_name
 from formsvc.tallies.queries import CATEGORIES, KINDS, all_levels, zeros
-from formsvc.timeutil import local_today
+from formsvc.timeutil import local_day_bounds, local_today
 
 # --- the result ---------------------------------------------------------------------------
 
@@ -140,6 +140,19 @@ def _scope_label(scope: Scope) -> str:
     return name
 
 
+def _open_during(date_from: date, date_to: date):
+    """A home the period's tally lists with its zeros: open on some day of the period.
+
+    Opened by its end (its opening day, or, when none was given, the day it was entered here)
+    and not closed before its start. A home entered today is not in last year's count of homes,
+    nor is one closed in the spring in the autumn's.
+    """
+    entered_by_end = Site.created_at < local_day_bounds(date_to)[1]
+    opened = or_(Site.opened_on <= date_to, and_(Site.opened_on.is_(None), entered_by_end))
+    not_closed = or_(Site.active.is_(True), Site.closed_on >= date_from)
+    return and_(opened, not_closed)
+
+
 def compute_tally(
     scope: Scope | str,
     date_from: date,
@@ -173,7 +186,7 @@ def compute_tally(
     listed = db.session.execute(
         select(Site.id, Site.name, Township.id, Township.name)
         .join(Township, Township.id == Site.township_id)
-        .where(*conditions, or_(Site.active.is_(True), has_activity, has_unmade_day))
+        .where(*conditions, or_(_open_during(date_from, date_to), has_activity, has_unmade_day))
     ).all()
     listed.sort(key=lambda row: (place_sort_key(row[3]), place_sort_key(row[1]), row[0]))
     figures = all_levels(site_ids, date_from, date_to, as_of, unmade)
