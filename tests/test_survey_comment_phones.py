@@ -148,3 +148,30 @@ def test_one_homes_exports_are_found_by_the_audit_logs_home_filter(app, client, 
 
     listed = page_text(client.get("/admin/audit/", query_string={"site": east}, headers={"Accept-Language": "en"}).data)
     assert listed.count("site:") == 1  # the home's tally, not the district's
+
+
+def test_searching_the_hidden_digits_finds_nothing_where_they_are_masked(app, client, make, surveyed):
+    """QA: a township viewer searched 7123 and saw which 137****5678 hid it; the search matches
+    only what the reader sees."""
+    viewer = app.test_client()
+    login(viewer, township_viewer(app, surveyed["west"]["township_id"]))
+    for hidden_digits in ("1111", "5111122", "一二三四"):
+        assert MASKED not in results_text(viewer, surveyed, q=hidden_digits)
+    for visible in ("2222", "135****2222", "奶奶电话"):
+        assert MASKED in results_text(viewer, surveyed, q=visible)
+
+    login(client, make.user("east", sites=[surveyed["east"]]))
+    assert results_text(client, surveyed, q="1111").count(COMMENT) == 1  # the east home's, in full
+    workbook = load_workbook(
+        io.BytesIO(client.get(f"/admin/surveys/{surveyed['template_id']}/results.xlsx?q=1111").data)
+    )
+    comments = [row for row in workbook.worksheets[-1].iter_rows(min_row=2, values_only=True)]
+    assert comments == []  # the workbook masks every number, so 1111 is in no comment it shows
+
+
+def test_an_exports_audit_entry_records_the_search(app, client, make, surveyed):
+    login(client, make.user("boss", role="admin"))
+    assert client.get(f"/admin/surveys/{surveyed['template_id']}/results.xlsx?q=2222").status_code == 200
+    with app.app_context():
+        entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "survey.export")).scalar_one()
+        assert entry.details["q"] == "2222"

@@ -120,6 +120,7 @@ def export(template_id: int, fmt: str):
         format=fmt,
         scope=labels["scope_label"],
         period=labels["period_label"],
+        q=found.search,
     )
     db.session.commit()
     name = dated_name(f"survey-{template.id}", fmt)
