@@ -175,3 +175,28 @@ def test_an_exports_audit_entry_records_the_search(app, client, make, surveyed):
     with app.app_context():
         entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "survey.export")).scalar_one()
         assert entry.details["q"] == "2222"
+
+
+def test_an_export_covering_one_home_is_filed_under_it_however_the_scope_was_picked(app, client, make, surveyed):
+    """QA: a manager of one home (or a viewer of a township with one home) exporting "all" was
+    not found by the audit log's home filter: only an explicit s<id> scope set the home."""
+    east, west = surveyed["east"]["id"], surveyed["west"]["id"]
+    url = f"/admin/surveys/{surveyed['template_id']}/results.xlsx"
+    login(client, make.user("east", sites=[surveyed["east"]]))
+    viewer, admin, both = app.test_client(), app.test_client(), app.test_client()
+    login(viewer, township_viewer(app, surveyed["west"]["township_id"]))
+    login(admin, make.user("boss", role="admin"))
+    login(both, make.user("both", sites=[surveyed["east"], surveyed["west"]]))
+    for reader, query in (
+        (client, ""),
+        (viewer, ""),
+        (admin, f"?scope=t{surveyed['west']['township_id']}"),
+        (admin, ""),
+        (both, ""),
+    ):
+        assert reader.get(url + query).status_code == 200
+    with app.app_context():
+        filed = db.session.execute(
+            select(AuditEntry.site_id).where(AuditEntry.action == "survey.export").order_by(AuditEntry.id)
+        ).scalars()
+        assert list(filed) == [east, west, west, None, None]
