@@ -1,4 +1,5 @@
-"""The printouts of survey results say when a conditional question was asked, as the page does.
+"""The printouts of survey results say when a conditional question was asked, as the page does,
+and keep the lines a comment was written in.
 
 QA: the results page shows "仅当上面第 4 题选择“否”时填写。" under a conditional question; the PDF
 and the Excel workbook left it out, so a count of 3 answers out of 40 read as 37 skipped it.
@@ -47,3 +48,18 @@ def test_the_pdf_gives_the_condition_of_a_conditional_question(app, client, make
     template_id = conditional_survey(app, make, client)
     text = pdf_text(client.get(f"/admin/surveys/{template_id}/results.pdf").data).replace("\n", "")
     assert HINT_ZH in text
+
+
+def test_a_comment_keeps_its_lines_in_the_pdf(app, client, make):
+    """QA: a comment written in two lines ran on as one in the PDF."""
+    try:
+        import weasyprint  # noqa: F401
+    except Exception as error:  # any import failure means no PDFs on this machine
+        skip_or_fail(f"WeasyPrint cannot be imported: {error}")
+    site = make.site()
+    template_id = make_template(app, [spec("long_text", "意见建议")])
+    token = use_at_site(app, template_id, site["id"])
+    assert answer(app.test_client(), token, {"q1": "第一，讲得好。\n第二，时间太短。"}).status_code == 302
+    login(client, make.user("boss", role="admin"))
+    text = pdf_text(client.get(f"/admin/surveys/{template_id}/results.pdf").data)
+    assert "第一，讲得好。\n第二，时间太短。" in text
