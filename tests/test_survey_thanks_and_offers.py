@@ -48,3 +48,31 @@ def test_on_a_stopped_link_an_unanswered_phone_is_told_the_survey_has_ended(app,
     page = client.get(f"/q/{token}/thanks", headers=EN, follow_redirects=True)
     text = page_text(page.data)
     assert "Your answers have been sent" not in text and "ended" in text
+
+
+def test_an_answered_survey_shows_as_answered_on_the_receipt_and_the_poster_page(app, client, make):
+    """QA: after answering, the receipt and the poster page still offered the same survey."""
+    from datetime import date
+
+    from tests.conftest import form_fields
+    from tests.survey_helpers import use_at_activity
+
+    site = make.site()
+    lecture = make.activity(site, day=date.today(), opens="00:00", closes="23:59")
+    template_id = make_template(app, [spec("rating", "满意吗", required=True)], title="讲座满意度")
+    token = use_at_activity(app, template_id, lecture["id"])
+    url = f"/a/{lecture['token']}/guardian"
+    signed = client.post(url, data={**form_fields(client.get(url).data), "name": "韦丽娟", "relation": "grandmother"})
+    receipt_url = signed.headers["Location"]
+    pages = {"receipt": receipt_url, "poster": f"/s/{site['token']}"}
+    for name, page_url in pages.items():
+        html = client.get(page_url, headers=EN).data.decode()
+        assert f"/q/{token}" in html and "Answered, thank you" not in html, name
+
+    assert answer(client, token, {"q1": "5"}).status_code == 302
+    for name, page_url in pages.items():
+        html = client.get(page_url, headers=EN).data.decode()
+        assert f"/q/{token}" not in html, name
+        assert "讲座满意度 Answered, thank you" in page_text(html), name
+    other_phone = app.test_client()  # the poster page still offers it to everyone else
+    assert f"/q/{token}" in other_phone.get(pages["poster"]).data.decode()
