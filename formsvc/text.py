@@ -74,8 +74,6 @@ def name_key(name: str) -> str:
 
 # Digits as voice input and some keyboards write them: 一三八 …, 幺 and 两 as said aloud.
 _CHINESE_DIGITS = str.maketrans("零〇一幺二两三四五六七八九", "0011223456789")
-# The same and full-width digits (１３５), each to one ASCII digit: positions stay as typed.
-_DIGITS_ONE_FOR_ONE = {**_CHINESE_DIGITS, **{0xFF10 + digit: str(digit) for digit in range(10)}}
 
 
 def normalise_phone(value: str | None) -> str:
@@ -102,18 +100,64 @@ def mask_phone(phone: str | None) -> str:
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
-# A mainland mobile number inside free text, written with or without +86, spaces or dashes.
-PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
+# Chinese digits in a number written out, the formal ones of receipts (壹叁玖…) included.
+_ALL_CHINESE_DIGITS = dict(
+    zip("零〇一幺二两三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖", "0011223456789122334566789", strict=True)
+)
+# What people put between the groups of a mobile number (after NFKC, which folds the full-width
+# －．／＿，and the ideographic space): spaces, dashes of every length, dots, slashes,
+# underscores, commas and the enumeration comma 、.
+_PHONE_GAP = r"(?:\s{1,3}|\s?[-\u2010-\u2015\u2212\u30fc.\u00b7/_,\u3001]\s?)"
+_PHONE_CANDIDATE = re.compile(
+    rf"(?<![0-9])(?:(?:\+|00)?86{_PHONE_GAP}?)?(1{_PHONE_GAP}?[3-9](?:{_PHONE_GAP}?[0-9]){{9}})(?![0-9])"
+)
+# How the 11 digits are grouped when something stands between them: 139 1234 5678, 139-12345678,
+# 1391234-5678, 1391 2345 678, or one digit at a time. Anything else (13,800,000,000 yuan) is a
+# different number.
+_PHONE_GROUPS = {(11,), (3, 4, 4), (3, 8), (7, 4), (4, 4, 3), (1,) * 11}
+
+
+def _digits_one_for_one(text: str) -> str:
+    """``text`` with every digit as an ASCII digit and NFKC folding, one character for one, so a
+    match's positions are those of ``text``."""
+    folded = []
+    for char in text:
+        char = _ALL_CHINESE_DIGITS.get(char, char)
+        normal = unicodedata.normalize("NFKC", char)
+        if len(normal) == 1:
+            char = normal
+        if not char.isascii() and unicodedata.category(char) == "Nd":
+            char = str(unicodedata.decimal(char))
+        folded.append(char)
+    return "".join(folded)
+
+
+def phone_spans(text: str) -> list[tuple[int, int, str]]:
+    """Where ``text`` writes a mainland mobile number: (start, end, its 11 digits) each.
+
+    Found however it is typed: full-width, in Chinese digits (一三九…, 幺, the formal 壹叁玖),
+    with a +86 in front, and grouped by spaces, dashes, dots, slashes, underscores or commas
+    (139－1234－5678, 139.4444.5555, 一三九，一二三四，五六七八, 1 3 9 1 2 3 4 5 6 7 8). A date,
+    an amount or a year is not one: it does not start 13–19 with 11 digits grouped as a phone's.
+    """
+    folded = _digits_one_for_one(text)
+    spans, position = [], 0
+    while match := _PHONE_CANDIDATE.search(folded, position):
+        groups = tuple(len(group) for group in re.findall(r"[0-9]+", match.group(1)))
+        if groups in _PHONE_GROUPS:
+            spans.append((match.start(), match.end(), re.sub(r"[^0-9]", "", match.group(1))))
+            position = match.end()
+        else:
+            position = match.start() + 1
+    return spans
 
 
 def replace_phones(text: str, replacement: Callable[[str], str]) -> str:
-    """Each mobile number written in ``text`` replaced by ``replacement(its 11 digits)``; found in
-    Chinese and full-width digits too (一三五…, as voice input writes them), read one for one."""
-    as_digits = text.translate(_DIGITS_ONE_FOR_ONE)
+    """Each mobile number written in ``text`` (``phone_spans``) replaced by ``replacement(its 11 digits)``."""
     pieces, end = [], 0
-    for match in PHONE_IN_TEXT.finditer(as_digits):
-        pieces += [text[end : match.start()], replacement(re.sub(r"\D", "", match.group())[-11:])]
-        end = match.end()
+    for start, stop, digits in phone_spans(text):
+        pieces += [text[end:start], replacement(digits)]
+        end = stop
     return "".join([*pieces, text[end:]])
 
 

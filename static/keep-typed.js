@@ -45,19 +45,42 @@
       return;
     }
     if (!saved) return;
+    var restored = [];
     saved.forEach(function (entry) {
       var name = entry[0], value = entry[1];
       for (var i = 0; i < form.elements.length; i++) {
         var element = form.elements[i];
         if (element.name !== name || !kept(element)) continue;
         if (element.type === "radio" || element.type === "checkbox") {
-          if (element.value === value) element.checked = true;
+          if (element.value === value) {
+            element.checked = true;
+            restored.push(element);
+          }
         } else {
           element.value = value;
+          restored.push(element);
           break;
         }
       }
     });
+    // Scripts that follow the answers (surveys.js shows a conditional question after its "yes")
+    // hear of them as if they were typed and picked again; they listen on the form, so the events
+    // bubble. This script runs after them (deferred, placed after the form).
+    restored.forEach(function (element) {
+      announce(element, "input");
+      announce(element, "change");
+    });
+  }
+
+  function announce(element, type) {
+    var event;
+    if (typeof Event === "function") {
+      event = new Event(type, { bubbles: true });
+    } else {  // old WebViews
+      event = document.createEvent("Event");
+      event.initEvent(type, true, false);
+    }
+    element.dispatchEvent(event);
   }
 
   document.addEventListener("click", function (event) {

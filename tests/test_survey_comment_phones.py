@@ -25,8 +25,8 @@ from tests.conftest import login, page_text, skip_or_fail
 from tests.pdftools import pdf_text
 from tests.survey_helpers import make_template, spec, use_at_site
 
-COMMENT = "请联系我 135 1111 2222，谢谢"
-MASKED = "请联系我 135****2222，谢谢"
+COMMENT = "请联系我 135 1111 2222，或奶奶电话：一三九，一二三四，五六七八，谢谢"
+MASKED = "请联系我 135****2222，或奶奶电话：139****5678，谢谢"
 
 
 @pytest.mark.parametrize(
@@ -38,10 +38,41 @@ MASKED = "请联系我 135****2222，谢谢"
         ("没有号码", "没有号码"),
         ("或一三五一二三四二二二二", "或135****2222"),  # QA: as voice input writes it
         ("１３５１１１１２２２２ 谢谢", "135****2222 谢谢"),
+        # QA, second round: the ways of writing a number that went through unmasked.
+        ("请回电139－1234－5678（全角横线）", "请回电139****5678（全角横线）"),
+        ("电话139.4444.5555", "电话139****5555"),
+        ("电话 139  2222  3333", "电话 139****3333"),
+        ("139—1234—5678 找我", "139****5678 找我"),
+        ("139–1234–5678", "139****5678"),
+        ("１３９－１２３４－５６７８", "139****5678"),
+        ("139/1234/5678", "139****5678"),
+        ("139_1234_5678", "139****5678"),
+        ("奶奶电话：一三九，一二三四，五六七八", "奶奶电话：139****5678"),
+        ("幺三九 幺二三四 五六七八", "139****5678"),
+        ("电话壹叁玖壹贰叁肆伍陆柒捌。", "电话139****5678。"),
+        ("1 3 9 1 2 3 4 5 6 7 8", "139****5678"),
+        ("0086 13912345678 或 1391234-5678", "139****5678 或 139****5678"),
+        ("一三九，一二三四，五六七八、一三八，一二三四，五六七八", "139****5678、138****5678"),
     ],
 )
 def test_numbers_in_free_text_are_masked(text, shown):
     assert mask_phones_in(text) == shown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-29 的讲座很好",
+        "2026.11.29 14:00-16:00",
+        "1999年就住在这里",
+        "花了13,800,000,000元",
+        "第13、14、15、16、17、18题",
+        "13912345678９ 是十二位",
+        "评分 15.5 分，18 个孩子，135 元",
+    ],
+)
+def test_dates_amounts_and_other_numbers_stay_as_written(text):
+    assert mask_phones_in(text) == text
 
 
 @pytest.fixture
@@ -84,7 +115,7 @@ def test_the_homes_own_manager_reads_the_number_on_screen_others_see_it_masked(a
     login(admin, make.user("boss", role="admin"))
     for other in (viewer, admin):
         text = results_text(other, surveyed)
-        assert MASKED in text and "13511112222" not in text and "1111 2222" not in text
+        assert MASKED in text and "13511112222" not in text and "1111 2222" not in text and "一二三四" not in text
 
 
 def test_printouts_and_exports_mask_the_number_for_everyone(app, client, make, surveyed):
@@ -97,7 +128,8 @@ def test_printouts_and_exports_mask_the_number_for_everyone(app, client, make, s
     workbook = load_workbook(io.BytesIO(client.get(f"/admin/surveys/{surveyed['template_id']}/results.xlsx").data))
     cells = " ".join(str(cell) for sheet in workbook for row in sheet.iter_rows(values_only=True) for cell in row)
     for text in (pdf_text(pdf).replace("\n", ""), cells):
-        assert "135****2222" in text and "1111 2222" not in text
+        assert "135****2222" in text and "139****5678" in text
+        assert "1111 2222" not in text and "一二三四" not in text
 
 
 def test_one_homes_exports_are_found_by_the_audit_logs_home_filter(app, client, make, surveyed):
@@ -116,3 +148,55 @@ def test_one_homes_exports_are_found_by_the_audit_logs_home_filter(app, client, 
 
     listed = page_text(client.get("/admin/audit/", query_string={"site": east}, headers={"Accept-Language": "en"}).data)
     assert listed.count("site:") == 1  # the home's tally, not the district's
+
+
+def test_searching_the_hidden_digits_finds_nothing_where_they_are_masked(app, client, make, surveyed):
+    """QA: a township viewer searched 7123 and saw which 137****5678 hid it; the search matches
+    only what the reader sees."""
+    viewer = app.test_client()
+    login(viewer, township_viewer(app, surveyed["west"]["township_id"]))
+    for hidden_digits in ("1111", "5111122", "一二三四"):
+        assert MASKED not in results_text(viewer, surveyed, q=hidden_digits)
+    for visible in ("2222", "135****2222", "奶奶电话"):
+        assert MASKED in results_text(viewer, surveyed, q=visible)
+
+    login(client, make.user("east", sites=[surveyed["east"]]))
+    assert results_text(client, surveyed, q="1111").count(COMMENT) == 1  # the east home's, in full
+    workbook = load_workbook(
+        io.BytesIO(client.get(f"/admin/surveys/{surveyed['template_id']}/results.xlsx?q=1111").data)
+    )
+    comments = [row for row in workbook.worksheets[-1].iter_rows(min_row=2, values_only=True)]
+    assert comments == []  # the workbook masks every number, so 1111 is in no comment it shows
+
+
+def test_an_exports_audit_entry_records_the_search(app, client, make, surveyed):
+    login(client, make.user("boss", role="admin"))
+    assert client.get(f"/admin/surveys/{surveyed['template_id']}/results.xlsx?q=2222").status_code == 200
+    with app.app_context():
+        entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "survey.export")).scalar_one()
+        assert entry.details["q"] == "2222"
+
+
+def test_an_export_covering_one_home_is_filed_under_it_however_the_scope_was_picked(app, client, make, surveyed):
+    """QA: a manager of one home (or a viewer of a township with one home) exporting "all" was
+    not found by the audit log's home filter: only an explicit s<id> scope set the home."""
+    east, west = surveyed["east"]["id"], surveyed["west"]["id"]
+    url = f"/admin/surveys/{surveyed['template_id']}/results.xlsx"
+    login(client, make.user("east", sites=[surveyed["east"]]))
+    viewer, admin, both = app.test_client(), app.test_client(), app.test_client()
+    login(viewer, township_viewer(app, surveyed["west"]["township_id"]))
+    login(admin, make.user("boss", role="admin"))
+    login(both, make.user("both", sites=[surveyed["east"], surveyed["west"]]))
+    for reader, query in (
+        (client, ""),
+        (viewer, ""),
+        (admin, f"?scope=t{surveyed['west']['township_id']}"),
+        (admin, ""),
+        (both, ""),
+    ):
+        assert reader.get(url + query).status_code == 200
+    with app.app_context():
+        filed = db.session.execute(
+            select(AuditEntry.site_id).where(AuditEntry.action == "survey.export").order_by(AuditEntry.id)
+        ).scalars()
+        assert list(filed) == [east, west, west, None, None]

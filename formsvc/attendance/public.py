@@ -36,7 +36,8 @@ from formsvc.privacy.consent import (
 from formsvc.ratelimits import signin_limits
 from formsvc.sites.models import Site
 from formsvc.sites.rotation import site_of_retired_token
-from formsvc.surveys.answering import open_surveys_at_site, surveys_after_sign_in
+from formsvc.surveys.answering import answered_here, device_key, open_surveys_at_site, surveys_after_sign_in
+from formsvc.surveys.public import DEVICE_COOKIE
 from formsvc.text import mask_name
 from formsvc.timeutil import local_today
 from formsvc.tokens import looks_like_token
@@ -73,8 +74,19 @@ def site_page(token: str):
         activity, audience = choices[0]
         return redirect(url_for(FORM_ENDPOINTS[audience], token=activity.public_token))
     return render_template(
-        "public/site.html", site=site, choices=choices, later=later, endpoints=FORM_ENDPOINTS, surveys=surveys
+        "public/site.html",
+        site=site,
+        choices=choices,
+        later=later,
+        endpoints=FORM_ENDPOINTS,
+        surveys=surveys,
+        answered=_surveys_answered_here(site, now),
     )
+
+
+def _surveys_answered_here(site: Site, now=None) -> frozenset[str]:
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    return answered_here(site, device_key(cookie) if cookie else None, now)
 
 
 def _refuse_retired_token(token: str) -> NoReturn:
@@ -355,6 +367,7 @@ def receipt(token: str):
         "public/receipt.html",
         submission=submission,
         record=record,
+        answered=_surveys_answered_here(record.activity.site),
         activity=record.activity,
         site=record.activity.site,
         masked_name=mask_name(name),

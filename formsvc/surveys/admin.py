@@ -25,12 +25,15 @@ from formsvc.surveys.models import SurveyLink, SurveyResponse, SurveyTemplate
 from formsvc.surveys.services import (
     CONDITION_SOURCES,
     SurveyError,
+    activity_name,
     add_question,
     attach_to_activity,
     attach_to_site,
     create_template,
     delete_question,
+    may_replace,
     move_question,
+    other_survey_at,
     question_in,
     stop_link,
     update_question,
@@ -240,11 +243,24 @@ def _upcoming_activities(template: SurveyTemplate) -> list[Activity]:
     )
 
 
+def _activity_choice(template: SurveyTemplate, activity: Activity) -> str:
+    """An activity in the list, saying which other survey it asks now (attaching replaces it)."""
+    label = f"{activity.on_date.isoformat()} · {activity.site.name} · {activity.display_title}"
+    other = other_survey_at(template, activity)
+    if other is None:
+        return label
+    survey = other.template.current.title(survey_locale())
+    if not may_replace(current_user, other):
+        return _("{activity} — asks the district's “{survey}” now; only a district admin can replace it").format(
+            activity=label, survey=survey
+        )
+    return _("{activity} — asks “{survey}” now").format(activity=label, survey=survey)
+
+
 def _use_forms(template: SurveyTemplate) -> tuple[UseAtActivitiesForm, UseAtSitesForm]:
     activity_form, site_form = UseAtActivitiesForm(prefix="a"), UseAtSitesForm(prefix="s")
     activity_form.activities.choices = choices(
-        (activity.id, f"{activity.on_date.isoformat()} · {activity.site.name} · {activity.display_title}")
-        for activity in _upcoming_activities(template)
+        (activity.id, _activity_choice(template, activity)) for activity in _upcoming_activities(template)
     )
     site_form.sites.choices = choices((site.id, site.name) for site in _usable_sites(template))
     return activity_form, site_form
@@ -255,6 +271,10 @@ def _use_forms(template: SurveyTemplate) -> tuple[UseAtActivitiesForm, UseAtSite
 def use(template_id: int):
     template = template_for(current_user, template_id)
     activity_form, site_form = _use_forms(template)
+    return _use_page(template, activity_form, site_form)
+
+
+def _use_page(template: SurveyTemplate, activity_form, site_form, problem: str | None = None):
     links = list(
         db.session.execute(
             select(SurveyLink)
@@ -278,6 +298,12 @@ def use(template_id: int):
         qrs={link.id: qr_svg(url) for link, url in zip(links, urls.values(), strict=True)},
         windows={link.id: link_window(link) for link in links},
         action_form=ActionForm(),
+        # Whether to offer "replace": some listed activity asks another survey now.
+        others_asked=any(
+            other_survey_at(template, db.session.get(Activity, choice.value)) is not None
+            for choice in activity_form.activities.choices
+        ),
+        problem=problem,
     )
 
 
@@ -292,12 +318,27 @@ def use_at(template_id: int, where: str):
         return redirect(url_for("surveys_admin.use", template_id=template.id))
     if where == "activities":
         picked = [db.session.get(Activity, activity_id) for activity_id in activity_form.activities.data or []]
-        made = [
-            attach_to_activity(
-                template, activity, opens_before_close=activity_form.opens_before_close(), user=current_user
-            )
-            for activity in picked
-        ]
+        asking_another = [activity for activity in picked if other_survey_at(template, activity) is not None]
+        if asking_another and not activity_form.replace.data:
+            problem = _(
+                "Another survey is asked now after: {activities}. Tick “Replace the survey already asked” to ask "
+                "this one there instead, or untick those activities."
+            ).format(activities="; ".join(activity_name(activity) for activity in asking_another))
+            return _use_page(template, activity_form, site_form, problem)
+        try:
+            made = [
+                attach_to_activity(
+                    template,
+                    activity,
+                    opens_before_close=activity_form.opens_before_close(),
+                    user=current_user,
+                    replace=activity_form.replace.data,
+                )
+                for activity in picked
+            ]
+        except SurveyError as error:
+            db.session.rollback()
+            return _use_page(template, activity_form, site_form, error.message)
     else:
         made = [
             attach_to_site(template, site_for(current_user, site_id, write=True), user=current_user)

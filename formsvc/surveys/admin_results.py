@@ -83,14 +83,22 @@ def _filtered(template_id: int, *, for_print: bool):
     )
     results = survey_results(template, flt, survey_locale())
     labels = {"scope_label": dict(scopes)[scope], "period_label": _period_label(date_from, date_to)}
-    one_home = int(scope[1:]) if scope.startswith("s") else None
-    return template, form, results, labels, one_home
+    return template, form, results, labels, _one_home(template, flt.site_ids)
+
+
+def _one_home(template: SurveyTemplate, site_ids: Select) -> int | None:
+    """The home a scope covers when it covers exactly one (a manager of one home asking for all
+    of theirs, a township of one home), else None."""
+    if template.site_id is not None:  # a home's own survey is answered there only
+        return template.site_id
+    covered = db.session.execute(select(Site.id).where(Site.id.in_(site_ids)).limit(2)).scalars().all()
+    return covered[0] if len(covered) == 1 else None
 
 
 @bp.route("/<int:template_id>/results")
 @login_required
 def results(template_id: int):
-    template, form, found, labels, _one_home = _filtered(template_id, for_print=False)
+    template, form, found, labels, _home = _filtered(template_id, for_print=False)
     return render_template(
         "admin/surveys/results.html",
         template=template,
@@ -115,11 +123,12 @@ def export(template_id: int, fmt: str):
         "survey.export",
         user=current_user,
         # The home whose answers these are, so the audit log's home filter finds the export.
-        site_id=one_home or template.site_id,
+        site_id=one_home,
         target=f"survey_templates:{template.id}",
         format=fmt,
         scope=labels["scope_label"],
         period=labels["period_label"],
+        q=found.search,
     )
     db.session.commit()
     name = dated_name(f"survey-{template.id}", fmt)

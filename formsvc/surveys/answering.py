@@ -247,6 +247,17 @@ def answered_on_device(link: SurveyLink, key: str | None, now: datetime | None =
     return found is not None
 
 
+def answered_here(site: Site, key: str | None, now: datetime | None = None) -> frozenset[str]:
+    """The tokens of the surveys asked at ``site`` that this phone (``key``) has answered, so the
+    poster page and the receipt show them as answered instead of offering them again."""
+    if not key:
+        return frozenset()
+    links = db.session.execute(
+        select(SurveyLink).where(SurveyLink.site_id == site.id, SurveyLink.stopped_at.is_(None))
+    ).scalars()
+    return frozenset(link.public_token for link in links if answered_on_device(link, key, now))
+
+
 def version_for(link: SurveyLink, version_id: int | None) -> SurveyVersion:
     """The version a form was built from, if it belongs to the link's template; else the current one."""
     if version_id:

@@ -83,7 +83,7 @@ def results_xlsx(results: SurveyResults, *, scope_label: str, period_label: str)
         sheet = workbook.create_sheet(_("Version {number}").format(number=version.number)[:31])
         _append(sheet, (version.title, _("Responses"), version.responses))
         header = (_("No."), _("Question"), _("Kind"), _("Answered"), _("Answer"), _("Count"), _("Share"))
-        _append(sheet, (*header, _("Mean rating"), _("Share of 4 and 5")))
+        _append(sheet, (*header, _("Mean rating"), _("Share of 4 and 5"), _("Condition")))
         for cell in sheet[sheet.max_row]:
             cell.font = bold
         for question in version.questions:
@@ -99,6 +99,7 @@ def results_xlsx(results: SurveyResults, *, scope_label: str, period_label: str)
                     None,
                     question.mean,
                     question.top_share,
+                    question.condition_hint or None,
                 ),
             )
             sheet.cell(row=sheet.max_row, column=8).number_format = "0.00"

@@ -111,6 +111,8 @@ class QuestionForm(FlaskForm):
 class UseAtActivitiesForm(FlaskForm):
     activities = CheckboxListField(_l("Choose the activities"), coerce=int, validate_choice=True)
     window = SelectField(_l("The survey opens"), choices=WINDOW_CHOICES, default="15")
+    # Shown only when a listed activity already asks another survey.
+    replace = BooleanField(_l("Replace the survey already asked after the activities ticked"))
 
     def opens_before_close(self) -> int | None:
         return None if self.window.data == "start" else int(self.window.data)

@@ -199,4 +199,9 @@ def answer(token: str):
 
 @bp.route("/q/<token>/thanks")
 def thanks(token: str):
-    return _done_page(_link_or_404(token), already=False)
+    link = _link_or_404(token)
+    cookie, cookie_is_new = _device_cookie()
+    if cookie_is_new or not answered_on_device(link, device_key(cookie), utcnow()):
+        # Nothing was sent from this phone: the form (or, once stopped, the page saying so) says what is true.
+        return redirect(url_for("survey_public.answer", token=link.public_token))
+    return _done_page(link, already=False)

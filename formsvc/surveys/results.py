@@ -236,13 +236,16 @@ def _comments(template: SurveyTemplate, flt: ResultFilter) -> dict[int, list[Com
         .where(*_conditions(flt, template.id), SurveyAnswer.text != "")
         .order_by(SurveyResponse.on_date.desc(), SurveyAnswer.id.desc())
     )
-    if flt.search:
-        query = query.where(func.lower(SurveyAnswer.text).contains(flt.search.lower(), autoescape=True))
     if not flt.include_hidden:
         query = query.where(SurveyAnswer.hidden_at.is_(None))
+    # The search runs over the text as this reader sees it, masked numbers masked: matched against
+    # the stored text, searching 7123 would tell which 137****5678 hides 7123.
+    search = flt.search.casefold()
     comments: dict[int, list[CommentResult]] = {}
     for answer_id, question_id, text, hidden_at, site_name, on_date, site_id in db.session.execute(query):
         shown = text if site_id in flt.full_phones_at else mask_phones_in(text)
+        if search not in shown.casefold():
+            continue
         comments.setdefault(question_id, []).append(
             CommentResult(answer_id, shown, site_name, on_date, hidden=hidden_at is not None)
         )

@@ -18,7 +18,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from formsvc.accounts.models import Role, User
 from formsvc.activities.models import Activity
+from formsvc.audit.services import record
 from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
@@ -278,19 +280,67 @@ def running_link_at_activity(activity_id: int) -> SurveyLink | None:
     ).scalar_one_or_none()
 
 
+def activity_name(activity: Activity) -> str:
+    return f"{activity.display_title} ({activity.on_date.isoformat()})"
+
+
+def other_survey_at(template: SurveyTemplate, activity: Activity) -> SurveyLink | None:
+    """The link of another survey asked after ``activity`` now, which attaching ``template`` replaces."""
+    existing = running_link_at_activity(activity.id)
+    return existing if existing is not None and existing.template_id != template.id else None
+
+
+def attached_by_district(link: SurveyLink) -> bool:
+    """Whether a district admin (or the command line, which the district runs) put this link up."""
+    creator = db.session.get(User, link.created_by_id) if link.created_by_id is not None else None
+    return creator is None or creator.role == Role.ADMIN
+
+
+def may_replace(user, link: SurveyLink) -> bool:
+    """A home's manager replaces the surveys the home put up, not those the district asks there."""
+    return user is None or user.is_admin or not attached_by_district(link)
+
+
 def attach_to_activity(
-    template: SurveyTemplate, activity: Activity, *, opens_before_close: int | None, user=None
+    template: SurveyTemplate, activity: Activity, *, opens_before_close: int | None, user=None, replace: bool = False
 ) -> SurveyLink:
-    """Ask the activity's guardians this survey; a survey already running there is replaced."""
+    """Ask the activity's guardians this survey.
+
+    Another survey asked there is stopped (and the stop audited) only with ``replace``, and one
+    the district put there only by a district admin (or the command line, ``user`` None).
+    """
     if not usable_at(template, activity.site_id):
         raise SurveyError(_("This survey belongs to another Children's Home."), code="other_site")
     existing = running_link_at_activity(activity.id)
+    if existing is not None and existing.template_id == template.id:
+        existing.opens_before_close = opens_before_close
+        db.session.flush()
+        return existing
     if existing is not None:
-        if existing.template_id == template.id:
-            existing.opens_before_close = opens_before_close
-            db.session.flush()
-            return existing
+        title = existing.template.current.title_zh
+        if not may_replace(user, existing):
+            raise SurveyError(
+                _("The district asks “{survey}” after {activity}; only a district admin can replace it.").format(
+                    survey=title, activity=activity_name(activity)
+                ),
+                code="district_survey",
+            )
+        if not replace:
+            raise SurveyError(
+                _("“{survey}” is already asked after {activity}.").format(
+                    survey=title, activity=activity_name(activity)
+                ),
+                code="other_survey",
+            )
         stop_link(existing)
+        record(
+            "survey.stop",
+            user=user,
+            site_id=existing.site_id,
+            target=f"survey_templates:{existing.template_id}",
+            link=existing.id,
+            replaced_by=f"survey_templates:{template.id}",
+        )
     link = SurveyLink(
         template_id=template.id,
         site_id=activity.site_id,
