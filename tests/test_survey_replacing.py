@@ -100,6 +100,15 @@ def test_a_manager_may_not_replace_the_survey_the_district_put_up(app, client, m
     assert "The district asks “全区家长满意度” after 防溺水讲座" in page_text(refused.data)
     assert running(app) == [(district, lecture["id"])] and stops(app) == []
 
+    with app.app_context():
+        district_link = db.session.execute(select(SurveyLink.id).where(SurveyLink.template_id == district)).scalar()
+    csrf = form_fields(client.get(f"/admin/surveys/{district}/use", headers=EN).data)
+    token = next(value for name, value in csrf.items() if name.endswith("csrf_token"))
+    stopped = client.post(f"/admin/surveys/links/{district_link}/stop", data={"csrf_token": token}, headers=EN)
+    assert stopped.status_code == 302  # stopping it first, then asking hers, is no way round
+    assert "only a district admin can stop it" in page_text(client.get(stopped.location, headers=EN).data)
+    assert running(app) == [(district, lecture["id"])] and stops(app) == []
+
     assert ask_after(admin, homes, lecture["id"], **{"a-replace": "y"}).status_code == 302  # the district may
     assert running(app) == [(homes, lecture["id"])] and len(stops(app)) == 1
 

@@ -358,7 +358,9 @@ def stop(link_id: int):
     if link is None:
         abort(404)
     site_for(current_user, link.site_id, write=True)
-    if ActionForm().validate_on_submit():
+    if not may_replace(current_user, link):  # else stopping it first would get round the rule
+        flash(_("The district asks this survey here; only a district admin can stop it."))
+    elif ActionForm().validate_on_submit():
         stop_link(link)
         record("survey.stop", user=current_user, site_id=link.site_id, target=_target(link.template), link=link.id)
         db.session.commit()
