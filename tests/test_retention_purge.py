@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -197,3 +198,20 @@ def test_a_purged_childs_visit_is_not_said_to_be_erased_at_the_familys_request(a
     workbook = load_workbook(io.BytesIO(client.get(f"/admin/activities/{activity_id}/sheet.xlsx").data))
     cells = " ".join(str(cell.value) for row in workbook.active.iter_rows() for cell in row if cell.value)
     assert "（姓名已删除）" in cells and "要求" not in cells and "老孩子" not in cells
+
+
+@pytest.mark.parametrize("args", [["--older-than", "3x", "--dry-run"], ["--older-than", "three years", "--yes"]])
+def test_a_bad_period_is_refused_in_the_commands_own_language(app, make, runner, site, args):
+    """QA: the command spoke English except its period error, which came in Chinese."""
+    sign_in(app, make, site, date(2022, 5, 1), child="老孩子")
+    refused = purge(runner, *args)
+    assert refused.exit_code != 0
+    assert "Write the period as a number and y, m or d, e.g. 3y." in refused.output
+    assert not re.search(r"[\u4e00-\u9fff]", refused.output)  # no Chinese in it
+    assert child_names(app) == {"老孩子"}
+
+
+def test_a_bad_retention_setting_is_said_in_english_too(app, make, runner, site, monkeypatch):
+    monkeypatch.setitem(app.config, "RETENTION", "3 years")
+    refused = purge(runner, "--dry-run")
+    assert refused.exit_code != 0 and "Write the period as a number and y, m or d, e.g. 3y." in refused.output
