@@ -127,3 +127,21 @@ def test_the_search_says_when_no_child_matches(app, make, homes):
 def test_only_the_district_admin_searches_every_home(app, make, homes):
     manager = signed_in_client(app, make.user("amy", sites=[homes["xinhua"]]))
     assert manager.get("/admin/privacy/", query_string={"q": "wxm"}).status_code == 403
+
+
+def test_an_erased_child_is_no_longer_found_and_its_page_shows_what_is_left(app, make, homes):
+    from formsvc.accounts.models import User
+    from formsvc.attendance.models import Child
+    from formsvc.privacy.retention import erase_child
+
+    admin_user = make.user("boss", role="admin")
+    with app.app_context():
+        erase_child(db.session.get(Child, homes["here"]), user=db.session.get(User, admin_user["id"]))
+        db.session.commit()
+    admin = signed_in_client(app, admin_user)
+    found = page_text(admin.get("/admin/privacy/", query_string={"q": "wxm"}, headers=EN).data)
+    assert "Found for “wxm”: 1" in found and "河西村儿童之家" in found
+    text = page_text(admin.get(f"/admin/privacy/children/{homes['here']}", headers=EN).data)
+    assert "What we hold about (name erased)" in text and "Name and details erased" in text
+    assert "Sign-ins: 2" in text and "王小明" not in text
+    assert "王奶奶" in text  # the guardian's own sign-in stays; only the child's name left it
