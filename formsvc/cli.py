@@ -329,9 +329,11 @@ def purge_command(period: str | None, dry_run: bool, yes: bool, shorter_ok: bool
     """Anonymise personal fields of old records; their counts stay in the tallies.
 
     It cannot be undone, so it shows what it will touch and asks first (unless --yes), and a
-    period shorter than RETENTION needs --shorter-than-retention.
+    period shorter than RETENTION needs --shorter-than-retention. It speaks English, as the
+    other commands do, its errors included: whoever runs it on the server reads one language.
     """
     from flask import current_app
+    from flask_babel import force_locale
 
     from formsvc.accounts.throttle import forget_old_attempts
     from formsvc.audit.services import record
@@ -343,8 +345,9 @@ def purge_command(period: str | None, dry_run: bool, yes: bool, shorter_ok: bool
     period = period or retention
     today = local_today()
     try:
-        plan = plan_purge(today, period)
-        shorter = is_shorter_than_retention(today, period, retention)
+        with force_locale("en"):
+            plan = plan_purge(today, period)
+            shorter = is_shorter_than_retention(today, period, retention)
     except DomainError as error:
         raise click.ClickException(error.message) from error
     if shorter and not (shorter_ok or dry_run):

@@ -245,5 +245,5 @@ def test_the_printed_sheet_marks_an_erased_childs_row(app, make, home, frozen_af
     cells = [str(cell.value) for row in workbook.active.iter_rows() for cell in row if cell.value is not None]
 
     for shown in (text, " ".join(cells)):
-        assert "（姓名已应家长要求删除）" in shown and "李思琪" in shown
+        assert "（姓名已删除）" in shown and "李思琪" in shown
         assert NAME not in shown

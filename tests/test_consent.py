@@ -182,6 +182,40 @@ def test_saving_the_same_text_again_makes_no_new_version(app, make, client, chil
     assert sorted(text.version for text in rows(app, ConsentText)) == [1, 2]
 
 
+def test_a_new_chinese_text_beside_the_old_english_one_is_refused(app, make, client, child_url):
+    """QA: a version saved with only the Chinese text changed was recorded as accepted by
+    phones set to English, which still showed the previous English words."""
+    _admin, first = publish(app, make, "第一版同意书。", "First consent text.")
+    assert first.status_code == 302
+    admin = app.test_client()
+    login(admin, {"username": "boss", "password": "secret-pass-1"})
+    fields = form_fields(admin.get("/admin/privacy/consent").data)
+    typed = {"body_zh": "第二版同意书，多了一条。", "body_en": "First consent text."}
+    refused = admin.post("/admin/privacy/consent", data={**fields, **typed}, headers=EN)
+    assert refused.status_code == 200
+    shown = page_text(refused.data)
+    assert "Please update the English text too, or empty it so that English phones show the Chinese text." in shown
+    assert "第二版同意书，多了一条。" in shown and "First consent text." in shown  # nothing typed is lost
+    assert sorted(text.version for text in rows(app, ConsentText)) == [1]
+
+    emptied = admin.post("/admin/privacy/consent", data={**fields, **typed, "body_en": ""})
+    assert emptied.status_code == 302
+    page = client.get(child_url, headers=EN)
+    assert "第二版同意书，多了一条。" in page_text(page.data)  # what an English phone accepts is the version's text
+    client.post(child_url, data={**form_fields(page.data), **CONSENT, "child_name": "王小明"}, headers=EN)
+    with app.app_context():
+        accepted = db.session.execute(select(ConsentText).join(Consent, Consent.text_id == ConsentText.id)).scalar_one()
+        assert (accepted.version, accepted.body("en")) == (2, "第二版同意书，多了一条。")
+
+
+def test_an_english_only_change_or_both_changed_make_a_new_version(app, make):
+    _admin, first = publish(app, make, "第一版同意书。", "First consent text.")
+    _admin, english_only = publish(app, make, "第一版同意书。", "First consent text, clearer.")
+    _admin, both = publish(app, make, "第三版同意书。", "Third consent text.")
+    assert (first.status_code, english_only.status_code, both.status_code) == (302, 302, 302)
+    assert sorted(text.version for text in rows(app, ConsentText)) == [1, 2, 3]
+
+
 def test_chinese_is_required_and_english_optional(app, make, client, child_url):
     versions = len(rows(app, ConsentText))
     _admin, refused = publish(app, make, "   ", "Only English")

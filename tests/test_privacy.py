@@ -61,6 +61,17 @@ def test_the_privacy_page_names_the_cutoff_day_and_the_period_in_words(app, make
     assert "kept for 3 years." in english and "3y" not in english
 
 
+def test_the_privacy_page_says_in_plain_words_what_the_purge_does_and_who_runs_it(app, make):
+    """QA: the page only said "run flask --app app purge on the server", to an admin who has no server."""
+    client = app.test_client()
+    login(client, make.user("boss", role="admin"))
+    english = page_text(client.get("/admin/privacy/", headers={"Accept-Language": "en"}).data)
+    assert "The purge is not run from this page: whoever looks after the server" in english
+    assert "empties the names, phone numbers, villages and other personal details" in english
+    assert "every count and tally is unchanged. It cannot be undone" in english
+    assert "For the technician, on the server: flask --app app purge — add --dry-run" in english
+
+
 def _sign_in(app, make, site, day, child, guardian):
     activity = make.activity(site, day=day, opens="08:00", closes="20:00", children=True, guardians=True)
     with app.app_context():

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import re
 from datetime import date
 
 import pytest
 import time_machine
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from formsvc.accounts.models import User
@@ -17,6 +20,7 @@ from formsvc.extensions import db
 from formsvc.forms import new_nonce
 from formsvc.privacy.retention import ERASED
 from tests.conftest import local, login, page_text
+from tests.workspace_helpers import EN
 
 TODAY = local(2026, 11, 27, 9)  # a 3y purge keeps activities from 2023-11-27 on
 
@@ -176,3 +180,38 @@ def test_the_purge_shows_what_it_will_touch_and_asks_first(app, make, runner, si
     assert yes.exit_code == 0, yes.output
     assert "Anonymised records of activities before 2023-11-27" in yes.output
     assert child_names(app) == {""}
+
+
+def test_a_purged_childs_visit_is_not_said_to_be_erased_at_the_familys_request(app, make, runner, site):
+    """QA: after the retention purge the day page and the sign-in sheet said the names were
+    erased "at the family's request", though no family had asked."""
+    sign_in(app, make, site, date(2022, 5, 1), child="老孩子")
+    assert purge(runner, "--yes").exit_code == 0
+    with app.app_context():
+        activity_id = db.session.execute(select(Activity.id)).scalar_one()
+    client = app.test_client()
+    login(client, make.user("admin", role="admin"))
+
+    day = page_text(client.get(f"/admin/sites/{site['id']}?day=2022-05-01", headers=EN).data)
+    assert "(name erased)" in day and "request" not in day and "老孩子" not in day
+    # The sheet is printed in Chinese whatever the reader's language.
+    workbook = load_workbook(io.BytesIO(client.get(f"/admin/activities/{activity_id}/sheet.xlsx").data))
+    cells = " ".join(str(cell.value) for row in workbook.active.iter_rows() for cell in row if cell.value)
+    assert "（姓名已删除）" in cells and "要求" not in cells and "老孩子" not in cells
+
+
+@pytest.mark.parametrize("args", [["--older-than", "3x", "--dry-run"], ["--older-than", "three years", "--yes"]])
+def test_a_bad_period_is_refused_in_the_commands_own_language(app, make, runner, site, args):
+    """QA: the command spoke English except its period error, which came in Chinese."""
+    sign_in(app, make, site, date(2022, 5, 1), child="老孩子")
+    refused = purge(runner, *args)
+    assert refused.exit_code != 0
+    assert "Write the period as a number and y, m or d, e.g. 3y." in refused.output
+    assert not re.search(r"[\u4e00-\u9fff]", refused.output)  # no Chinese in it
+    assert child_names(app) == {"老孩子"}
+
+
+def test_a_bad_retention_setting_is_said_in_english_too(app, make, runner, site, monkeypatch):
+    monkeypatch.setitem(app.config, "RETENTION", "3 years")
+    refused = purge(runner, "--dry-run")
+    assert refused.exit_code != 0 and "Write the period as a number and y, m or d, e.g. 3y." in refused.output

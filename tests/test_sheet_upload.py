@@ -150,12 +150,12 @@ def test_the_sheet_still_uploads_after_a_listed_child_was_erased(app, home):
     assert erased.status_code == 302
     listed = XLSX_HEADER_ROW + 1
     sheet = load_workbook(io.BytesIO(template(client, lecture))).active
-    assert [sheet.cell(row=listed, column=column).value for column in (2, 3)] == ["（姓名已应家长要求删除）", "儿童"]
+    assert [sheet.cell(row=listed, column=column).value for column in (2, 3)] == ["（姓名已删除）", "儿童"]
 
     preview = upload(client, lecture, fill(template(client, lecture), [("黄子轩", "儿童", None, None)]))
     text = page_text(preview.data)
     assert "The name is missing." not in text and "The file has errors" not in text
-    assert f"Row {listed} （姓名已应家长要求删除） Child Already signed in — skipped" in text
+    assert f"Row {listed} （姓名已删除） Child Already signed in — skipped" in text
     assert "To save: 1" in text and "Skipped: 1" in text
     assert confirm(client, lecture, preview).status_code == 302
     assert count(app, Attendance, Attendance.source == Source.PAPER) == 1 and count(app, Attendance) == 2

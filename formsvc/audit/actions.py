@@ -29,6 +29,7 @@ ACTION_TITLES = {
     "child.merge": _l("Names merged"),
     "child.reject": _l("Name rejected"),
     "child.erase": _l("Child's personal data erased"),
+    "child.view_held": _l("What is held about a child viewed"),
     "sheet.print": _l("Sign-in sheet printed"),
     "sheet.print_full_phones": _l("Sign-in sheet printed with full phone numbers"),
     "sheet.export": _l("Sign-in sheet exported to Excel"),

@@ -17,7 +17,7 @@ The rows the sheet listed from phones and roll-call are the app's own: their "si
 cell says how and when each was recorded ("扫码签到 14:05"). They are shown as already signed
 in and never written, whatever their cells hold: a child's name with spaces or brackets
 (奶奶 · 王小明（大）), a name the export guarded with a leading ' (below), or no name at all
-for a child erased at the family's request (``privacy.retention.erase_child`` keeps the visit
+for a child erased at the family's request or by the retention purge (both keep the visit
 without a name). A record voided since the download stays voided.
 
 A name such as "=A1" is written as a text cell with Excel's quote prefix

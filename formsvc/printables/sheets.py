@@ -112,7 +112,9 @@ def _digital_entries(activity: Activity, full_phones: bool) -> list[tuple[dateti
                 attendance.signed_in_at,
                 {
                     # The row stays (it is counted), marked so nobody writes a name into an empty box.
-                    "name": name or _("(name erased on request)"),
+                    # The mark does not say why: a family's request and the retention purge
+                    # leave the same empty name, and telling them apart is not worth a guess.
+                    "name": name or _("(name erased)"),
                     "relation": relation,
                     "signed": _how_and_when(attendance, activity),
                 },

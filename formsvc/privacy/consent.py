@@ -139,6 +139,8 @@ def publish_text(*, body_zh: str, body_en: str, user) -> ConsentText:
             _("The text is the same as version {version}, so no new version was saved.").format(version=newest.version),
             code="consent_unchanged",
         )
+    if newest is not None:
+        _refuse_an_outdated_english_text(newest, body_zh=body_zh, body_en=body_en)
     version = (newest.version if newest else 0) + 1
     text = ConsentText(version=version, body_zh=body_zh, body_en=body_en, created_by_id=user.id)
     try:
@@ -150,6 +152,27 @@ def publish_text(*, body_zh: str, body_en: str, user) -> ConsentText:
         ) from error
     record("consent.publish", user=user, target=f"version:{version}", english=bool(body_en.strip()))
     return text
+
+
+def _refuse_an_outdated_english_text(newest: ConsentText, *, body_zh: str, body_en: str) -> None:
+    """A new Chinese text beside the previous English one, word for word, is refused.
+
+    A consent records the version, and a phone set to English shows the English text
+    (``ConsentText.body``). Left as it was, that English would be recorded as accepting the
+    new version's terms, which English readers were never shown. An empty English text is
+    fine: English phones then show the Chinese text, the very words of the version.
+    """
+    english = body_en.strip()
+    chinese_changed = body_zh.strip() != newest.body_zh.strip()
+    if chinese_changed and english and english == (newest.body_en or "").strip():
+        raise DomainError(
+            _(
+                "You changed the Chinese text but left the English text as in version {version}: phones set to "
+                "English would record consent to words they were not shown. Please update the English text too, "
+                "or empty it so that English phones show the Chinese text."
+            ).format(version=newest.version),
+            code="consent_english_outdated",
+        )
 
 
 def record_consent(

@@ -1,11 +1,14 @@
-"""The district admin's privacy pages: what the next purge touches, and the consent text."""
+"""The privacy pages: what the next purge touches, the consent text, and what is held about a child."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
-from flask_login import current_user
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from formsvc.accounts.permissions import admin_required
+from formsvc.attendance.admin_forms import SEARCH_MAX
+from formsvc.attendance.roster import ROSTER_STATUSES
+from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.forms import form_problem
@@ -20,7 +23,9 @@ from formsvc.privacy.consent import (
     retention_words,
 )
 from formsvc.privacy.forms import ConsentTextForm
+from formsvc.privacy.held import find_children, held_about_child, record_viewing, visible_child
 from formsvc.privacy.retention import plan_purge
+from formsvc.text import mask_phone
 from formsvc.timeutil import local_today
 
 bp = Blueprint("privacy", __name__, url_prefix="/admin/privacy")
@@ -30,7 +35,32 @@ bp = Blueprint("privacy", __name__, url_prefix="/admin/privacy")
 @admin_required
 def index():
     period = current_app.config["RETENTION"]
-    return render_template("admin/privacy.html", plan=plan_purge(local_today(), period), period=retention_words(period))
+    query = request.args.get("q", "").strip()[:SEARCH_MAX]
+    return render_template(
+        "admin/privacy.html",
+        plan=plan_purge(local_today(), period),
+        period=retention_words(period),
+        query=query,
+        found=find_children(current_user, query),
+    )
+
+
+@bp.route("/children/<int:child_id>")
+@login_required
+def held(child_id: int):
+    """Everything held about one child, to show or print for a family that asks to see it."""
+    child = visible_child(current_user, child_id)
+    if child is None:
+        abort(404)
+    record_viewing(child, user=current_user)
+    db.session.commit()
+    return render_template(
+        "admin/privacy_held.html",
+        held=held_about_child(child, current_user, full_phones=current_user.can_write),
+        mask_phone=mask_phone,
+        as_of=utcnow(),
+        can_edit=current_user.can_write and child.status in ROSTER_STATUSES and child.purged_at is None,
+    )
 
 
 @bp.route("/consent", methods=["GET", "POST"])

@@ -1,0 +1,147 @@
+"""A family asks to see what is held about their child: the child's "what we hold" page and
+the district admin's search across every home (PIPL Art. 45)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, Relation, Source
+from formsvc.audit.models import AuditEntry
+from formsvc.db import utcnow
+from formsvc.extensions import db
+from formsvc.privacy.models import Consent, ConsentText
+from tests.conftest import page_text
+from tests.workspace_helpers import EN, signed_in_client, township_viewer
+
+DAY = date(2026, 11, 20)
+
+
+def add_visits(app, make, site: dict, child_id: int, *, title: str, guardian: str = "", voided: bool = False) -> None:
+    """A child's sign-in at a new activity of ``site`` (voided if asked), a guardian's naming the
+    child, and a consent with each."""
+    activity = make.activity(site, day=DAY, title=title, children=True, guardians=True)
+    with app.app_context():
+        text = db.session.execute(select(ConsentText).where(ConsentText.version == 1)).scalar_one_or_none()
+        if text is None:
+            text = ConsentText(version=1, body_zh="同意书", body_en="Consent")
+            db.session.add(text)
+        visit = Attendance(activity_id=activity["id"], child_id=child_id, source=Source.QR, signed_in_at=utcnow())
+        if voided:
+            visit.voided_at, visit.void_reason = utcnow(), "扫错了"
+        db.session.add(visit)
+        db.session.flush()
+        db.session.add(Consent(text_id=text.id, site_id=site["id"], activity_id=activity["id"], attendance_id=visit.id))
+        if guardian:
+            signin = AdultSignIn(
+                activity_id=activity["id"], role=AdultRole.GUARDIAN, name=guardian, name_key=guardian,
+                relation=Relation.GRANDMOTHER, phone="13812345678", village="新华村", child_name="王小明",
+                child_id=child_id, source=Source.QR,
+            )  # fmt: skip
+            db.session.add(signin)
+            db.session.flush()
+            db.session.add(
+                Consent(text_id=text.id, site_id=site["id"], activity_id=activity["id"], adult_signin_id=signin.id)
+            )
+        db.session.commit()
+
+
+@pytest.fixture
+def homes(app, make):
+    """王小明 at two homes: two children who share a name."""
+    xinhua = make.site(name="新华村儿童之家", township="城关镇")
+    hexi = make.site(name="河西村儿童之家", township="那坡乡", village="河西村")
+    here = make.child(xinhua, "王小明")
+    there = make.child(hexi, "王小明")
+    add_visits(app, make, xinhua, here, title="家庭教育讲座", guardian="王奶奶")
+    add_visits(app, make, xinhua, here, title="周末读书会", voided=True)
+    add_visits(app, make, hexi, there, title="河西手工课")
+    return {"xinhua": xinhua, "hexi": hexi, "here": here, "there": there}
+
+
+def held_audits(app) -> list[AuditEntry]:
+    with app.app_context():
+        entries = db.session.execute(select(AuditEntry).where(AuditEntry.action == "child.view_held")).scalars()
+        return [(entry.user_id is not None, entry.target, entry.site_id) for entry in entries]
+
+
+def test_the_page_lists_what_is_held_about_the_child_and_its_viewing_is_logged(app, make, homes):
+    admin = signed_in_client(app, make.user("boss", role="admin"))
+    page = admin.get(f"/admin/privacy/children/{homes['here']}", headers=EN)
+    assert page.status_code == 200
+    text = page_text(page.data)
+    assert "What we hold about 王小明" in text and "新华村儿童之家" in text
+    assert "Sign-ins: 2" in text
+    assert "家庭教育讲座" in text and "周末读书会" in text and "Voided: 扫错了" in text
+    assert "Guardians' sign-ins that name the child: 1" in text
+    assert "王奶奶" in text and "13812345678" in text and "Grandmother" in text
+    assert "Consents recorded with these sign-ins: 3" in text
+    assert "河西手工课" not in text  # the other 王小明 is another child
+    assert held_audits(app) == [(True, f"child:{homes['here']}", homes["xinhua"]["id"])]
+
+
+def test_only_those_who_see_the_childs_home_open_the_page(app, make, homes):
+    url = f"/admin/privacy/children/{homes['here']}"
+    own = signed_in_client(app, make.user("amy", sites=[homes["xinhua"]]))
+    assert own.get(url).status_code == 200
+    other = signed_in_client(app, make.user("bob", sites=[homes["hexi"]]))
+    assert other.get(url).status_code == 404
+    viewer = signed_in_client(app, township_viewer(app, homes["hexi"]))  # the other township
+    assert viewer.get(url).status_code == 404
+    assert len(held_audits(app)) == 1  # the refused ones read nothing
+
+
+def test_a_township_viewer_sees_the_phones_masked(app, make, homes):
+    viewer = signed_in_client(app, township_viewer(app, homes["xinhua"]))
+    text = page_text(viewer.get(f"/admin/privacy/children/{homes['here']}", headers=EN).data)
+    assert "王奶奶" in text and "138****5678" in text and "13812345678" not in text
+
+
+def test_the_childs_roster_page_links_to_it(app, make, homes):
+    manager = signed_in_client(app, make.user("amy", sites=[homes["xinhua"]]))
+    page = manager.get(f"/admin/sites/{homes['xinhua']['id']}/children/{homes['here']}", headers=EN)
+    assert f'href="/admin/privacy/children/{homes["here"]}"' in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["王小明", "wxm", "xiaoming"])
+def test_the_admin_finds_the_child_at_every_home(app, make, homes, query):
+    admin = signed_in_client(app, make.user("boss", role="admin"))
+    page = admin.get("/admin/privacy/", query_string={"q": query}, headers=EN)
+    html = page.get_data(as_text=True)
+    text = page_text(html)
+    assert f"Found for “{query}”: 2" in text
+    assert "新华村儿童之家" in text and "河西村儿童之家" in text  # two children, each with their home
+    for child_id in (homes["here"], homes["there"]):
+        assert f'href="/admin/privacy/children/{child_id}"' in html
+    assert held_audits(app) == []  # a list of names is not yet anyone's data
+
+
+def test_the_search_says_when_no_child_matches(app, make, homes):
+    admin = signed_in_client(app, make.user("boss", role="admin"))
+    text = page_text(admin.get("/admin/privacy/", query_string={"q": "李思琪"}, headers=EN).data)
+    assert "Found for “李思琪”: 0" in text and "No child matches." in text
+
+
+def test_only_the_district_admin_searches_every_home(app, make, homes):
+    manager = signed_in_client(app, make.user("amy", sites=[homes["xinhua"]]))
+    assert manager.get("/admin/privacy/", query_string={"q": "wxm"}).status_code == 403
+
+
+def test_an_erased_child_is_no_longer_found_and_its_page_shows_what_is_left(app, make, homes):
+    from formsvc.accounts.models import User
+    from formsvc.attendance.models import Child
+    from formsvc.privacy.retention import erase_child
+
+    admin_user = make.user("boss", role="admin")
+    with app.app_context():
+        erase_child(db.session.get(Child, homes["here"]), user=db.session.get(User, admin_user["id"]))
+        db.session.commit()
+    admin = signed_in_client(app, admin_user)
+    found = page_text(admin.get("/admin/privacy/", query_string={"q": "wxm"}, headers=EN).data)
+    assert "Found for “wxm”: 1" in found and "河西村儿童之家" in found
+    text = page_text(admin.get(f"/admin/privacy/children/{homes['here']}", headers=EN).data)
+    assert "What we hold about (name erased)" in text and "Name and details erased" in text
+    assert "Sign-ins: 2" in text and "王小明" not in text
+    assert "王奶奶" in text  # the guardian's own sign-in stays; only the child's name left it
