@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
+from flask_babel import format_date
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -288,7 +289,7 @@ def edit_activity(
         check_move(activity)
         if activity.series is not None and activity.series.runs_on(day):  # two of it on one day
             message = _("This repeating activity already takes place on {day}; choose another day.")
-            raise DomainError(message.format(day=day.isoformat()), code="series_day_taken")
+            raise DomainError(message.format(day=format_date(day, "long")), code="series_day_taken")
     update_activity(
         activity,
         title=title,
