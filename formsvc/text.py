@@ -48,6 +48,14 @@ def _invisible(char: str) -> bool:
 _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 
 
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+
+
+def has_han(value: str | None) -> bool:
+    """Whether ``value`` holds a Chinese character: a name typed, not pinyin or its initials (wxm)."""
+    return bool(value and _HAN.search(value))
+
+
 def clean_name(value: str | None) -> str:
     """``clean_text`` for a person's name, without spaces inside a Chinese name."""
     return _CJK_GAP.sub("", clean_text(value))

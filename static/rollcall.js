@@ -55,6 +55,21 @@
   /* A page restored from the back/forward cache shows old ticks: fetch the current ones. */
   window.addEventListener("pageshow", function (event) { if (event.persisted) location.reload(); });
 
+  /* A name (Chinese characters, not pinyin or initials) that matches nobody goes into the
+     add-a-child box, as the server does after a search; only while that box holds nothing
+     else the manager typed. */
+  var HAN = /[\u3400-\u9fff\uf900-\ufaff]|[\ud840-\ud87f][\udc00-\udfff]/;
+  var addForm = document.getElementById("add");
+  var addName = addForm && addForm.elements.name;
+  var prefilled = addForm ? addForm.getAttribute("data-prefilled") || "" : "";
+
+  function prefill(typed, anyShown) {
+    if (!addName || (addName.value !== "" && addName.value !== prefilled)) return;
+    var name = typed.replace(/\s+/g, " ").trim();
+    prefilled = !anyShown && HAN.test(name) ? name : "";
+    addName.value = prefilled;
+  }
+
   var filter = document.querySelector("[data-filter]");
   if (filter) {
     filter.addEventListener("input", function () {
@@ -62,9 +77,12 @@
       var typed = filter.value.normalize ? filter.value.normalize("NFKC") : filter.value;
       var wanted = typed.toLowerCase().replace(/\s+/g, "");
       var rows = list.querySelectorAll("li[data-keys]");
+      var anyShown = false;
       for (var i = 0; i < rows.length; i++) {
         rows[i].hidden = wanted !== "" && rows[i].getAttribute("data-keys").indexOf(wanted) < 0;
+        anyShown = anyShown || !rows[i].hidden;
       }
+      prefill(filter.value, anyShown);
     });
   }
 })();

@@ -169,8 +169,14 @@ def test_one_day_of_a_series_moves_as_a_one_off_and_the_series_does_not_come_bac
 
     onto_monday = edit(client, friday_id, day="2026-11-30")  # the series' own day: two of it there
     assert error_beside(onto_monday.data, "day") == (
-        "This repeating activity already takes place on 2026-11-30; choose another day."
+        "This repeating activity already takes place on November 30, 2026; choose another day."
     )
+    in_chinese = client.post(
+        f"/admin/activities/{friday_id}/edit",
+        data={**form_fields(client.get(f"/admin/activities/{friday_id}/edit").data), "day": "2026-11-30"},
+    )
+    assert "2026年11月30日" in error_beside(in_chinese.data, "day")
+    assert "2026-11-30" not in error_beside(in_chinese.data, "day")
     assert edit(client, friday_id, day="2026-11-28").status_code == 302
 
     moved = activity(app, friday_id)

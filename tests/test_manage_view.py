@@ -152,10 +152,13 @@ def test_a_day_out_of_reach_shows_today_with_a_note(app, make):
     site = make.site()
     client = app.test_client()
     login(client, make.user("boss", role="admin"))
-    for day in ("9999-12-31", "0001-01-01"):
+    for day, said in (("9999-12-31", "December 31, 9999"), ("0001-01-01", "January 1, 1")):
         page = client.get(f"/admin/sites/{site['id']}?day={day}", headers={"Accept-Language": "en"})
         assert page.status_code == 200
-        assert f"{day} is too far from today, so this page shows today." in page_text(page.data)
+        assert f"{said} is too far from today, so this page shows today." in page_text(page.data)
+    # the day as the reader's language writes it, not as the address does
+    chinese = page_text(client.get(f"/admin/sites/{site['id']}?day=9999-12-31").data)
+    assert "9999年12月31日" in chinese and "9999-12-31" not in chinese
 
 
 def test_admin_sees_every_site(app, make):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from formsvc.accounts.forms import ActionForm
@@ -12,7 +13,7 @@ from formsvc.accounts.scoping import site_for, visible_sites
 from formsvc.activities.forms import ActivityDetailsForm, ScheduleForm
 from formsvc.activities.models import Activity, ActivityKind, ActivitySeries
 from formsvc.activities.series import stop_repeating
-from formsvc.activities.services import ActivityPlan, edit_activity, schedule
+from formsvc.activities.services import ActivityPlan, cancel_activity, edit_activity, schedule
 from formsvc.audit.services import record
 from formsvc.errors import DomainError
 from formsvc.extensions import db
@@ -185,11 +186,24 @@ def edit(activity_id: int):
 @writer_required
 def set_cancelled(activity_id: int, action: str):
     activity = activity_for(current_user, activity_id, write=True)
-    if ActionForm().validate_on_submit():
-        activity.cancelled = action == "cancel"
-        record(f"activity.{action}", user=current_user, site_id=activity.site_id, target=f"activities:{activity.id}")
-        db.session.commit()
-    return redirect(url_for("manage.site_day", site_id=activity.site_id, day=activity.on_date.isoformat()))
+    day_page = url_for("manage.site_day", site_id=activity.site_id, day=activity.on_date.isoformat())
+    if not ActionForm().validate_on_submit():
+        return redirect(day_page)
+    if action == "cancel":
+        try:
+            cancel_activity(activity)
+        except DomainError as error:
+            link = Markup('<a href="{url}">{text}</a>').format(
+                url=f"{day_page}#activity-{activity.id}", text=_("Open the day page")
+            )
+            flash(Markup("{message} {link}").format(message=error.message, link=link), "warning")
+            return redirect(url_for("activities_admin.edit", activity_id=activity.id))
+        flash(_("Cancelled."))
+    else:
+        activity.cancelled = False
+    record(f"activity.{action}", user=current_user, site_id=activity.site_id, target=f"activities:{activity.id}")
+    db.session.commit()
+    return redirect(day_page)
 
 
 @bp.route("/series/<int:series_id>/stop", methods=["POST"])

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from flask_babel import format_date
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -288,7 +289,7 @@ def edit_activity(
         check_move(activity)
         if activity.series is not None and activity.series.runs_on(day):  # two of it on one day
             message = _("This repeating activity already takes place on {day}; choose another day.")
-            raise DomainError(message.format(day=day.isoformat()), code="series_day_taken")
+            raise DomainError(message.format(day=format_date(day, "long")), code="series_day_taken")
     update_activity(
         activity,
         title=title,
@@ -333,6 +334,38 @@ def check_move(activity: Activity) -> None:
             ),
             code="moved_after_signin",
         )
+
+
+def counted_sign_ins(activity: Activity) -> int:
+    """Sign-ins to the activity that count: children's and adults', not voided."""
+    return sum(
+        db.session.execute(
+            select(func.count()).select_from(model).where(model.activity_id == activity.id, model.voided_at.is_(None))
+        ).scalar_one()
+        for model in (Attendance, AdultSignIn)
+    )
+
+
+def cancel_activity(activity: Activity) -> None:
+    """Cancel an activity nobody has signed in to yet.
+
+    A cancelled activity takes no sign-ins, yet the day page, the dashboard and the tallies
+    would still count the ones it has; they must be voided first, one by one, with a reason.
+    """
+    # As in check_move: with the row locked, a sign-in arriving now waits and then sees the cancel.
+    db.session.execute(select(Activity.id).where(Activity.id == activity.id).with_for_update())
+    signed_in = counted_sign_ins(activity)
+    if signed_in:
+        raise DomainError(
+            _(
+                "This activity cannot be cancelled: {count} signed in to it. "
+                "Void those sign-ins on the day page first, then cancel it."
+            ).format(count=signed_in),
+            code="cancelled_after_signin",
+            count=signed_in,
+        )
+    activity.cancelled = True
+    db.session.flush()
 
 
 def _leave_series(activity: Activity) -> None:

@@ -174,6 +174,18 @@ class RejectForm(FlaskForm):
     reason = _text_field(_l("Reason for rejecting (optional)"), REASON_MAX)
 
 
+class TakeOffRosterForm(FlaskForm):
+    reason = StringField(
+        _l("Why is this child taken off the roster?"),
+        validators=[
+            DataRequired(message=_l("Please say why this child is taken off the roster.")),
+            Length(max=REASON_MAX, message=_l("Please keep this to at most %(max)d characters.")),
+        ],
+        filters=[strip_filter],
+        render_kw={"maxlength": REASON_MAX},
+    )
+
+
 class VoidForm(FlaskForm):
     reason = StringField(
         _l("Why is this record wrong?"),

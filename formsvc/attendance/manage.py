@@ -35,7 +35,7 @@ def _requested_day(default: date) -> date:
             flash(_("“%(day)s” is not a date, so this page shows today.", day=asked[:20]), "warning")
         return default
     if not FIRST_YEAR <= day.year <= LAST_YEAR:  # 9999-12-31 from the date picker: no next day to link
-        flash(_("%(day)s is too far from today, so this page shows today.", day=day.isoformat()), "warning")
+        flash(_("%(day)s is too far from today, so this page shows today.", day=format_date(day, "long")), "warning")
         return default
     return day
 

@@ -78,6 +78,9 @@ class PreviewLine:
     child: Child | None = None
     # A new child's look-alikes on the roster: the child the line probably meant.
     look_alikes: tuple[Child, ...] = ()
+    # The roster's name the line is recorded for, when it differs: a name merged into another
+    # child leads to that child (覃海艳 written, 覃海燕 signed in).
+    recorded_as: str = ""
 
     @property
     def writes(self) -> bool:
@@ -159,7 +162,8 @@ def _classify(
             alike = tuple(other for other in listed if other.name and likely_slip(parsed.name, other.name))
             return PreviewLine(parsed, LineStatus.NEW, look_alikes=alike)
         status = LineStatus.ALREADY_SIGNED_IN if _active_attendance(activity, child) else LineStatus.ON_ROSTER
-        return PreviewLine(parsed, status, child)
+        recorded_as = child.name if child.name_key != key else ""
+        return PreviewLine(parsed, status, child, recorded_as=recorded_as)
     child = match_roster(activity.site, parsed.child_name) if parsed.child_name else None
     if _active_adult_signin(activity, ROLES[audience], parsed.name):
         return PreviewLine(parsed, LineStatus.ALREADY_SIGNED_IN, child)

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from formsvc.accounts.models import User
 from formsvc.attendance.models import AdultSignIn, Attendance, Child, ChildStatus
 from formsvc.attendance.namesearch import pinyin_sort_key, search_keys
-from formsvc.attendance.roster import roster
+from formsvc.attendance.roster import ROSTER_STATUSES, roster
 from formsvc.attendance.voiding import REASON_MAX, VOID_REASON_MERGED, VOID_REASON_REJECTED
 from formsvc.audit.services import record
 from formsvc.db import utcnow
@@ -216,3 +216,45 @@ def reject_child(child: Child, *, user: User, reason: str = "", now: datetime | 
     record("child.reject", user=user, site_id=child.site_id, target=f"child:{child.id}", name=child.name, reason=reason)
     db.session.flush()
     return voided
+
+
+def counted_visits(child: Child) -> int:
+    """The child's sign-ins that count (not voided)."""
+    return db.session.execute(
+        select(func.count())
+        .select_from(Attendance)
+        .where(Attendance.child_id == child.id, Attendance.voided_at.is_(None))
+    ).scalar_one()
+
+
+def take_off_roster(child: Child, *, user: User, reason: str) -> Child:
+    """Take a child added by mistake off the roster (a slip at roll-call is saved as active, not to review).
+
+    The child becomes rejected, as from the review queue: no longer listed, matched or offered
+    for a merge, and never deleted. Refused while a sign-in of theirs counts, so that no visit
+    stops counting unseen: those are voided one by one first, each with its reason.
+    """
+    child = _locked(child)
+    if child.status not in ROSTER_STATUSES:
+        raise ReviewError(
+            _("{name} is no longer on the roster ({status}).").format(name=child.name, status=child.status.title),
+            code="not_on_roster",
+        )
+    reason = clean_text(reason)[:REASON_MAX]
+    if not reason:
+        raise ReviewError(_("Please say why this child is taken off the roster."), code="reason_required")
+    visits = counted_visits(child)
+    if visits:
+        raise ReviewError(
+            _(
+                "{name} has sign-ins that count ({count}), so they stay on the roster. If they were added by "
+                "mistake, void those sign-ins first on the day page of each activity."
+            ).format(name=child.name, count=visits),
+            code="has_visits",
+        )
+    child.status = ChildStatus.REJECTED
+    record(
+        "child.take_off", user=user, site_id=child.site_id, target=f"child:{child.id}", name=child.name, reason=reason
+    )
+    db.session.flush()
+    return child

@@ -30,6 +30,7 @@ from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.forms import form_problem, new_nonce
 from formsvc.i18n import _
+from formsvc.text import clean_name, has_han
 
 bp = Blueprint("rollcall", __name__, url_prefix="/admin")
 
@@ -50,8 +51,12 @@ def _page(activity: Activity, query: str, add_form: AddChildForm | None = None, 
     rows = roll_call_rows(activity, query)
     closed = _closed_message(activity)
     writable = current_user.can_write and closed is None
+    prefilled = False
     if add_form is None:
         add_form = AddChildForm(formdata=None)
+        if not rows and has_han(query):  # a name nobody has: most likely the child to add
+            add_form.name.data = clean_name(query)
+            prefilled = True
     add_form.ensure_nonce()
     return render_template(
         "admin/rollcall/roll_call.html",
@@ -64,6 +69,7 @@ def _page(activity: Activity, query: str, add_form: AddChildForm | None = None, 
         writable=writable,
         toggle_form=ToggleForm(formdata=None) if writable else None,
         add_form=add_form if writable else None,
+        prefilled=prefilled,
         nonces={row.child.id: new_nonce() for row in rows},
         search_keys=search_keys,
         state_label=state_label,

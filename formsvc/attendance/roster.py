@@ -1,7 +1,8 @@
 """A site's roster, kept by its manager: finding, adding and editing children.
 
 Categories (留守, 困境 …) are set here and nowhere else, never on a public page. Children
-are never deleted: a wrong one is rejected or merged from the review queue.
+are never deleted: a wrong one is rejected or merged from the review queue, or, added by
+mistake, taken off the roster from its page (``review.take_off_roster``).
 """
 
 from __future__ import annotations

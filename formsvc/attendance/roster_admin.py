@@ -19,10 +19,18 @@ from formsvc.attendance.admin_forms import (
     MergeForm,
     NewChildForm,
     RejectForm,
+    TakeOffRosterForm,
 )
 from formsvc.attendance.models import Child, ChildStatus
 from formsvc.attendance.once import nonce_used
-from formsvc.attendance.review import confirm_child, merge_child, reject_child, review_queue
+from formsvc.attendance.review import (
+    confirm_child,
+    counted_visits,
+    merge_child,
+    reject_child,
+    review_queue,
+    take_off_roster,
+)
 from formsvc.attendance.roster import (
     ROSTER_STATUSES,
     create_child,
@@ -144,7 +152,15 @@ def _roster_child(site: Site, child_id: int) -> Child:
     return child
 
 
-def _child_page(site: Site, child: Child, form: ChildForm | None, problem: str | None, erase_form=None):
+def _child_page(
+    site: Site,
+    child: Child,
+    form: ChildForm | None,
+    problem: str | None,
+    erase_form=None,
+    take_off_form=None,
+    take_off_problem: str | None = None,
+):
     """A child's page; without ``form``, its fields show what is saved."""
     if form is None:
         form = ChildForm(formdata=None)
@@ -156,7 +172,29 @@ def _child_page(site: Site, child: Child, form: ChildForm | None, problem: str |
         child=child,
         problem=problem,
         erase_form=erase_form or EraseChildForm(formdata=None),
+        take_off_form=take_off_form or TakeOffRosterForm(formdata=None),
+        take_off_problem=take_off_problem,
+        counted_visits=counted_visits(child),
     )
+
+
+@bp.route("/sites/<int:site_id>/children/<int:child_id>/take-off", methods=["POST"])
+@login_required
+def take_off_roster_view(site_id: int, child_id: int):
+    """Take a child added by mistake off the roster, while no sign-in of theirs counts."""
+    site = site_for(current_user, site_id, write=True)
+    child = _roster_child(site, child_id)
+    take_off_form = TakeOffRosterForm()
+    if not take_off_form.validate_on_submit():
+        return _child_page(site, child, None, form_problem(take_off_form), take_off_form=take_off_form)
+    try:
+        take_off_roster(child, user=current_user, reason=take_off_form.reason.data)
+    except DomainError as error:
+        db.session.rollback()
+        return _child_page(site, child, None, None, take_off_form=take_off_form, take_off_problem=error.message)
+    db.session.commit()
+    flash(_("{name} was taken off the roster.").format(name=child.name))
+    return redirect(url_for(".children", site_id=site.id))
 
 
 @bp.route("/sites/<int:site_id>/children/<int:child_id>/erase", methods=["POST"])

@@ -28,6 +28,7 @@ ACTION_TITLES = {
     "child.confirm": _l("New name confirmed"),
     "child.merge": _l("Names merged"),
     "child.reject": _l("Name rejected"),
+    "child.take_off": _l("Child added by mistake taken off the roster"),
     "child.erase": _l("Child's personal data erased"),
     "child.view_held": _l("What is held about a child viewed"),
     "sheet.print": _l("Sign-in sheet printed"),
