@@ -1,0 +1,123 @@
+"""The district admin setting up the year: homes and accounts say what they did, and ask first.
+
+QA (the admin on a PC and a phone): deactivating a home stopped its repeating activities for
+good on one click and without a word, and activating it again did not bring them back; an
+account's enable/disable said nothing; a manager could not be made township viewer until her
+homes were unticked; an opening date in 2030 was taken silently (the home takes no sign-ins
+before it opens); a misspelt township on the home form became a second township unnoticed;
+a wrong password was said twice on the login page.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+
+import pytest
+from sqlalchemy import func, select
+
+from formsvc.activities.models import ActivityKind, ActivitySeries
+from formsvc.activities.services import ActivityPlan, schedule
+from formsvc.audit.models import AuditEntry
+from formsvc.extensions import db
+from formsvc.sites.models import Site
+from tests.conftest import clock_stopped_at, form_fields, local, login, page_text
+
+EN = {"Accept-Language": "en"}
+
+frozen = clock_stopped_at(local(2026, 11, 27, 16, 30))
+
+
+@pytest.fixture
+def boss(app, make):
+    client = app.test_client()
+    login(client, make.user("boss", role="admin"))
+    return client
+
+
+@pytest.fixture
+def home_with_saturdays(app, make):
+    """A home with a repeating Saturday class, running since 7 November."""
+    site = make.site()
+    with app.app_context():
+        plan = ActivityPlan(
+            kind=ActivityKind.PARENT_TRAINING,
+            title="周六家长课堂",
+            day=date(2026, 11, 7),
+            opens=time(9),
+            closes=time(11),
+            for_guardians=True,
+            weekdays="6",
+        )
+        series = schedule(plan, [db.session.get(Site, site["id"])])[0]
+        db.session.commit()
+        return {**site, "series_id": series.id}
+
+
+def press(client, url: str, page: str):
+    """A button of ``page`` (the question before it, if any, answered yes); the page it leads to."""
+    token = form_fields(client.get(page).data)["csrf_token"]
+    return client.post(url, data={"csrf_token": token}, headers=EN, follow_redirects=True)
+
+
+def series_stopped(app, series_id: int) -> bool:
+    with app.app_context():
+        return db.session.get(ActivitySeries, series_id).stopped
+
+
+# --- 1. deactivating a home ---------------------------------------------------------------
+
+
+def test_deactivating_a_home_asks_first_and_says_how_many_repeating_activities_stop(app, boss, home_with_saturdays):
+    site = home_with_saturdays
+    html = boss.get("/admin/sites/", headers=EN).data.decode()
+    action = f"/admin/sites/{site['id']}/deactivate"
+    # The button only opens the question (<details>, no JavaScript needed); the form is inside it.
+    asked = re.search(
+        r'<details class="confirm">\s*<summary class="button">Deactivate</summary>(.*?)</details>', html, re.S
+    )
+    assert asked and f'action="{action}"' in asked.group(1)
+    assert html.count(f'action="{action}"') == 1
+    question = page_text(asked.group(1))
+    assert "Deactivate 新华村儿童之家?" in question
+    assert "repeating activities (1) stop for good" in question and "does not restart them" in question
+    assert not series_stopped(app, site["series_id"])
+
+
+def test_a_home_without_repeating_activities_is_asked_about_plainly(app, make, boss):
+    site = make.site()
+    html = boss.get("/admin/sites/", headers=EN).data.decode()
+    question = page_text(re.search(r'<details class="confirm">(.*?)</details>', html, re.S).group(1))
+    assert "Deactivate 新华村儿童之家? Sign-ins close at once." in question and "repeating" not in question
+    page = page_text(press(boss, f"/admin/sites/{site['id']}/deactivate", "/admin/sites/").data)
+    assert "新华村儿童之家 is deactivated: sign-ins are closed. Repeating activities stopped: 0." in page
+
+
+def test_deactivating_and_activating_a_home_say_what_happened(app, boss, home_with_saturdays):
+    site = home_with_saturdays
+    done = press(boss, f"/admin/sites/{site['id']}/deactivate", "/admin/sites/")
+    assert "新华村儿童之家 is deactivated: sign-ins are closed. Repeating activities stopped: 1." in page_text(
+        done.data
+    )
+    assert series_stopped(app, site["series_id"])
+
+    again = press(boss, f"/admin/sites/{site['id']}/activate", "/admin/sites/")
+    text = page_text(again.data)
+    assert "新华村儿童之家 is active again: sign-ins are open." in text
+    assert "Its stopped repeating activities (1) stay stopped; schedule them again on the activities page." in text
+    # Kept stopped: nobody planned the reopened home's weeks yet.
+    assert series_stopped(app, site["series_id"])
+    with app.app_context():
+        assert db.session.get(Site, site["id"]).active
+
+
+def test_a_second_tap_on_deactivate_changes_and_records_nothing_more(app, boss, home_with_saturdays):
+    site = home_with_saturdays
+    press(boss, f"/admin/sites/{site['id']}/deactivate", "/admin/sites/")
+    second = press(boss, f"/admin/sites/{site['id']}/deactivate", "/admin/sites/")
+    assert "新华村儿童之家 is already deactivated." in page_text(second.data)
+    with app.app_context():
+        entries = db.session.execute(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "site.deactivate")
+        ).scalar_one()
+    assert entries == 1
