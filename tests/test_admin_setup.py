@@ -121,3 +121,14 @@ def test_a_second_tap_on_deactivate_changes_and_records_nothing_more(app, boss, 
             select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "site.deactivate")
         ).scalar_one()
     assert entries == 1
+
+
+# --- 2. enabling and disabling an account -------------------------------------------------
+
+
+def test_enabling_and_disabling_an_account_say_so(app, make, boss):
+    amy = make.user("amy", sites=[make.site()])
+    disabled = page_text(press(boss, f"/admin/users/{amy['id']}/disable", "/admin/users/").data)
+    assert "amy is disabled: signed out, and cannot log in until enabled again." in disabled
+    enabled = page_text(press(boss, f"/admin/users/{amy['id']}/enable", "/admin/users/").data)
+    assert "amy is enabled and can log in again." in enabled
