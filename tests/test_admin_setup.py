@@ -16,6 +16,7 @@ from datetime import date, time
 import pytest
 from sqlalchemy import func, select
 
+from formsvc.accounts.models import Role, User
 from formsvc.activities.models import ActivityKind, ActivitySeries
 from formsvc.activities.services import ActivityPlan, schedule
 from formsvc.audit.models import AuditEntry
@@ -132,3 +133,71 @@ def test_enabling_and_disabling_an_account_say_so(app, make, boss):
     assert "amy is disabled: signed out, and cannot log in until enabled again." in disabled
     enabled = page_text(press(boss, f"/admin/users/{amy['id']}/enable", "/admin/users/").data)
     assert "amy is enabled and can log in again." in enabled
+
+
+# --- 3. changing an account's role --------------------------------------------------------
+
+
+def account(app, user_id: int) -> User:
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        user.site_ids = [site.id for site in user.sites]
+        return user
+
+
+def edit_page(client, user_id: int, **changes):
+    """The account's edit page sent back as the browser shows it (homes ticked), with ``changes``."""
+    url = f"/admin/users/{user_id}"
+    fields = form_fields(client.get(url).data)
+    html = client.get(url).data.decode()
+    role = re.search(r"<option (?:selected value=\"(\w+)\"|value=\"(\w+)\" selected)", html)
+    fields["role"] = role.group(1) or role.group(2)
+    return client.post(url, data={**fields, **changes}, headers=EN)
+
+
+def test_a_manager_made_township_viewer_loses_the_homes_she_had_ticked(app, make, boss):
+    site = make.site()
+    amy = make.user("amy", sites=[site])
+    # The edit page shows her home ticked; the admin only changes the role and picks a township.
+    response = edit_page(boss, amy["id"], role="township_viewer", township=str(site["township_id"]))
+    assert response.status_code == 302, page_text(response.data)
+    changed = account(app, amy["id"])
+    assert changed.role == Role.TOWNSHIP_VIEWER and changed.township_id == site["township_id"]
+    assert changed.site_ids == []
+
+
+def test_a_township_viewer_made_manager_loses_the_township_left_chosen(app, make, boss):
+    site = make.site()
+    tina = make.user("tina", role="township_viewer")
+    with app.app_context():
+        db.session.get(User, tina["id"]).township_id = site["township_id"]
+        db.session.commit()
+    response = edit_page(boss, tina["id"], role="manager", sites=str(site["id"]), township=str(site["township_id"]))
+    assert response.status_code == 302, page_text(response.data)
+    changed = account(app, tina["id"])
+    assert changed.role == Role.MANAGER and changed.township_id is None and changed.site_ids == [site["id"]]
+
+
+def test_a_manager_made_district_admin_with_her_homes_still_ticked_is_refused(app, make, boss):
+    """A district admin sees every home: homes left ticked with that role may mean the role is
+    the slip, so the rule still asks (as it does for a viewer's township)."""
+    site = make.site()
+    amy = make.user("amy", sites=[site])
+    response = edit_page(boss, amy["id"], role="admin")
+    assert response.status_code == 200
+    assert "Children's Homes are ticked only for a site manager." in page_text(response.data)
+    assert account(app, amy["id"]).role == Role.MANAGER
+
+
+def test_homes_ticked_for_a_new_district_admin_are_still_refused(app, make, boss):
+    site = make.site()
+    fields = form_fields(boss.get("/admin/users/new").data)
+    response = boss.post(
+        "/admin/users/new",
+        data={**fields, "username": "wang", "role": "admin", "sites": str(site["id"]), "township": "0"},
+        headers=EN,
+    )
+    assert response.status_code == 200
+    assert "Children's Homes are ticked only for a site manager." in page_text(response.data)
+    with app.app_context():
+        assert db.session.execute(select(User).where(User.username == "wang")).scalar_one_or_none() is None
