@@ -201,3 +201,42 @@ def test_homes_ticked_for_a_new_district_admin_are_still_refused(app, make, boss
     assert "Children's Homes are ticked only for a site manager." in page_text(response.data)
     with app.app_context():
         assert db.session.execute(select(User).where(User.username == "wang")).scalar_one_or_none() is None
+
+
+# --- 4. the opening date ------------------------------------------------------------------
+
+
+def new_home(client, **values):
+    fields = form_fields(client.get("/admin/sites/new").data)
+    data = {**fields, "township": "城关镇", "name": "新华村儿童之家", "level": "standard", **values}
+    return client.post("/admin/sites/new", data=data, headers=EN)
+
+
+def site_count(app) -> int:
+    with app.app_context():
+        return db.session.execute(select(func.count(Site.id))).scalar_one()
+
+
+def test_an_opening_date_years_ahead_is_refused_with_what_was_typed_kept(app, boss):
+    response = new_home(boss, opened_on="2030-01-01", village="新华村")
+    assert response.status_code == 200
+    assert "This opening date is more than a year ahead: please check the year." in page_text(response.data)
+    kept = form_fields(response.data)
+    assert kept["opened_on"] == "2030-01-01" and kept["village"] == "新华村"
+    assert site_count(app) == 0
+
+
+def test_an_opening_date_within_the_year_is_taken(app, boss):
+    assert new_home(boss, opened_on="2027-03-01").status_code == 302
+    with app.app_context():
+        assert db.session.execute(select(Site.opened_on)).scalar_one() == date(2027, 3, 1)
+
+
+def test_editing_a_home_refuses_an_opening_date_years_ahead(app, make, boss):
+    site = make.site()
+    url = f"/admin/sites/{site['id']}/edit"
+    fields = form_fields(boss.get(url).data)
+    response = boss.post(url, data={**fields, "level": "standard", "opened_on": "2030-01-01"}, headers=EN)
+    assert response.status_code == 200 and "more than a year ahead" in page_text(response.data)
+    with app.app_context():
+        assert db.session.get(Site, site["id"]).opened_on is None
