@@ -21,7 +21,7 @@ from formsvc.activities.models import ActivityKind, ActivitySeries
 from formsvc.activities.services import ActivityPlan, schedule
 from formsvc.audit.models import AuditEntry
 from formsvc.extensions import db
-from formsvc.sites.models import Site
+from formsvc.sites.models import Site, Township
 from tests.conftest import clock_stopped_at, form_fields, local, login, page_text
 
 EN = {"Accept-Language": "en"}
@@ -240,3 +240,35 @@ def test_editing_a_home_refuses_an_opening_date_years_ahead(app, make, boss):
     assert response.status_code == 200 and "more than a year ahead" in page_text(response.data)
     with app.app_context():
         assert db.session.get(Site, site["id"]).opened_on is None
+
+
+# --- 5. a township typed on the home form -------------------------------------------------
+
+
+def test_a_new_township_typed_on_the_home_form_is_pointed_out(app, make, boss):
+    make.site(township="城关镇")
+    response = new_home(boss, township="城关真", name="东门社区儿童之家")
+    assert response.status_code == 302
+    text = page_text(boss.get("/admin/sites/", headers=EN).data)
+    assert (
+        "A new township was created: 城关真. It looks like 城关镇, already in the list: is the name misspelt?" in text
+    )
+
+
+def test_a_known_township_on_the_home_form_says_only_saved(app, make, boss):
+    make.site(township="城关镇")
+    new_home(boss, name="东门社区儿童之家")
+    text = page_text(boss.get("/admin/sites/", headers=EN).data)
+    assert "Saved." in text and "new township" not in text
+    with app.app_context():
+        assert db.session.execute(select(func.count(Township.id))).scalar_one() == 1
+
+
+def test_moving_a_home_to_a_new_township_is_pointed_out(app, make, boss):
+    site = make.site(township="城关镇")
+    url = f"/admin/sites/{site['id']}/edit"
+    fields = form_fields(boss.get(url).data)
+    saved = boss.post(url, data={**fields, "level": "standard", "township": "那坡乡"}, headers=EN)
+    assert saved.status_code == 302
+    text = page_text(boss.get("/admin/sites/", headers=EN).data)
+    assert "A new township was created: 那坡乡." in text and "looks like" not in text

@@ -20,8 +20,10 @@ from formsvc.places import place_sort_key
 from formsvc.sites.forms import SiteForm, SiteImportForm
 from formsvc.sites.models import SiteLevel, Township
 from formsvc.sites.services import (
+    NewTownship,
     apply_site_import,
     create_site,
+    new_township,
     plan_site_import,
     repeating_counts,
     update_site,
@@ -34,6 +36,12 @@ bp = Blueprint("sites_admin", __name__, url_prefix="/admin/sites")
 
 def _township_names() -> list[str]:
     return sorted(db.session.execute(select(Township.name)).scalars(), key=place_sort_key)
+
+
+def _saved(new: NewTownship | None) -> None:
+    flash(_("Saved."))
+    if new is not None:  # a typo in the township's name would otherwise go unnoticed
+        flash(new.created_message, "warning")
 
 
 @bp.route("/")
@@ -56,6 +64,7 @@ def new():
     form = SiteForm()
     problem = None
     if form.validate_on_submit():
+        township = new_township(form.township.data)
         try:
             site = create_site(
                 township_name=form.township.data,
@@ -70,7 +79,7 @@ def new():
         else:
             record("site.create", user=current_user, site_id=site.id, target=site.name)
             db.session.commit()
-            flash(_("Saved."))
+            _saved(township)
             return redirect(url_for("sites_admin.index"))
     elif form.is_submitted():
         problem = form_problem(form)
@@ -91,6 +100,7 @@ def edit(site_id: int):
         form.address.data = site.address
         form.opened_on.data = site.opened_on
     elif form.validate_on_submit():
+        township = new_township(form.township.data)
         try:
             changes = update_site(
                 site,
@@ -106,7 +116,7 @@ def edit(site_id: int):
         else:
             record("site.edit", user=current_user, site_id=site.id, target=site.name, changes=changes)
             db.session.commit()
-            flash(_("Saved."))
+            _saved(township)
             return redirect(url_for("sites_admin.index"))
     else:
         problem = form_problem(form)

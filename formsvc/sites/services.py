@@ -140,7 +140,14 @@ class NewTownship:
 
     @property
     def message(self) -> str:
-        message = _("A new township will be created: {township}.").format(township=self.name)
+        return self._with_hint(_("A new township will be created: {township}.").format(township=self.name))
+
+    @property
+    def created_message(self) -> str:
+        """Said after a home form saved a home in it: a typo there made a second township unnoticed."""
+        return self._with_hint(_("A new township was created: {township}.").format(township=self.name))
+
+    def _with_hint(self, message: str) -> str:
         if self.looks_like:
             hint = _("It looks like {townships}, already in the list: is the name misspelt?")
             message = f"{message} {hint.format(townships='、'.join(self.looks_like))}"
@@ -244,10 +251,20 @@ def _mark_new_townships(plan: SiteImportPlan) -> None:
         values["new_township"] = key not in known
         if key in known or key in new:
             continue
-        stem = _township_stem(values["township"])
-        alike = (name for name in existing if _looks_alike(stem, _township_stem(name)))
-        new[key] = NewTownship(values["township"], tuple(sorted(alike, key=place_sort_key)))
+        new[key] = NewTownship(values["township"], _townships_like(values["township"], existing))
     plan.new_townships = list(new.values())
+
+
+def _townships_like(name: str, existing: list[str]) -> tuple[str, ...]:
+    stem = _township_stem(name)
+    return tuple(sorted((other for other in existing if _looks_alike(stem, _township_stem(other))), key=place_sort_key))
+
+
+def new_township(name: str) -> NewTownship | None:
+    """The township a home form would create for ``name`` (``township_named`` finds none), or None."""
+    if township_named(name) is not None:
+        return None
+    return NewTownship(name, _townships_like(name, list(db.session.execute(select(Township.name)).scalars())))
 
 
 def plan_site_import(raw: bytes, filename: str) -> SiteImportPlan:
