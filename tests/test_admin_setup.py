@@ -272,3 +272,18 @@ def test_moving_a_home_to_a_new_township_is_pointed_out(app, make, boss):
     assert saved.status_code == 302
     text = page_text(boss.get("/admin/sites/", headers=EN).data)
     assert "A new township was created: 那坡乡." in text and "looks like" not in text
+
+
+# --- 6. a wrong password ------------------------------------------------------------------
+
+
+def test_a_wrong_password_is_said_once(app, make):
+    make.user("amy", sites=[make.site()])
+    client = app.test_client()
+    fields = form_fields(client.get("/admin/login").data)
+    response = client.post("/admin/login", data={**fields, "username": "amy", "password": "not-it-1"}, headers=EN)
+    html = response.data.decode()
+    assert page_text(html).count("The username or password is not right.") == 1
+    # On the password field, where the focus goes back.
+    assert re.search(r'<p class="error" id="password-error">The username or password is not right.</p>', html)
+    assert "Please check the fields marked below" not in page_text(html)
