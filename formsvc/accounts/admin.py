@@ -167,4 +167,12 @@ def toggle(user_id: int, action: str):
         else:
             record(f"user.{action}", user=current_user, target=user.username)
             db.session.commit()
+            if action == "enable":
+                flash(_("{username} is enabled and can log in again.").format(username=user.username))
+            else:
+                flash(
+                    _("{username} is disabled: signed out, and cannot log in until enabled again.").format(
+                        username=user.username
+                    )
+                )
     return redirect(url_for("users.index"))

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Opt
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from formsvc.accounts.models import ROLE_TITLES, Role
-from formsvc.accounts.services import check_scope
+from formsvc.accounts.services import check_scope, scope_for_role
 from formsvc.errors import DomainError
 from formsvc.forms import strip_filter
 from formsvc.i18n import _l
@@ -80,6 +80,12 @@ class UserForm(FlaskForm):
         valid = super().validate(extra_validators)
         if self.role.data not in tuple(Role):
             return valid  # the role field says what is wrong
+        sites, township = scope_for_role(
+            Role(self.role.data),
+            site_ids=self.sites.data or [],
+            township_id=self.township.data or None,
+        )
+        self.sites.data, self.township.data = sites, township or 0
         try:
             check_scope(Role(self.role.data), site_ids=self.sites.data or [], township_id=self.township.data or None)
         except DomainError as error:

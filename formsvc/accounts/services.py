@@ -321,6 +321,23 @@ def check_scope(role: Role, *, site_ids: list[int], township_id: int | None) -> 
         )
 
 
+def scope_for_role(role: Role, *, site_ids: list[int], township_id: int | None) -> tuple[list[int], int | None]:
+    """The homes and township the account form means for ``role``.
+
+    The edit page shows a manager's homes ticked; making her township viewer failed until the
+    admin unticked them all. A viewer's township and a manager's homes are each a scope of its
+    own, so the other one is simply left out. A district admin sees every home: a scope chosen
+    with that role is kept for ``check_scope`` to refuse, as the admin likely meant another role.
+    """
+    if role == Role.ADMIN:
+        return site_ids, township_id
+    if role != Role.MANAGER:
+        site_ids = []
+    if role != Role.TOWNSHIP_VIEWER:
+        township_id = None
+    return site_ids, township_id
+
+
 def update_user(
     user: User, *, display_name: str, role: Role, site_ids: list[int], township_id: int | None, by: User
 ) -> None:

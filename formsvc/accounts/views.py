@@ -22,6 +22,7 @@ bp = Blueprint("accounts", __name__, url_prefix="/admin")
 def login():
     form = LoginForm()
     problem = None
+    wrong_password = False
     if not form.is_submitted():
         form.next.data = request.args.get("next", "")
     elif form.validate_on_submit():
@@ -39,12 +40,13 @@ def login():
             if user is not None:
                 login_user(user)
                 return redirect(safe_next(form.next.data, url_for("manage.dashboard")))
-            problem = _("The username or password is not right.")
-            # Marked on the password (which is gone from the page), so the focus goes back to it.
-            form.password.errors = [problem]
+            # Said once, on the password (which is gone from the page), so the focus goes back
+            # to it; the same words at the top of the page too read as two problems.
+            form.password.errors = [_("The username or password is not right.")]
+            wrong_password = True
     else:
         problem = form_problem(form)
-    return render_template("admin/login.html", form=form, problem=problem)
+    return render_template("admin/login.html", form=form, problem=problem, wrong_password=wrong_password)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -19,7 +19,15 @@ from formsvc.imports.forms import check_upload, confirm_upload
 from formsvc.places import place_sort_key
 from formsvc.sites.forms import SiteForm, SiteImportForm
 from formsvc.sites.models import SiteLevel, Township
-from formsvc.sites.services import apply_site_import, create_site, plan_site_import, update_site
+from formsvc.sites.services import (
+    NewTownship,
+    apply_site_import,
+    create_site,
+    new_township,
+    plan_site_import,
+    repeating_counts,
+    update_site,
+)
 from formsvc.timeutil import local_today
 from formsvc.urls import external_url
 
@@ -30,12 +38,24 @@ def _township_names() -> list[str]:
     return sorted(db.session.execute(select(Township.name)).scalars(), key=place_sort_key)
 
 
+def _saved(new: NewTownship | None) -> None:
+    flash(_("Saved."))
+    if new is not None:  # a typo in the township's name would otherwise go unnoticed
+        flash(new.created_message, "warning")
+
+
 @bp.route("/")
 @login_required
 def index():
     sites = visible_sites(current_user)
     links = {site.id: external_url("public.site_page", token=site.public_token) for site in sites}
-    return render_template("admin/sites/index.html", sites=sites, links=links, action_form=ActionForm())
+    return render_template(
+        "admin/sites/index.html",
+        sites=sites,
+        links=links,
+        repeating=repeating_counts([site.id for site in sites]),
+        action_form=ActionForm(),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -44,6 +64,7 @@ def new():
     form = SiteForm()
     problem = None
     if form.validate_on_submit():
+        township = new_township(form.township.data)
         try:
             site = create_site(
                 township_name=form.township.data,
@@ -58,7 +79,7 @@ def new():
         else:
             record("site.create", user=current_user, site_id=site.id, target=site.name)
             db.session.commit()
-            flash(_("Saved."))
+            _saved(township)
             return redirect(url_for("sites_admin.index"))
     elif form.is_submitted():
         problem = form_problem(form)
@@ -79,6 +100,7 @@ def edit(site_id: int):
         form.address.data = site.address
         form.opened_on.data = site.opened_on
     elif form.validate_on_submit():
+        township = new_township(form.township.data)
         try:
             changes = update_site(
                 site,
@@ -94,7 +116,7 @@ def edit(site_id: int):
         else:
             record("site.edit", user=current_user, site_id=site.id, target=site.name, changes=changes)
             db.session.commit()
-            flash(_("Saved."))
+            _saved(township)
             return redirect(url_for("sites_admin.index"))
     else:
         problem = form_problem(form)
@@ -105,11 +127,31 @@ def edit(site_id: int):
 @admin_required
 def set_active(site_id: int, action: str):
     site = site_for(current_user, site_id, write=True)
-    if ActionForm().validate_on_submit():
-        site.set_active(action == "activate", local_today())
-        stopped = stop_repeating_at(site, local_today()) if not site.active else 0
-        record(f"site.{action}", user=current_user, site_id=site.id, target=site.name, series_stopped=stopped)
-        db.session.commit()
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("sites_admin.index"))
+    active = action == "activate"
+    # A second tap, or a page left open: nothing more to do (and the day it closed is kept).
+    if site.active == active:
+        already = _("{name} is already active.") if active else _("{name} is already deactivated.")
+        flash(already.format(name=site.name))
+        return redirect(url_for("sites_admin.index"))
+    site.set_active(active, local_today())
+    stopped = 0 if active else stop_repeating_at(site, local_today())
+    record(f"site.{action}", user=current_user, site_id=site.id, target=site.name, series_stopped=stopped)
+    db.session.commit()
+    if active:
+        message = _("{name} is active again: sign-ins are open.").format(name=site.name)
+        # The series were stopped for good when the home closed; bringing them back unasked
+        # would hold activities nobody planned for the reopened home.
+        if left_stopped := repeating_counts([site.id], stopped=True).get(site.id, 0):
+            message += " " + _(
+                "Its stopped repeating activities ({count}) stay stopped; schedule them again on the activities page."
+            ).format(count=left_stopped)
+    else:
+        message = _("{name} is deactivated: sign-ins are closed. Repeating activities stopped: {count}.").format(
+            name=site.name, count=stopped
+        )
+    flash(message)
     return redirect(url_for("sites_admin.index"))
 
 

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from formsvc.forms import strip_filter
-from formsvc.i18n import _l
+from formsvc.i18n import _, _l
 from formsvc.sites.models import SITE_LEVEL_TITLES
+from formsvc.timeutil import local_today
 
 
 def level_choices() -> list[SelectChoice]:
@@ -31,6 +34,17 @@ class SiteForm(FlaskForm):
     level = SelectField(_l("Level"), choices=level_choices, validators=[DataRequired()])
     address = StringField(_l("Address"), validators=[Length(max=200)], filters=[strip_filter])
     opened_on = DateField(_l("Opened on"), validators=[Optional()])
+
+    def validate_opened_on(self, field):
+        # A home takes no sign-ins before it opens: 2030 typed for 2020 closed it for years
+        # without a word. A home being built may open within the year.
+        if field.data is not None and field.data > local_today() + timedelta(days=366):
+            raise ValidationError(
+                _(
+                    "This opening date is more than a year ahead: please check the year."
+                    " A home takes no sign-ins before it opens."
+                )
+            )
 
 
 class SiteImportForm(FlaskForm):

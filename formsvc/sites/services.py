@@ -7,8 +7,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from formsvc.activities.models import ActivitySeries
 from formsvc.audit.services import record
 from formsvc.errors import DomainError
 from formsvc.extensions import db
@@ -139,7 +140,14 @@ class NewTownship:
 
     @property
     def message(self) -> str:
-        message = _("A new township will be created: {township}.").format(township=self.name)
+        return self._with_hint(_("A new township will be created: {township}.").format(township=self.name))
+
+    @property
+    def created_message(self) -> str:
+        """Said after a home form saved a home in it: a typo there made a second township unnoticed."""
+        return self._with_hint(_("A new township was created: {township}.").format(township=self.name))
+
+    def _with_hint(self, message: str) -> str:
         if self.looks_like:
             hint = _("It looks like {townships}, already in the list: is the name misspelt?")
             message = f"{message} {hint.format(townships='、'.join(self.looks_like))}"
@@ -243,10 +251,20 @@ def _mark_new_townships(plan: SiteImportPlan) -> None:
         values["new_township"] = key not in known
         if key in known or key in new:
             continue
-        stem = _township_stem(values["township"])
-        alike = (name for name in existing if _looks_alike(stem, _township_stem(name)))
-        new[key] = NewTownship(values["township"], tuple(sorted(alike, key=place_sort_key)))
+        new[key] = NewTownship(values["township"], _townships_like(values["township"], existing))
     plan.new_townships = list(new.values())
+
+
+def _townships_like(name: str, existing: list[str]) -> tuple[str, ...]:
+    stem = _township_stem(name)
+    return tuple(sorted((other for other in existing if _looks_alike(stem, _township_stem(other))), key=place_sort_key))
+
+
+def new_township(name: str) -> NewTownship | None:
+    """The township a home form would create for ``name`` (``township_named`` finds none), or None."""
+    if township_named(name) is not None:
+        return None
+    return NewTownship(name, _townships_like(name, list(db.session.execute(select(Township.name)).scalars())))
 
 
 def plan_site_import(raw: bytes, filename: str) -> SiteImportPlan:
@@ -367,3 +385,17 @@ def apply_site_import(plan: SiteImportPlan, *, user=None) -> None:
 
 def all_sites() -> list[Site]:
     return in_place_order(db.session.execute(select(Site).join(Township)).scalars())
+
+
+def repeating_counts(site_ids, *, stopped: bool = False) -> dict[int, int]:
+    """How many repeating activities each home has running (or, ``stopped``, has stopped).
+
+    Running counts as ``stop_repeating_at`` does, so the question before deactivating a home
+    names the number its flash reports afterwards.
+    """
+    rows = db.session.execute(
+        select(ActivitySeries.site_id, func.count())
+        .where(ActivitySeries.site_id.in_(site_ids), ActivitySeries.stopped.is_(stopped))
+        .group_by(ActivitySeries.site_id)
+    )
+    return {site_id: count for site_id, count in rows}
