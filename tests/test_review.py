@@ -238,3 +238,16 @@ def test_a_rejected_name_typed_again_goes_back_to_review(app, ctx, home):
     assert match_roster(site, "王晓明") is None
     again = match_or_add_child(site, "王晓明")
     assert again.status == ChildStatus.TO_REVIEW and again.id != home["typo"]
+
+
+def test_a_rejected_name_signed_in_again_says_it_was_rejected_before(app, home):
+    """QA: a name the manager rejected came back to the queue from the next QR sign-in with no word
+    that she had rejected it, and why."""
+    client = signed_in_client(app, home["manager"])
+    assert post_action(client, home, "reject", reason="不是本村的孩子").status_code == 302
+    qr_sign_in(app, home["lecture"]["id"], "王晓明")  # the same grandmother, the next time
+    text = page_text(client.get(review_url(home), headers=EN).data)
+    assert "王晓明" in text
+    assert "A child of this name was rejected here on November 27, 2026. Reason: 不是本村的孩子" in text
+    zh = page_text(client.get(review_url(home), headers={"Accept-Language": "zh-CN"}).data)
+    assert "这个名字此前在本儿童之家被设为不通过（2026年11月27日）。原因：不是本村的孩子" in zh

@@ -40,6 +40,8 @@ class ReviewEntry:
     last_seen: datetime | None
     # Active children whose name or initials look alike: the likely merge targets, first.
     suggestions: list[Child]
+    # The same name was rejected here before: when, and why (the reason its sign-ins were voided).
+    rejected_before: tuple[datetime, str] | None = None
 
 
 def looks_alike(a: str, b: str) -> bool:
@@ -84,6 +86,7 @@ def review_queue(site: Site) -> tuple[list[ReviewEntry], list[Child]]:
                 .group_by(Attendance.child_id)
             )
         }
+    rejected = _rejected_before(site, {child.name_key for child in waiting})
     entries = []
     for child in waiting:
         count, last = stats.get(child.id, (0, None))
@@ -91,9 +94,23 @@ def review_queue(site: Site) -> tuple[list[ReviewEntry], list[Child]]:
         suggestions = [
             other for other in active if looks_alike(child.name, other.name) or likely_slip(child.name, other.name)
         ]
-        entries.append(ReviewEntry(child, count, last, suggestions))
+        entries.append(ReviewEntry(child, count, last, suggestions, rejected.get(child.name_key)))
     entries.sort(key=lambda entry: (entry.last_seen is None, pinyin_sort_key(entry.child.name)))
     return entries, active
+
+
+def _rejected_before(site: Site, name_keys: set[str]) -> dict[str, tuple[datetime, str]]:
+    """For each name key, the latest rejection of a child of that name at ``site``: a name the
+    manager rejected that a grandparent signs in again comes back, and she should know."""
+    if not name_keys:
+        return {}
+    rows = db.session.execute(
+        select(Child.name_key, Child.updated_at, Attendance.void_reason)
+        .outerjoin(Attendance, Attendance.child_id == Child.id)
+        .where(Child.site_id == site.id, Child.status == ChildStatus.REJECTED, Child.name_key.in_(name_keys))
+        .order_by(Child.updated_at, Attendance.voided_at)
+    ).all()
+    return {key: (when, reason or "") for key, when, reason in rows}  # the latest wins
 
 
 def _locked(child: Child) -> Child:
