@@ -176,12 +176,16 @@ def test_the_receipt_of_a_guardian_offers_the_lecture_survey_when_it_is_open(app
     token = use_at_activity(app, template_id, lecture["id"], opens_before_close=15)
     receipt = guardian_sign_in(client, lecture["token"])
     assert f"/q/{token}" not in receipt.data.decode()  # 16:30: opens at 16:45
+    assert "A short survey about this activity opens at 16:45. Please open this page again then." in page_text(
+        receipt.data
+    )
     closed = client.get(f"/q/{token}", headers=EN)
     assert "not opened yet" in page_text(closed.data)
     with time_machine.travel(local(2026, 11, 27, 16, 50), tick=False):
         receipt = client.get(receipt.request.path, headers=EN)
         assert f"/q/{token}" in receipt.data.decode()
         assert "讲座满意度" in page_text(receipt.data)
+        assert "opens at" not in page_text(receipt.data)
         assert answer(client, token, {"q1": "5"}).status_code == 302
     with app.app_context():
         stored = db.session.execute(select(SurveyResponse)).scalar_one()

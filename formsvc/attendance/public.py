@@ -36,7 +36,13 @@ from formsvc.privacy.consent import (
 from formsvc.ratelimits import signin_limits
 from formsvc.sites.models import Site
 from formsvc.sites.rotation import site_of_retired_token
-from formsvc.surveys.answering import answered_here, device_key, open_surveys_at_site, surveys_after_sign_in
+from formsvc.surveys.answering import (
+    answered_here,
+    device_key,
+    open_surveys_at_site,
+    survey_opens_later,
+    surveys_after_sign_in,
+)
 from formsvc.surveys.public import DEVICE_COOKIE
 from formsvc.text import mask_name
 from formsvc.timeutil import local_today
@@ -372,6 +378,7 @@ def receipt(token: str):
         site=record.activity.site,
         masked_name=mask_name(name),
         surveys=surveys_after_sign_in(submission, attended=attended.activity_ids()),
+        survey_opens=survey_opens_later(submission, attended=attended.activity_ids()),
         someone_else_url=url_for(FORM_ENDPOINTS[audience], token=record.activity.public_token, **{SOMEONE_ELSE: 1}),
     )
 

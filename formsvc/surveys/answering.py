@@ -209,15 +209,32 @@ def surveys_after_sign_in(
     A receipt's address can be forwarded too: a scan-only activity's survey is offered only on a
     phone that signed in to it (``attended``).
     """
-    signin = submission.adult_signin
-    if signin is None or signin.role != AdultRole.GUARDIAN:
-        return []
-    link = db.session.execute(
-        select(SurveyLink).where(SurveyLink.activity_id == signin.activity_id, SurveyLink.stopped_at.is_(None))
-    ).scalar_one_or_none()
+    link = _guardians_link(submission)
     if link is None or closed_reason(link, now or utcnow()) is not None or not may_answer(link, attended):
         return []
     return [_open_survey(link, locale or survey_locale())]
+
+
+def survey_opens_later(
+    submission: Submission, *, now: datetime | None = None, attended: Collection[int] = ()
+) -> datetime | None:
+    """When the survey of a guardian's activity opens, if it has not yet: a grandmother signing in
+    at 14:00 for a lecture whose survey opens at 19:45 is told to come back to her receipt then."""
+    link = _guardians_link(submission)  # a stopped link is not found
+    if link is None or link.activity.cancelled or not link.site.active or not may_answer(link, attended):
+        return None
+    opens, _closes = link_window(link)
+    return opens if opens > (now or utcnow()) else None
+
+
+def _guardians_link(submission: Submission) -> SurveyLink | None:
+    """The survey asked after the activity of a guardian's sign-in (none for a child or a volunteer)."""
+    signin = submission.adult_signin
+    if signin is None or signin.role != AdultRole.GUARDIAN:
+        return None
+    return db.session.execute(
+        select(SurveyLink).where(SurveyLink.activity_id == signin.activity_id, SurveyLink.stopped_at.is_(None))
+    ).scalar_one_or_none()
 
 
 def device_key(device_token: str) -> str:
