@@ -174,28 +174,27 @@ class RejectForm(FlaskForm):
     reason = _text_field(_l("Reason for rejecting (optional)"), REASON_MAX)
 
 
-class TakeOffRosterForm(FlaskForm):
-    reason = StringField(
-        _l("Why is this child taken off the roster?"),
+def _reason_field(label, required_message):
+    """A reason that must be given: the audit log and the voided record keep it."""
+    return StringField(
+        label,
         validators=[
-            DataRequired(message=_l("Please say why this child is taken off the roster.")),
+            DataRequired(message=required_message),
             Length(max=REASON_MAX, message=_l("Please keep this to at most %(max)d characters.")),
         ],
         filters=[strip_filter],
         render_kw={"maxlength": REASON_MAX},
+    )
+
+
+class TakeOffRosterForm(FlaskForm):
+    reason = _reason_field(
+        _l("Why is this child taken off the roster?"), _l("Please say why this child is taken off the roster.")
     )
 
 
 class VoidForm(FlaskForm):
-    reason = StringField(
-        _l("Why is this record wrong?"),
-        validators=[
-            DataRequired(message=_l("Please say why this record is wrong.")),
-            Length(max=REASON_MAX, message=_l("Please keep this to at most %(max)d characters.")),
-        ],
-        filters=[strip_filter],
-        render_kw={"maxlength": REASON_MAX},
-    )
+    reason = _reason_field(_l("Why is this record wrong?"), _l("Please say why this record is wrong."))
 
 
 class PaperForm(OnceForm):
