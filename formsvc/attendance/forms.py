@@ -35,8 +35,9 @@ _NUMBER_IN_NAME = re.compile(r"(?:\d[\s-]?){6}\d")
 _SIGNS_NOT_IN_NAMES = frozenset('=+<>@#$%&*\\/"[]{}|^`~_')
 
 
-def _sign_in_name(name: str) -> str | None:
-    for char in unicodedata.normalize("NFKC", name):
+def _sign_in_name(folded: str) -> str | None:
+    """The first sign in an NFKC-folded name that no name is written with (＝ folds to =)."""
+    for char in folded:
         if char in _SIGNS_NOT_IN_NAMES or unicodedata.category(char) == "Sm":
             return char
     return None
@@ -50,9 +51,10 @@ def written_in_words(form, field):
         return
     if not any(char.isalpha() for char in field.data):
         raise ValidationError(_("Please write the name in characters or letters."))
-    if (sign := _sign_in_name(field.data)) is not None:
+    folded = unicodedata.normalize("NFKC", field.data)
+    if (sign := _sign_in_name(folded)) is not None:
         raise ValidationError(_("Please write only the name, without signs such as %(sign)s.", sign=sign))
-    if _NUMBER_IN_NAME.search(unicodedata.normalize("NFKC", field.data)):
+    if _NUMBER_IN_NAME.search(folded):
         raise ValidationError(_("Please write only the name here; a phone number has its own box."))
 
 

@@ -41,7 +41,7 @@ _NAMED_KINDS = {
     "activity": (Activity, _activity_name),
     "activities": (Activity, _activity_name),
     "activity_series": (ActivitySeries, lambda series: series.title or series.kind.title),
-    "attendance": (Attendance, lambda attendance: _attendance_name(attendance)),
+    "attendance": (Attendance, _attendance_name),
     "survey_templates": (SurveyTemplate, lambda template: template.current.title(str(get_locale()))),
 }
 
@@ -69,14 +69,10 @@ def target_names(targets: Iterable[str | None]) -> dict[str, str]:
 
 DETAIL_TITLES = {
     "activities_created": _l("Activities made"),
-    "address": _l("Address"),
-    "opened_on": _l("Opened on"),
-    "township": _l("Township"),
-    "village": _l("Village"),
-    "level": _l("Level"),
     "activities_widened": _l("Activities widened"),
     "activity_id": _l("Activity"),
     "activity_links": _l("Activity links"),
+    "address": _l("Address"),
     "adult_signin_id": _l("Adult's sign-in"),
     "adult_signins": _l("Adults' sign-ins"),
     "after": _l("After"),
@@ -103,17 +99,19 @@ DETAIL_TITLES = {
     "guardians": _l("Guardians"),
     "key": _l("Key"),
     "kind": _l("Kind"),
+    "level": _l("Level"),
     "link": _l("Survey link"),
     "merged_into": _l("Merged into"),
     "merged_into_name": _l("Merged into"),
     "moved": _l("Moved"),
     "name": _l("Name"),
     "new_children": _l("New children"),
+    "opened_on": _l("Opened on"),
     "period": _l("Period"),
     "q": _l("Comments containing"),
     "reason": _l("Reason"),
-    "replaced_by": _l("Replaced by"),
     "records": _l("Records"),
+    "replaced_by": _l("Replaced by"),
     "role": _l("Role"),
     "rows": _l("Rows"),
     "scope": _l("Scope"),
@@ -124,10 +122,12 @@ DETAIL_TITLES = {
     "skipped": _l("Skipped"),
     "status": _l("Status"),
     "title": _l("Title"),
+    "township": _l("Township"),
     "unchanged": _l("Unchanged"),
     "updated": _l("Updated"),
     "version": _l("Version"),
     "via": _l("Through"),
+    "village": _l("Village"),
     "void_reasons": _l("Reasons for voiding"),
     "voided": _l("Voided"),
     "volunteers": _l("Volunteers"),
@@ -185,12 +185,8 @@ def _title(key: str) -> str:
 
 def site_names_in(details_list: Iterable[dict | None]) -> dict[int, str]:
     """The names of the homes the page's details list by number (an account's homes)."""
-    numbers = {
-        number
-        for details in details_list
-        for number in ((details or {}).get("sites") or [] if isinstance((details or {}).get("sites"), list) else [])
-        if isinstance(number, int)
-    }
+    listed = (details.get("sites") for details in details_list if details)
+    numbers = {number for sites in listed if isinstance(sites, list) for number in sites if isinstance(number, int)}
     if not numbers:
         return {}
     return dict(db.session.execute(select(Site.id, Site.name).where(Site.id.in_(numbers))).all())

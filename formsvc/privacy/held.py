@@ -82,20 +82,8 @@ def visible_child(user: User, child_id: int) -> Child | None:
 def held_about_child(child: Child, user: User, *, full_phones: bool) -> HeldAboutChild:
     """Everything held about ``child`` at sites ``user`` may see, oldest first, voided ones too."""
     visible = Activity.site_id.in_(visible_site_ids(user))
-    visits = db.session.execute(
-        select(Attendance, Activity, Site.name)
-        .join(Activity, Activity.id == Attendance.activity_id)
-        .join(Site, Site.id == Activity.site_id)
-        .where(Attendance.child_id == child.id, visible)
-        .order_by(Activity.on_date, Attendance.signed_in_at, Attendance.id)
-    ).all()
-    guardians = db.session.execute(
-        select(AdultSignIn, Activity, Site.name)
-        .join(Activity, Activity.id == AdultSignIn.activity_id)
-        .join(Site, Site.id == Activity.site_id)
-        .where(AdultSignIn.child_id == child.id, visible)
-        .order_by(Activity.on_date, AdultSignIn.signed_in_at, AdultSignIn.id)
-    ).all()
+    visits = _naming_the_child(Attendance, child, visible)
+    guardians = _naming_the_child(AdultSignIn, child, visible)
     return HeldAboutChild(
         child=child,
         home=child.site.name,
@@ -107,6 +95,17 @@ def held_about_child(child: Child, user: User, *, full_phones: bool) -> HeldAbou
             [visit.id for visit, _activity, _home in visits], [signin.id for signin, _activity, _home in guardians]
         ),
     )
+
+
+def _naming_the_child(model: type[Attendance] | type[AdultSignIn], child: Child, visible) -> list:
+    """(record, activity, home name) of the child's sign-ins, or of the guardians' naming the child."""
+    return db.session.execute(
+        select(model, Activity, Site.name)
+        .join(Activity, Activity.id == model.activity_id)
+        .join(Site, Site.id == Activity.site_id)
+        .where(model.child_id == child.id, visible)
+        .order_by(Activity.on_date, model.signed_in_at, model.id)
+    ).all()
 
 
 def _signin(row: Attendance | AdultSignIn, activity: Activity, home: str) -> HeldSignIn:
