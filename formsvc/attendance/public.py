@@ -36,13 +36,8 @@ from formsvc.privacy.consent import (
 from formsvc.ratelimits import signin_limits
 from formsvc.sites.models import Site
 from formsvc.sites.rotation import site_of_retired_token
-from formsvc.surveys.answering import (
-    answered_here,
-    device_key,
-    open_surveys_at_site,
-    survey_opens_later,
-    surveys_after_sign_in,
-)
+from formsvc.surveys.answering import device_key
+from formsvc.surveys.offers import answered_here, open_surveys_at_site, survey_opens_later, surveys_after_sign_in
 from formsvc.surveys.public import DEVICE_COOKIE
 from formsvc.text import mask_name
 from formsvc.timeutil import local_today
