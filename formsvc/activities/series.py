@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from formsvc.activities.models import Activity, ActivitySeries
@@ -144,3 +144,17 @@ def stop_repeating_at(site: Site, today: date) -> int:
     for series in running:
         series.stopped = True
     return len(running)
+
+
+def repeating_counts(site_ids, *, stopped: bool = False) -> dict[int, int]:
+    """How many repeating activities each home has running (or, ``stopped``, has stopped).
+
+    Running counts as ``stop_repeating_at`` (above) does, so the question before deactivating a home
+    names the number its flash reports afterwards.
+    """
+    rows = db.session.execute(
+        select(ActivitySeries.site_id, func.count())
+        .where(ActivitySeries.site_id.in_(site_ids), ActivitySeries.stopped.is_(stopped))
+        .group_by(ActivitySeries.site_id)
+    )
+    return {site_id: count for site_id, count in rows}

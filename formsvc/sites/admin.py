@@ -9,7 +9,7 @@ from sqlalchemy import select
 from formsvc.accounts.forms import ActionForm
 from formsvc.accounts.permissions import admin_required
 from formsvc.accounts.scoping import site_for, visible_sites
-from formsvc.activities.series import stop_repeating_at
+from formsvc.activities.series import repeating_counts, stop_repeating_at
 from formsvc.audit.services import record
 from formsvc.errors import DomainError
 from formsvc.extensions import db
@@ -25,7 +25,6 @@ from formsvc.sites.services import (
     create_site,
     new_township,
     plan_site_import,
-    repeating_counts,
     update_site,
 )
 from formsvc.timeutil import local_today

@@ -7,9 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from formsvc.activities.models import ActivitySeries
 from formsvc.audit.services import record
 from formsvc.errors import DomainError
 from formsvc.extensions import db
@@ -385,17 +384,3 @@ def apply_site_import(plan: SiteImportPlan, *, user=None) -> None:
 
 def all_sites() -> list[Site]:
     return in_place_order(db.session.execute(select(Site).join(Township)).scalars())
-
-
-def repeating_counts(site_ids, *, stopped: bool = False) -> dict[int, int]:
-    """How many repeating activities each home has running (or, ``stopped``, has stopped).
-
-    Running counts as ``stop_repeating_at`` does, so the question before deactivating a home
-    names the number its flash reports afterwards.
-    """
-    rows = db.session.execute(
-        select(ActivitySeries.site_id, func.count())
-        .where(ActivitySeries.site_id.in_(site_ids), ActivitySeries.stopped.is_(stopped))
-        .group_by(ActivitySeries.site_id)
-    )
-    return {site_id: count for site_id, count in rows}
