@@ -1,11 +1,11 @@
-"""Scopes (district, township:<id>, site:<id>) and periods ("2026", "2026-Q4", "2026-11")."""
+"""Scopes (district, township:<id>, site:<id>), periods ("2026", "2026-Q4", "2026-11") and their whole months."""
 
 from __future__ import annotations
 
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from formsvc.errors import DomainError
 from formsvc.i18n import _
@@ -87,3 +87,37 @@ def period_name(date_from: date, date_to: date) -> str:
         if months == 1:
             return _("{year}-{month:02d}").format(year=date_from.year, month=date_from.month)
     return _("{start} to {end}").format(start=date_from.isoformat(), end=date_to.isoformat())
+
+
+def split_months(date_from: date, date_to: date) -> tuple[list[tuple[int, int, int]], list[tuple[date, date]]]:
+    """The whole months of a period as (year, first month, last month), and the days outside them.
+
+    ``2026-01-01..2026-12-31`` is ``[(2026, 1, 12)]`` and no days; ``2025-11-15..2026-03-10`` is
+    December 2025, January and February 2026, and 15–30 November and 1–10 March.
+    """
+    if date_from > date_to:
+        return [], []
+    first = date_from if date_from.day == 1 else _next_month(date_from)
+    end = _next_month(date_to)  # the first day of the month after date_to's
+    whole_until = end if date_to + timedelta(days=1) == end else date_to.replace(day=1)
+    if first >= whole_until:  # no whole month inside
+        return [], [(date_from, date_to)]
+    days = []
+    if date_from < first:
+        days.append((date_from, first - timedelta(days=1)))
+    if whole_until <= date_to:
+        days.append((whole_until, date_to))
+    last = _previous_month(whole_until)
+    years = [
+        (year, first.month if year == first.year else 1, last.month if year == last.year else 12)
+        for year in range(first.year, last.year + 1)
+    ]
+    return years, days
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _previous_month(first_of_month: date) -> date:
+    return date(first_of_month.year - (first_of_month.month == 1), (first_of_month.month - 2) % 12 + 1, 1)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import (
     Integer,
@@ -47,6 +47,7 @@ from formsvc.tallies.models import (
     paper_column,
     visits_column,
 )
+from formsvc.tallies.periods import split_months
 from formsvc.timeutil import local_to_utc, local_today
 
 KINDS = tuple(kind.value for kind in ActivityKind)
@@ -120,7 +121,20 @@ class _Values(dict):
         super().__init__({level: {} for level in LEVELS})
 
     def slot(self, row) -> dict:
-        return self[row.level].setdefault(row.key, _empty_values())
+        return self.at(row.level, row.key)
+
+    def at(self, level: str, key) -> dict:
+        return self[level].setdefault(key, _empty_values())
+
+
+def _levels_of(site_ids) -> dict[int, tuple[tuple[str, int | None], ...]]:
+    """For each site, the (level, key) slots its figures add to: its own, its township's, the total's."""
+    if not site_ids:
+        return {}
+    townships = db.session.execute(select(Site.id, Site.township_id).where(Site.id.in_(sorted(site_ids)))).all()
+    return {
+        site_id: (("site", site_id), ("township", township_id), ("total", None)) for site_id, township_id in townships
+    }
 
 
 _PLACE = (Activity.site_id.label("site_id"), Site.township_id.label("township_id"))
@@ -159,13 +173,10 @@ def _unmade_series_figures(values: _Values, unmade: Mapping[ActivitySeries, list
         not_started = days[-1] == today and local_to_utc(today, series.opens) > as_of
         if len(days) > not_started:
             held[(series.site_id, _value(series.kind))] += len(days) - not_started
-    if not held:
-        return
-    site_ids = sorted({site_id for site_id, _kind in held})
-    township_of = dict(db.session.execute(select(Site.id, Site.township_id).where(Site.id.in_(site_ids))).all())
+    levels_of = _levels_of({site_id for site_id, _kind in held})
     for (site_id, kind), number in held.items():
-        for level, key in (("site", site_id), ("township", township_of[site_id]), ("total", None)):
-            values[level].setdefault(key, _empty_values())["activities_by_kind"][kind] += number
+        for level, key in levels_of[site_id]:
+            values.at(level, key)["activities_by_kind"][kind] += number
 
 
 def _raw_visits(site_ids: Select, date_from: date, date_to: date) -> Select:
@@ -254,40 +265,6 @@ def _per_child(name: str, dim: str, measures: tuple[str, ...], raw, rolled, site
     keys = [rows.c.site_id, rows.c.township_id, rows.c[dim], rows.c.child_id]
     sums = [func.sum(rows.c[measure]).label(measure) for measure in measures]
     return select(*keys, *sums).group_by(*keys).cte(name)
-
-
-def split_months(date_from: date, date_to: date) -> tuple[list[tuple[int, int, int]], list[tuple[date, date]]]:
-    """The whole months of a period as (year, first month, last month), and the days outside them.
-
-    ``2026-01-01..2026-12-31`` is ``[(2026, 1, 12)]`` and no days; ``2025-11-15..2026-03-10`` is
-    December 2025, January and February 2026, and 15–30 November and 1–10 March.
-    """
-    if date_from > date_to:
-        return [], []
-    first = date_from if date_from.day == 1 else _next_month(date_from)
-    end = _next_month(date_to)  # the first day of the month after date_to's
-    whole_until = end if date_to + timedelta(days=1) == end else date_to.replace(day=1)
-    if first >= whole_until:  # no whole month inside
-        return [], [(date_from, date_to)]
-    days = []
-    if date_from < first:
-        days.append((date_from, first - timedelta(days=1)))
-    if whole_until <= date_to:
-        days.append((whole_until, date_to))
-    last = _previous_month(whole_until)
-    years = [
-        (year, first.month if year == first.year else 1, last.month if year == last.year else 12)
-        for year in range(first.year, last.year + 1)
-    ]
-    return years, days
-
-
-def _next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
-
-
-def _previous_month(first_of_month: date) -> date:
-    return date(first_of_month.year - (first_of_month.month == 1), (first_of_month.month - 2) % 12 + 1, 1)
 
 
 def _visit_figures(values: _Values, site_ids: Select, date_from: date, date_to: date) -> None:
@@ -390,12 +367,10 @@ def survey_figures(site_ids: Select, date_from: date, date_to: date) -> dict:
     answers (every answer weighs the same), never a mean of the sites' means.
     """
     scores = survey_scores(site_ids, date_from, date_to)
-    township_of = dict(
-        db.session.execute(select(Site.id, Site.township_id).where(Site.id.in_(list(scores)))).all() if scores else []
-    )
+    levels_of = _levels_of(set(scores))
     sums: dict = {level: {} for level in LEVELS}
     for site_id, score in scores.items():
-        for level, key in (("site", site_id), ("township", township_of[site_id]), ("total", None)):
+        for level, key in levels_of[site_id]:
             responses, answers, total = sums[level].get(key, (0, 0, 0))
             sums[level][key] = (responses + score.responses, answers + score.rating_answers, total + score.rating_total)
     return {
