@@ -16,24 +16,26 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from formsvc.activities.models import Activity, ActivityKind, ActivitySeries, Audience
-from formsvc.activities.series import unmade_series_days
 from formsvc.attendance.models import (
     AdultRole,
-    AdultSignIn,
-    Attendance,
     Child,
     ChildCategory,
-    ChildCategoryPeriod,
-    ChildStatus,
     Relation,
 )
 from formsvc.attendance.paper_syntax import BRACKETED_TAIL, name_problem, read_child_name, relation_word, says_who
 from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.imports import ledger_values as values
+from formsvc.imports.ledger_existing import (
+    existing_activities,
+    existing_children,
+    existing_periods,
+    present_records,
+    series_days_without_rows,
+)
 from formsvc.imports.models import LEDGER_SCOPE, SheetImport
 from formsvc.imports.services import FileImportError, file_sha256, previous_import
 from formsvc.sites.models import Site, Township
@@ -43,7 +45,6 @@ from formsvc.text import clean_text, is_mainland_mobile, name_key, normalise_pho
 from formsvc.timeutil import local_today
 
 MAX_ROWS = 50_000
-CHUNK = 400
 ROLES = {Audience.GUARDIANS: AdultRole.GUARDIAN, Audience.VOLUNTEERS: AdultRole.VOLUNTEER}
 # (site id, day, kind, folded title); the title is "" for a daily opening.
 ActivityKey = tuple[int, date, ActivityKind, str]
@@ -111,11 +112,6 @@ class LedgerPlan:
     new_child_rows: list[tuple[str, str, int]] = field(default_factory=list)
     # The row of the sheet's sign-off line (填表人：…): it refused the whole file as a bad row.
     footer_row: int | None = None
-
-    @property
-    def footer_notice(self) -> str:
-        return footer_notice(self.footer_row)
-
     # (child, category, since, until) to add.
     new_periods: list[tuple[PersonKey, ChildCategory, date, date | None]] = field(default_factory=list)
     already_present: int = 0
@@ -123,6 +119,10 @@ class LedgerPlan:
     duplicates: list[RowProblem] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     previous: SheetImport | None = None
+
+    @property
+    def footer_notice(self) -> str:
+        return footer_notice(self.footer_row)
 
     @property
     def new_activities(self) -> int:
@@ -233,101 +233,13 @@ def _parse_row(number: int, cells: dict[str, str], sites: _Sites, today: date) -
     return row, []
 
 
-def _chunks(items: list, size: int = CHUNK):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _existing_activities(rows: list[LedgerRow]) -> dict[ActivityKey, Activity]:
-    pairs = sorted({(row.site_id, row.day) for row in rows})
-    found: dict[ActivityKey, Activity] = {}
-    for chunk in _chunks(pairs):
-        query = (
-            select(Activity)
-            .where(tuple_(Activity.site_id, Activity.on_date).in_(chunk), Activity.cancelled.is_(False))
-            .order_by(Activity.id)
-        )
-        for activity in db.session.execute(query).scalars():
-            title = "" if activity.kind == ActivityKind.DAILY else name_key(activity.title)
-            found.setdefault((activity.site_id, activity.on_date, activity.kind, title), activity)
-    return found
-
-
-def _unmade_series_days(rows: list[LedgerRow]) -> dict[ActivityKey, ActivitySeries]:
-    """The series whose day (with no row yet) each activity key of the ledger is, if any."""
-    rows = [row for row in rows if row.kind != ActivityKind.DAILY]
-    if not rows:
-        return {}
-    site_ids = sorted({row.site_id for row in rows})
-    unmade = unmade_series_days(site_ids, min(row.day for row in rows), max(row.day for row in rows))
-    return {
-        (series.site_id, day, series.kind, name_key(series.title)): series
-        for series, days in unmade.items()
-        for day in days
-    }
-
-
-def _existing_children(people: set[PersonKey]) -> dict[PersonKey, Child]:
-    """The roster's child for each (site, name key), as ``match_roster`` picks it: active first."""
-    by_site: dict[int, list[str]] = defaultdict(list)
-    for site_id, key in sorted(people):
-        by_site[site_id].append(key)
-    found: dict[PersonKey, Child] = {}
-    for site_id, keys in by_site.items():
-        for chunk in _chunks(keys):
-            query = select(Child).where(
-                Child.site_id == site_id,
-                Child.name_key.in_(chunk),
-                Child.status.in_((ChildStatus.ACTIVE, ChildStatus.TO_REVIEW)),
-            )
-            ranked = sorted(
-                db.session.execute(query).scalars(), key=lambda child: (child.status != ChildStatus.ACTIVE, child.id)
-            )
-            for child in ranked:
-                found.setdefault((site_id, child.name_key), child)
-    return found
-
-
-def _existing_periods(children: list[Child]) -> dict[int, list[tuple[ChildCategory, date | None, date | None]]]:
-    periods = defaultdict(list)
-    for chunk in _chunks([child.id for child in children]):
-        query = select(ChildCategoryPeriod).where(ChildCategoryPeriod.child_id.in_(chunk))
-        for period in db.session.execute(query).scalars():
-            periods[period.child_id].append((period.category, period.since, period.until))
-    return periods
-
-
-def _present_records(activity_ids: list[int]) -> tuple[set, set]:
-    """(activity, child) of the attendances and (activity, role, name key) of the adult sign-ins there."""
-    children: set[tuple[int, int]] = set()
-    adults: set[tuple[int, AdultRole, str]] = set()
-    for chunk in _chunks(sorted(activity_ids)):
-        children.update(
-            tuple(row)
-            for row in db.session.execute(
-                select(Attendance.activity_id, Attendance.child_id).where(
-                    Attendance.activity_id.in_(chunk), Attendance.voided_at.is_(None)
-                )
-            )
-        )
-        adults.update(
-            tuple(row)
-            for row in db.session.execute(
-                select(AdultSignIn.activity_id, AdultSignIn.role, AdultSignIn.name_key).where(
-                    AdultSignIn.activity_id.in_(chunk), AdultSignIn.voided_at.is_(None)
-                )
-            )
-        )
-    return children, adults
-
-
 def _covered(day: date, periods: list[tuple[date | None, date | None]]) -> bool:
     return any((since is None or since <= day) and (until is None or until >= day) for since, until in periods)
 
 
 def _plan_categories(plan: LedgerPlan, wanted: dict[tuple[PersonKey, ChildCategory], set[date]]) -> None:
     """A period from the first day not yet covered, ending before a later period of the same category."""
-    existing = _existing_periods(list(plan.children.values()))
+    existing = existing_periods(list(plan.children.values()))
     for (person, category), days in sorted(wanted.items(), key=lambda item: (item[0][0], item[0][1].value)):
         child = plan.children.get(person)
         periods = existing.get(child.id, []) if child else []
@@ -342,10 +254,10 @@ def _plan_categories(plan: LedgerPlan, wanted: dict[tuple[PersonKey, ChildCatego
 
 
 def _match(plan: LedgerPlan, rows: list[LedgerRow], sites: _Sites) -> None:
-    existing = _existing_activities(rows)
-    series_days = _unmade_series_days(rows)
-    plan.children = _existing_children({row.person for row in rows if row.audience == Audience.CHILDREN})
-    present_children, present_adults = _present_records([activity.id for activity in existing.values()])
+    existing = existing_activities(rows)
+    series_days = series_days_without_rows(rows)
+    plan.children = existing_children({row.person for row in rows if row.audience == Audience.CHILDREN})
+    present_children, present_adults = present_records([activity.id for activity in existing.values()])
     seen: dict[tuple, int] = {}
     wanted: dict[tuple[PersonKey, ChildCategory], set[date]] = defaultdict(set)
     for row in rows:
