@@ -37,7 +37,7 @@ from formsvc.ratelimits import signin_limits
 from formsvc.sites.models import Site
 from formsvc.sites.rotation import site_of_retired_token
 from formsvc.surveys.answering import device_key
-from formsvc.surveys.offers import answered_here, open_surveys_at_site, survey_opens_later, surveys_after_sign_in
+from formsvc.surveys.offers import answered_here, open_surveys_at_site, receipt_survey
 from formsvc.surveys.public import DEVICE_COOKIE
 from formsvc.text import mask_name
 from formsvc.timeutil import local_today
@@ -364,6 +364,7 @@ def receipt(token: str):
         audience = Audience.CHILDREN
     else:
         audience = Audience.GUARDIANS if record.role == AdultRole.GUARDIAN else Audience.VOLUNTEERS
+    offer = receipt_survey(submission, attended=attended.activity_ids())
     return render_template(
         "public/receipt.html",
         submission=submission,
@@ -372,8 +373,8 @@ def receipt(token: str):
         activity=record.activity,
         site=record.activity.site,
         masked_name=mask_name(name),
-        surveys=surveys_after_sign_in(submission, attended=attended.activity_ids()),
-        survey_opens=survey_opens_later(submission, attended=attended.activity_ids()),
+        surveys=offer.surveys,
+        survey_opens=offer.opens,
         someone_else_url=url_for(FORM_ENDPOINTS[audience], token=record.activity.public_token, **{SOMEONE_ELSE: 1}),
     )
 

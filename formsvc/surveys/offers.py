@@ -76,34 +76,37 @@ def open_surveys_at_site(
     return [_open_survey(link, locale) for link in offered.values()]
 
 
-def surveys_after_sign_in(
+@dataclass(frozen=True)
+class ReceiptSurvey:
+    """What the receipt of a guardian's sign-in says of the activity's survey."""
+
+    surveys: list[OpenSurvey]  # the survey, while it is open
+    opens: datetime | None = None  # when it opens, while it has not yet
+
+
+def receipt_survey(
     submission: Submission,
     *,
     now: datetime | None = None,
     locale: str | None = None,
     attended: Collection[int] = (),
-) -> list[OpenSurvey]:
-    """What the receipt of a guardian's sign-in offers: the activity's survey, when open.
+) -> ReceiptSurvey:
+    """The activity's survey on a guardian's receipt: offered while open; before it opens, when.
 
-    A receipt's address can be forwarded too: a scan-only activity's survey is offered only on a
-    phone that signed in to it (``attended``).
+    A grandmother signing in at 14:00 for a lecture whose survey opens at 19:45 is told to come
+    back to her receipt then. A receipt's address can be forwarded too: a scan-only activity's
+    survey is offered only on a phone that signed in to it (``attended``).
     """
-    link = _guardians_link(submission)
-    if link is None or closed_reason(link, now or utcnow()) is not None or not may_answer(link, attended):
-        return []
-    return [_open_survey(link, locale or survey_locale())]
-
-
-def survey_opens_later(
-    submission: Submission, *, now: datetime | None = None, attended: Collection[int] = ()
-) -> datetime | None:
-    """When the survey of a guardian's activity opens, if it has not yet: a grandmother signing in
-    at 14:00 for a lecture whose survey opens at 19:45 is told to come back to her receipt then."""
     link = _guardians_link(submission)  # a stopped link is not found
-    if link is None or link.activity.cancelled or not link.site.active or not may_answer(link, attended):
-        return None
+    if link is None or not may_answer(link, attended):
+        return ReceiptSurvey([])
+    now = now or utcnow()
+    if closed_reason(link, now) is None:
+        return ReceiptSurvey([_open_survey(link, locale or survey_locale())])
+    if link.activity.cancelled or not link.site.active:
+        return ReceiptSurvey([])
     opens, _closes = link_window(link)
-    return opens if opens > (now or utcnow()) else None
+    return ReceiptSurvey([], opens if opens > now else None)
 
 
 def _guardians_link(submission: Submission) -> SurveyLink | None:
