@@ -107,40 +107,38 @@ def test_the_migration_takes_the_dots_out_of_keys_stored_before(app, make, site,
     assert signin_key == "阿依古丽买买提"
 
 
+def send_child_form(app, lecture, name):
+    phone = app.test_client()
+    url = f"/a/{lecture['token']}/child"
+    return phone.post(url, data={**form_fields(phone.get(url).data), **CONSENT, "child_name": name})
+
+
+def assert_refused_as_typed(app, lecture, typed, message, **guardian_fields):
+    """The child form and the guardian form refuse the name with ``message``, keep it, store nothing."""
+    response = send_child_form(app, lecture, typed)
+    assert response.status_code == 200
+    assert message in page_text(response.data)
+    assert form_fields(response.data)["child_name"] == typed
+    guardian = send_guardian_form(app, lecture, **guardian_fields)
+    assert guardian.status_code == 200 and message in page_text(guardian.data)
+    assert count(app, Child) == 0 and count(app, AdultSignIn) == 0
+
+
 @pytest.mark.parametrize("typed", ["😀", "。", "1", "…"])
 def test_a_name_needs_a_character_or_a_letter(app, lecture, frozen_afternoon, typed):
     """QA: 。, 1 or 😀 alone were accepted as a child, one more name for the manager to review."""
-    phone = app.test_client()
-    url = f"/a/{lecture['token']}/child"
-    response = phone.post(url, data={**form_fields(phone.get(url).data), **CONSENT, "child_name": typed})
-    assert response.status_code == 200
-    assert "请用汉字或字母写姓名。" in page_text(response.data)
-    assert form_fields(response.data)["child_name"] == typed
-    guardian = send_guardian_form(app, lecture, name="陈阿婆", child_name=typed)
-    assert guardian.status_code == 200 and "请用汉字或字母写姓名。" in page_text(guardian.data)
-    assert count(app, Child) == 0 and count(app, AdultSignIn) == 0
+    assert_refused_as_typed(app, lecture, typed, "请用汉字或字母写姓名。", name="陈阿婆", child_name=typed)
 
 
 @pytest.mark.parametrize("typed", ['=HYPERLINK("http://x")', "<b>小明</b>", "王＋明", "@小红"])
 def test_a_name_with_signs_no_name_has_is_refused_and_kept_as_typed(app, lecture, frozen_afternoon, typed):
     """QA: the child form took =HYPERLINK("http://x") as a child for the roster and the sheets."""
-    phone = app.test_client()
-    url = f"/a/{lecture['token']}/child"
-    response = phone.post(url, data={**form_fields(phone.get(url).data), **CONSENT, "child_name": typed})
-    assert response.status_code == 200
-    assert "请只写姓名，不要写" in page_text(response.data)
-    assert form_fields(response.data)["child_name"] == typed
-    guardian = send_guardian_form(app, lecture, name=typed)
-    assert guardian.status_code == 200 and "请只写姓名，不要写" in page_text(guardian.data)
-    assert count(app, Child) == 0 and count(app, AdultSignIn) == 0
+    assert_refused_as_typed(app, lecture, typed, "请只写姓名，不要写", name=typed)
 
 
 @pytest.mark.parametrize("typed", ["热依拉·艾力", "Mary-Ann", "王小明（大）", "小宝😀"])
 def test_names_with_dots_hyphens_brackets_or_emoji_are_taken(app, lecture, frozen_afternoon, typed):
-    phone = app.test_client()
-    url = f"/a/{lecture['token']}/child"
-    response = phone.post(url, data={**form_fields(phone.get(url).data), **CONSENT, "child_name": typed})
-    assert response.status_code == 302
+    assert send_child_form(app, lecture, typed).status_code == 302
 
 
 def test_digits_beside_a_name_still_tell_two_children_apart(app, lecture, frozen_afternoon):
