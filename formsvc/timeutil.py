@@ -6,9 +6,12 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_day_names
 from flask import current_app
+from flask_babel import get_locale
 
 from formsvc.db import utcnow
+from formsvc.i18n import _
 
 # How far from today a day typed into the workspace may be (scheduling, a home's daily
 # opening): catches 1900 or 2206 typed for 2026. Older paper records come in through the
@@ -58,11 +61,6 @@ def date_range(first: date, last: date) -> Iterator[date]:
 
 def weekday_words(weekdays: str) -> str:
     """ISO weekday digits in the reader's words: "12345" → 周一至周五, "135" → 周一、周三、周五."""
-    from babel.dates import get_day_names
-    from flask_babel import get_locale
-
-    from formsvc.i18n import _
-
     names = get_day_names("abbreviated", locale=get_locale() or "zh_Hans")  # Monday = 0
     days = sorted({int(digit) for digit in weekdays if digit in "1234567"})
     if len(days) == 7:
