@@ -120,6 +120,18 @@ def test_a_title_row_above_the_header_and_excel_serial_dates(app, district):
         assert on == [date(2025, 9, 1), date(2025, 9, 6), date(2025, 9, 8), date(2025, 9, 9)]
 
 
+def test_a_day_after_today_is_refused_in_the_readers_words(app, district, frozen_afternoon):
+    content = xlsx(
+        ["儿童之家名称", "活动日期", "活动类型", "姓名", "身份"],
+        ["城关镇东门社区儿童之家", "2026-12-05", "日常开放", "王小明", "儿童"],
+    )
+    client = signed_in_client(app, district["boss"])
+    text = page_text(upload(client, content, "台账.xlsx").data)
+    assert "December 5, 2026 is in the future." in text
+    assert "2026-12-05 is in the future" not in text
+    assert count(app, Attendance) == 0
+
+
 def _rows_of(raw: bytes) -> list[list]:
     return [list(row) for row in load_workbook(io.BytesIO(raw)).active.iter_rows(values_only=True)]
 

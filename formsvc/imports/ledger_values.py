@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from flask_babel import format_date
+
 from formsvc.activities.models import ActivityKind, Audience
 from formsvc.attendance.models import ChildCategory, Relation
 from formsvc.attendance.paper_syntax import RELATION_BY_WORD
@@ -127,7 +129,7 @@ def parse_day(text: str, today: date) -> tuple[date | None, str]:
     if day is None or day.year < EARLIEST_YEAR:
         return None, _("“{text}” is not a date like 2026-11-27.").format(text=text)
     if day > today:
-        return None, _("{day} is in the future.").format(day=day.isoformat())
+        return None, _("{day} is in the future.").format(day=format_date(day, "long"))
     return day, ""
 
 
