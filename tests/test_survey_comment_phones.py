@@ -200,3 +200,30 @@ def test_an_export_covering_one_home_is_filed_under_it_however_the_scope_was_pic
             select(AuditEntry.site_id).where(AuditEntry.action == "survey.export").order_by(AuditEntry.id)
         ).scalars()
         assert list(filed) == [east, west, west, None, None]
+
+
+def test_an_exports_scope_is_stored_as_codes_and_read_in_the_readers_language(app, client, make, surveyed):
+    """The audit entry kept the exporter's words ("Whole district", "All time"): a clerk reading
+    the log in Chinese saw English. It stores codes; the log names them for whoever reads it."""
+    west = surveyed["west"]["township_id"]
+    url = f"/admin/surveys/{surveyed['template_id']}/results.xlsx"
+    login(client, make.user("boss", role="admin"))
+    manager = app.test_client()
+    login(manager, make.user("east", sites=[surveyed["east"]]))
+    english = {"Accept-Language": "en"}
+    assert client.get(f"{url}?scope=t{west}&date_from=2026-11-01", headers=english).status_code == 200
+    assert client.get(url, headers=english).status_code == 200
+    assert manager.get(url, headers=english).status_code == 200
+    with app.app_context():
+        stored = db.session.execute(
+            select(AuditEntry.details).where(AuditEntry.action == "survey.export").order_by(AuditEntry.id)
+        ).scalars()
+        scopes = [(details["scope"], details["date_from"], details["date_to"]) for details in stored]
+    assert scopes == [
+        (f"township:{west}", "2026-11-01", None),
+        ("district", None, None),
+        ("homes_of_account", None, None),
+    ]
+    text = page_text(client.get("/admin/audit/?action=survey.export", headers={"Accept-Language": "zh-CN"}).data)
+    assert "范围: 那坡乡" in text and "范围: 全区" in text and "从: 2026-11-01" in text
+    assert "Whole district" not in text and "All time" not in text

@@ -54,6 +54,9 @@ def target_names(targets: Iterable[str | None]) -> dict[str, str]:
         if target == "district":
             names[target] = _("Whole district")
             continue
+        if target == "homes_of_account":  # a manager's "all my homes": the account's, at that time
+            names[target] = _("All the account's Children's Homes")
+            continue
         kind, _sep, number = target.partition(":")
         if kind == "version" and number.isdigit():
             names[target] = _("Consent text, version %(number)s", number=number)
@@ -164,9 +167,11 @@ def _plain(value) -> str:
     return erasures_shown(json.dumps(value, ensure_ascii=False, sort_keys=True))
 
 
-def _value_text(key: str, value, site_names: dict[int, str]) -> str:
+def _value_text(key: str, value, site_names: dict[int, str], names: dict[str, str] | None = None) -> str:
     if key in _VALUE_WORDS and isinstance(value, str):
         return str(_VALUE_WORDS[key](value))
+    if key == "scope" and names and value in names:  # "township:3": as the audit log names its targets
+        return names[value]
     if key == "sites" and isinstance(value, list):
         return _(", ").join(site_names.get(number, f"#{number}") for number in value) or "—"
     if key == "changes" and isinstance(value, dict):  # {field: [old, new]}
@@ -192,7 +197,23 @@ def site_names_in(details_list: Iterable[dict | None]) -> dict[int, str]:
     return dict(db.session.execute(select(Site.id, Site.name).where(Site.id.in_(numbers))).all())
 
 
-def detail_lines(details: dict | None, site_names: dict[int, str] | None = None) -> list[tuple[str, str]]:
+def detail_lines(
+    details: dict | None, site_names: dict[int, str] | None = None, names: dict[str, str] | None = None
+) -> list[tuple[str, str]]:
     """An entry's details as (label, value) lines in the reader's language: codes in words, an
-    account's homes by name, a change as old → new; a key without a label is shown as stored."""
-    return [(_title(key), _value_text(key, value, site_names or {})) for key, value in sorted((details or {}).items())]
+    account's homes by name, a scope as the targets are named (``names``, from target_names),
+    a change as old → new; a key without a label is shown as stored."""
+    return [
+        (_title(key), _value_text(key, value, site_names or {}, names))
+        for key, value in sorted((details or {}).items())
+    ]
+
+
+def named_in(entries: Iterable) -> set[str]:
+    """The codes a page of entries names: their targets and the scopes in their details."""
+    codes: set = set()
+    for entry in entries:
+        codes.add(entry.target)
+        if isinstance(entry.details, dict):
+            codes.add(entry.details.get("scope"))
+    return {code for code in codes if isinstance(code, str)}

@@ -60,7 +60,7 @@ def _period_label(date_from: date | None, date_to: date | None) -> str:
 
 def _filtered(template_id: int, *, for_print: bool):
     """The template, the filter form (from the query string), the results it asks for, their
-    labels, and the home they are limited to (None for several)."""
+    labels, the home they are limited to (None for several) and what an export of them covers."""
     template = template_for(current_user, template_id)
     form = ResultsFilterForm(request.args)
     scopes = _scope_choices(template)
@@ -83,7 +83,21 @@ def _filtered(template_id: int, *, for_print: bool):
     )
     results = survey_results(template, flt, survey_locale())
     labels = {"scope_label": dict(scopes)[scope], "period_label": _period_label(date_from, date_to)}
-    return template, form, results, labels, _one_home(template, flt.site_ids)
+    return template, form, results, labels, _one_home(template, flt.site_ids), _audited(scope, date_from, date_to)
+
+
+def _audited(scope: str, date_from: date | None, date_to: date | None) -> dict:
+    """What an export covered, in codes the audit log names in its reader's language (not the
+    exporter's words): "district", "township:3", "site:5" or "homes_of_account"."""
+    if scope[:1] in ("t", "s") and scope[1:].isdigit():
+        target = f"{'township' if scope[0] == 't' else 'site'}:{scope[1:]}"
+    else:
+        target = "district" if current_user.is_admin else "homes_of_account"
+    return {
+        "scope": target,
+        "date_from": date_from.isoformat() if date_from else None,
+        "date_to": date_to.isoformat() if date_to else None,
+    }
 
 
 def _one_home(template: SurveyTemplate, site_ids: Select) -> int | None:
@@ -98,7 +112,7 @@ def _one_home(template: SurveyTemplate, site_ids: Select) -> int | None:
 @bp.route("/<int:template_id>/results")
 @login_required
 def results(template_id: int):
-    template, form, found, labels, _home = _filtered(template_id, for_print=False)
+    template, form, found, labels, _home, _covered = _filtered(template_id, for_print=False)
     return render_template(
         "admin/surveys/results.html",
         template=template,
@@ -118,7 +132,7 @@ def results(template_id: int):
 @login_required
 @download_view
 def export(template_id: int, fmt: str):
-    template, _form, found, labels, one_home = _filtered(template_id, for_print=True)
+    template, _form, found, labels, one_home, covered = _filtered(template_id, for_print=True)
     record(
         "survey.export",
         user=current_user,
@@ -126,9 +140,8 @@ def export(template_id: int, fmt: str):
         site_id=one_home,
         target=f"survey_templates:{template.id}",
         format=fmt,
-        scope=labels["scope_label"],
-        period=labels["period_label"],
         q=found.search,
+        **covered,
     )
     db.session.commit()
     name = dated_name(f"survey-{template.id}", fmt)
