@@ -16,7 +16,6 @@ from formsvc.attendance.models import AdultRole, Relation
 from formsvc.attendance.services import (
     WindowClosed,
     check_window,
-    match_roster,
     sign_in_adult,
     sign_in_child,
     submission_by_token,
@@ -252,21 +251,6 @@ class _Consent:
 PICK = "pick"
 
 
-def _remembered_children_at(site: Site) -> list[str]:
-    """The children this phone signed in who are on this home's roster, by their roster names.
-
-    Another home's child is not offered (one tap would put them in this home's review queue),
-    nor a name the manager has since corrected (it would add the child again); a name merged
-    into another child is offered as that child.
-    """
-    offered: list[str] = []
-    for name in device.remembered_children():
-        child = match_roster(site, name)
-        if child is not None and child.name not in offered:
-            offered.append(child.name)
-    return offered
-
-
 @bp.route("/a/<token>/child", methods=["GET", "POST"])
 @signin_limits
 def child_form(token: str):
@@ -274,7 +258,7 @@ def child_form(token: str):
     form = ChildSignInForm()
     consent = _Consent(form)
     # Offered on the form as it opens (a sent form shows no links): a sign-in does not look them up.
-    children = [] if form.is_submitted() else _remembered_children_at(activity.site)
+    children = [] if form.is_submitted() else device.remembered_children_at(activity.site)
     if not form.is_submitted():
         picked = request.args.get(PICK)
         if picked is not None:
