@@ -16,6 +16,7 @@ from formsvc.attendance.models import AdultRole, Relation
 from formsvc.attendance.services import (
     WindowClosed,
     check_window,
+    counted_sign_in,
     sign_in_adult,
     sign_in_child,
     submission_by_token,
@@ -150,7 +151,8 @@ def _handle_sign_in(
     Whatever went wrong — a field, an expired CSRF token, a window that closed while the
     person typed, a scan pass that ran out (lecture mode, see scanpass.py) — the form comes
     back with everything still in it. Opened before sign-in opens or after it ended, there is
-    no form at all, only a page that says so.
+    no form at all, only a page that says so. A form that was already counted leads to its
+    receipt again, whatever is wrong with it by now.
     """
     device.ensure_device_id()
     now = utcnow()
@@ -182,14 +184,15 @@ def _handle_sign_in(
             db.session.rollback()
             problem = error.message
         else:
-            response = redirect(url_for("public.receipt", token=receipt_token))
-            scanpass.forget_draft()
+            response = _to_receipt(activity, receipt_token, now)
             device.remember(response, form)
-            if activity.rotating_code:  # this phone was at the venue: the activity's survey answers here
-                attended.remember(response, activity, now)
             if on_success is not None:
                 on_success(response)
             return response
+    elif (counted := counted_sign_in(activity, form.nonce.data or "")) is not None:
+        # Sent again after it counted (Back, then the button) from a page that has expired, or the
+        # body of an earlier press with a mistake in it: the person is signed in; the receipt says so.
+        return _to_receipt(activity, counted.token, now)
     else:
         problem = form_problem(form)
     if form.is_submitted():
@@ -208,6 +211,14 @@ def _handle_sign_in(
         remembered=bool(device.recall()),
         **context,
     )
+
+
+def _to_receipt(activity: Activity, receipt_token: str, now: datetime):
+    response = redirect(url_for("public.receipt", token=receipt_token))
+    scanpass.forget_draft()
+    if activity.rotating_code:  # this phone was at the venue: the activity's survey answers here
+        attended.remember(response, activity, now)
+    return response
 
 
 def _relation(value: str | None) -> Relation | None:
