@@ -5,6 +5,7 @@ The browser test (tests/browser/test_kiosk.py) covers the script: rotation, coun
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -41,11 +42,56 @@ def test_the_kiosk_page_shows_the_code_and_reloads_itself_without_javascript(app
     page = client.get(f"/admin/activities/{lecture['id']}/kiosk", headers=EN)
     assert page.status_code == 200
     html = page.data.decode()
-    assert '<noscript><meta http-equiv="refresh" content="18"></noscript>' in html  # when the code changes
+    # The code changes in 18 seconds; the page reloads sooner, so a retired link or the count shows.
+    assert '<noscript><meta http-equiv="refresh" content="10"></noscript>' in html
+    # With JavaScript nothing reloads: kiosk.js updates the page in place.
+    assert html.count('http-equiv="refresh"') == 1 and "Refresh" not in page.headers
     assert "<svg" in html and "Scan with WeChat to sign in" in html
     assert 'src="/static/kiosk.js?v=' in html
     assert "<script>" not in html and "onclick" not in html  # the CSP allows no inline script
     assert page.headers["Content-Security-Policy"].count("script-src 'self'") == 1
+
+
+def no_script_reload(client, lecture) -> int:
+    html = client.get(f"/admin/activities/{lecture['id']}/kiosk").get_data(as_text=True)
+    found = re.search(r'<noscript><meta http-equiv="refresh" content="(\d+)"></noscript>', html)
+    assert found, "the page reloads itself without JavaScript"
+    return int(found.group(1))
+
+
+def test_without_javascript_the_page_reloads_when_the_code_changes_if_that_is_sooner(app, make, frozen, site, lecture):
+    client = manager_client(app, make, site)  # 14:05:00, a new code at 14:05:30
+    frozen.shift(25)
+    assert no_script_reload(client, lecture) == 5
+    frozen.shift(4.95)
+    assert no_script_reload(client, lecture) == 1  # never 0: that would reload without pause
+    frozen.shift(0.05)
+    assert no_script_reload(client, lecture) == 10
+
+
+def test_without_javascript_a_long_code_period_still_reloads_every_few_seconds(app, make, site, lecture, monkeypatch):
+    monkeypatch.setitem(app.config, "ROTATING_QR_SECONDS", 600)
+    assert no_script_reload(manager_client(app, make, site), lecture) == 10
+
+
+def test_without_javascript_the_screen_shows_the_new_link_at_its_next_reload(app, make, frozen, site, lecture):
+    """QA: the screen kept the retired link's code until the code changed, so scans of it failed."""
+    from formsvc.sites.models import Site
+    from formsvc.sites.rotation import rotate_site_token
+
+    client = manager_client(app, make, site)
+    url = f"/admin/activities/{lecture['id']}/kiosk"
+    shown = client.get(url).get_data(as_text=True)
+    assert f'data-token="{lecture["token"]}"' in shown
+    with app.app_context():
+        rotate_site_token(db.session.get(Site, site["id"]))
+        db.session.commit()
+        new_token = db.session.get(Activity, lecture["id"]).public_token
+    frozen.shift(no_script_reload(client, lecture))  # the meta refresh fires, inside the same code's slot
+    reloaded = client.get(url).get_data(as_text=True)
+    assert f'data-token="{new_token}"' in reloaded and lecture["token"] not in reloaded
+    slot = re.compile(r'<main id="kiosk"[^>]* data-slot="(\d+)"')
+    assert slot.search(reloaded).group(1) == slot.search(shown).group(1)  # before the code's time was up
 
 
 def test_the_kiosk_state_has_the_current_code_the_count_and_masked_names(app, make, frozen, site, lecture):

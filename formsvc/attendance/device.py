@@ -12,6 +12,8 @@ import hmac
 from flask import Response, current_app, request, session
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from formsvc.attendance.services import match_roster
+from formsvc.sites.models import Site
 from formsvc.text import name_key
 from formsvc.tokens import random_token
 
@@ -45,6 +47,21 @@ def recall() -> dict[str, str]:
 
 def remembered_children() -> list[str]:
     return _children(_stored())
+
+
+def remembered_children_at(site: Site) -> list[str]:
+    """The children this phone signed in who are on this home's roster, by their roster names.
+
+    Another home's child is not offered (one tap would put them in this home's review queue),
+    nor a name the manager has since corrected (it would add the child again); a name merged
+    into another child is offered as that child.
+    """
+    offered: list[str] = []
+    for name in remembered_children():
+        child = match_roster(site, name)
+        if child is not None and child.name not in offered:
+            offered.append(child.name)
+    return offered
 
 
 def _fields(data: dict) -> dict[str, str]:

@@ -1,8 +1,9 @@
 """Lecture mode on the projector or the manager's phone: the changing QR code and a live count.
 
-The page works without JavaScript (it reloads itself when the code changes); with it,
-static/kiosk.js polls the JSON twin of the page and swaps the code and the count in place,
-keeping the last good code on screen while the connection drops.
+The page works without JavaScript (it reloads itself when the code changes, and every
+NO_SCRIPT_RELOAD_SECONDS); with it, static/kiosk.js polls the JSON twin of the page and swaps
+the code and the count in place, keeping the last good code on screen while the connection
+drops, and the page never reloads.
 
 A screen must not stop mid-lecture because its manager logged out on their phone (*Log out*
 ends every session of the account). So opening the screen while logged in also leaves a
@@ -34,6 +35,10 @@ bp = Blueprint("kiosk", __name__, url_prefix="/admin/activities")
 
 # How often the page asks for news (the count); it asks sooner when the code is due to change.
 POLL_SECONDS = 3
+# Without JavaScript the page reloads when the code changes and at least this often, so a code
+# whose link the manager has just retired (new poster links), the count, and sign-in opening or
+# ending show within these seconds, not only at the next code (ROTATING_QR_SECONDS may be long).
+NO_SCRIPT_RELOAD_SECONDS = 10
 
 SCREEN_PASS_COOKIE = "lecture_screen"
 SCREEN_PASS_HOURS = 12
@@ -103,7 +108,7 @@ def kiosk(activity_id: int):
             qr=qr_svg(code.url),
             tally=live_tally(activity, now),
             poll_seconds=POLL_SECONDS,
-            refresh_in=max(1, math.ceil(code.changes_in)),
+            reload_in=min(NO_SCRIPT_RELOAD_SECONDS, max(1, math.ceil(code.changes_in))),
         )
     )
     if current_user.is_authenticated:

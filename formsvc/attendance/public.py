@@ -16,7 +16,7 @@ from formsvc.attendance.models import AdultRole, Relation
 from formsvc.attendance.services import (
     WindowClosed,
     check_window,
-    match_roster,
+    counted_sign_in,
     sign_in_adult,
     sign_in_child,
     submission_by_token,
@@ -151,7 +151,8 @@ def _handle_sign_in(
     Whatever went wrong — a field, an expired CSRF token, a window that closed while the
     person typed, a scan pass that ran out (lecture mode, see scanpass.py) — the form comes
     back with everything still in it. Opened before sign-in opens or after it ended, there is
-    no form at all, only a page that says so.
+    no form at all, only a page that says so. A form that was already counted leads to its
+    receipt again, whatever is wrong with it by now.
     """
     device.ensure_device_id()
     now = utcnow()
@@ -183,14 +184,15 @@ def _handle_sign_in(
             db.session.rollback()
             problem = error.message
         else:
-            response = redirect(url_for("public.receipt", token=receipt_token))
-            scanpass.forget_draft()
+            response = _to_receipt(activity, receipt_token, now)
             device.remember(response, form)
-            if activity.rotating_code:  # this phone was at the venue: the activity's survey answers here
-                attended.remember(response, activity, now)
             if on_success is not None:
                 on_success(response)
             return response
+    elif (counted := counted_sign_in(activity, form.nonce.data or "")) is not None:
+        # Sent again after it counted (Back, then the button) from a page that has expired, or the
+        # body of an earlier press with a mistake in it: the person is signed in; the receipt says so.
+        return _to_receipt(activity, counted.token, now)
     else:
         problem = form_problem(form)
     if form.is_submitted():
@@ -209,6 +211,14 @@ def _handle_sign_in(
         remembered=bool(device.recall()),
         **context,
     )
+
+
+def _to_receipt(activity: Activity, receipt_token: str, now: datetime):
+    response = redirect(url_for("public.receipt", token=receipt_token))
+    scanpass.forget_draft()
+    if activity.rotating_code:  # this phone was at the venue: the activity's survey answers here
+        attended.remember(response, activity, now)
+    return response
 
 
 def _relation(value: str | None) -> Relation | None:
@@ -252,21 +262,6 @@ class _Consent:
 PICK = "pick"
 
 
-def _remembered_children_at(site: Site) -> list[str]:
-    """The children this phone signed in who are on this home's roster, by their roster names.
-
-    Another home's child is not offered (one tap would put them in this home's review queue),
-    nor a name the manager has since corrected (it would add the child again); a name merged
-    into another child is offered as that child.
-    """
-    offered: list[str] = []
-    for name in device.remembered_children():
-        child = match_roster(site, name)
-        if child is not None and child.name not in offered:
-            offered.append(child.name)
-    return offered
-
-
 @bp.route("/a/<token>/child", methods=["GET", "POST"])
 @signin_limits
 def child_form(token: str):
@@ -274,7 +269,7 @@ def child_form(token: str):
     form = ChildSignInForm()
     consent = _Consent(form)
     # Offered on the form as it opens (a sent form shows no links): a sign-in does not look them up.
-    children = [] if form.is_submitted() else _remembered_children_at(activity.site)
+    children = [] if form.is_submitted() else device.remembered_children_at(activity.site)
     if not form.is_submitted():
         picked = request.args.get(PICK)
         if picked is not None:

@@ -10,6 +10,7 @@ from formsvc.attendance.public import FORM_ENDPOINTS
 from formsvc.attendance.rotating import code_is_valid
 from formsvc.i18n import _
 from formsvc.ratelimits import scan_limits
+from formsvc.sites.rotation import site_of_retired_token
 
 bp = Blueprint("scan", __name__)
 
@@ -18,14 +19,14 @@ bp = Blueprint("scan", __name__)
 @scan_limits
 def scan_code(token: str, code: str):
     activity = activity_by_token(token)
-    if activity is None or not activity.site.active or not activity.audiences:
+    if activity is None:
+        return _retired_code_page(token)
+    if not activity.site.active or not activity.audiences:
         abort(404)
     device.ensure_device_id()
     if not code_is_valid(activity, code):
         # Expired or made up: the same friendly page either way, and nothing is counted.
-        return scanpass.scan_again_page(
-            activity, _("This QR code has already changed. Please scan the code on the screen again."), status=410
-        )
+        return scanpass.scan_again_page(activity, _code_changed_message(), status=410)
     scanpass.grant(activity)
     audiences = activity.audiences
     if len(audiences) == 1:
@@ -37,3 +38,19 @@ def scan_code(token: str, code: str):
         later=[],
         endpoints=FORM_ENDPOINTS,
     )
+
+
+def _code_changed_message() -> str:
+    return _("This QR code has already changed. Please scan the code on the screen again.")
+
+
+def _retired_code_page(token: str):
+    """A code the screen showed before the manager gave the home new links (sites/rotation.py).
+
+    The screen shows the new link's code by now (at its next poll or reload), so the person is
+    sent back to it like after an expired code; a token that was never in use stays a 404.
+    """
+    site = site_of_retired_token(token)
+    if site is None or not site.active:
+        abort(404)
+    return scanpass.scan_again_page(None, _code_changed_message(), status=410, site=site)

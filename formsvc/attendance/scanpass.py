@@ -32,6 +32,7 @@ from formsvc.attendance.services import submission_by_nonce
 from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.i18n import _
+from formsvc.sites.models import Site
 
 PASSES_KEY = "scan_passes"
 DRAFT_KEY = "scan_draft"
@@ -123,15 +124,19 @@ def forget_draft() -> None:
     session.pop(DRAFT_KEY, None)
 
 
-def scan_again_page(activity: Activity, message: str, status: int = 200):
-    """The page instead of a form: scan the code on the screen (what was typed is kept)."""
+def scan_again_page(activity: Activity | None, message: str, status: int = 200, *, site: Site | None = None):
+    """The page instead of a form: scan the code on the screen (what was typed is kept).
+
+    Without ``activity`` (a code whose link a rotation retired names only its ``site``), the
+    page names the home alone.
+    """
     return (
         render_template(
             "public/scan_again.html",
             activity=activity,
-            site=activity.site,
+            site=activity.site if activity is not None else site,
             message=message,
-            draft_kept=has_draft(activity),
+            draft_kept=activity is not None and has_draft(activity),
         ),
         status,
     )

@@ -32,7 +32,7 @@ from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.sites.models import Site
 from formsvc.text import clean_name, clean_text, name_key
-from formsvc.tokens import looks_like_token
+from formsvc.tokens import looks_like_nonce, looks_like_token
 
 
 class WindowClosed(DomainError):
@@ -52,6 +52,20 @@ class SignInResult:
 
 def submission_by_nonce(nonce: str) -> Submission | None:
     return db.session.execute(select(Submission).where(Submission.nonce == nonce)).scalar_one_or_none()
+
+
+def counted_sign_in(activity: Activity, nonce: str) -> Submission | None:
+    """The sign-in at ``activity`` that a form with this nonce already made, or None.
+
+    A form sent again (Back, then the button once more) has been counted whatever else is
+    wrong with it now: its page expired, sign-in closed, it is the body of an earlier press
+    that had a mistake in it.
+    """
+    if not looks_like_nonce(nonce):  # a made-up value is no nonce this app sent (NUL fails in PostgreSQL)
+        return None
+    submission = submission_by_nonce(nonce)
+    record = submission and (submission.attendance or submission.adult_signin)
+    return submission if record is not None and record.activity_id == activity.id else None
 
 
 def submission_by_token(token: str) -> Submission | None:

@@ -10,7 +10,8 @@ valid" instead of a bare 404.
 The lecture screen (lecture mode) and the site page build their links from the activity when
 they are shown, so they carry the new token by themselves: a screen already running shows the
 new code at its next poll (kiosk.js tells which token its code has), or without JavaScript
-at its next reload, when the code changes. Receipts and survey links have tokens of their
+at its next reload, within kiosk.NO_SCRIPT_RELOAD_SECONDS. A code scanned off the screen just
+before says to scan the screen again (scan.py). Receipts and survey links have tokens of their
 own and are not touched.
 """
 
