@@ -35,7 +35,6 @@ def question_chart(question: QuestionResult) -> Markup | None:
         labels,
         [option.count for option in question.options],
         title=_("Answers to question {number}").format(number=question.number),
-        height=200,
     )
     # Name the font the printout embeds, so the PDF's labels do not fall back to another one.
     return Markup(str(chart).replace("<svg ", f'<svg font-family="{CHART_FONT}" ', 1))
