@@ -7,23 +7,32 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-# The chart is drawn in user units that are CSS pixels at its natural width. A phone 375 px wide
-# has about 343 px for it, so it shrinks to 0.95 and 16-unit text stays above 15 px; the old
-# 640-unit-wide vertical chart shrank to 0.54 and its 12-unit labels to 6 px.
+# The chart is drawn in user units that are CSS pixels at its natural width: its text is the
+# page's 18 px. A phone 375 px wide has about 343 px for it, so it shrinks to 0.95 and the text
+# stays above 17 px; the old 640-unit-wide vertical chart shrank to 0.54 and its labels to 6 px.
 CHART_WIDTH = 360
-FONT_SIZE = 16
-ROW_HEIGHT = 34
-BAR_HEIGHT = 22
+FONT_SIZE = 18
+ROW_HEIGHT = 36
+BAR_HEIGHT = 24
 GAP = 8
 
 
 def _text_width(text: str) -> float:
     """A generous guess at how wide ``text`` is drawn, in units of the font size.
 
-    The server knows no font metrics: Chinese and full-width characters are one em,
-    everything else is taken as 0.62 em, wider than most Latin letters and digits.
+    The server knows no font metrics: Chinese, full-width and ambiguous-width characters (…, “)
+    are one em, everything else is taken as 0.62 em, wider than most Latin letters and digits.
     """
-    return sum(1.0 if unicodedata.east_asian_width(char) in "WF" else 0.62 for char in text)
+    return sum(1.0 if unicodedata.east_asian_width(char) in "WFA" else 0.62 for char in text)
+
+
+def _shortened(label: str, room: float) -> str:
+    """``label``, cut short with "…" where it would not fit in ``room`` font sizes."""
+    if _text_width(label) <= room:
+        return label
+    while label and _text_width(label) + 1 > room:
+        label = label[:-1]
+    return label.rstrip() + "…"
 
 
 def bar_chart_svg(labels: Sequence[str], values: Sequence[int | float], *, title: str) -> Markup:
@@ -37,7 +46,11 @@ def bar_chart_svg(labels: Sequence[str], values: Sequence[int | float], *, title
     figures exist nowhere else on a page such as the dashboard.
     """
     width, side, top, bottom = CHART_WIDTH, 4, 4, 6
-    label_width = min(max((_text_width(str(label)) for label in labels), default=0) * FONT_SIZE, width * 0.45)
+    # Up to a little over half the width for the labels; a longer one is cut short (the screen
+    # reader still hears it whole).
+    label_room = width * 0.55 / FONT_SIZE
+    drawn = [_shortened(str(label), label_room) for label in labels]
+    label_width = max((_text_width(label) for label in drawn), default=0) * FONT_SIZE
     value_width = max((_text_width(str(value)) for value in values), default=1) * FONT_SIZE
     bars_from = side + label_width + GAP
     bar_room = max(width - side - bars_from - GAP - value_width, 1)
@@ -49,7 +62,7 @@ def bar_chart_svg(labels: Sequence[str], values: Sequence[int | float], *, title
         f'role="img" class="chart" font-size="{FONT_SIZE}" '
         f'aria-label="{escape(title)}. {escape(spoken)}"><title>{escape(title)}</title>'
     ]
-    for index, (label, value) in enumerate(zip(labels, values, strict=True)):
+    for index, (label, value) in enumerate(zip(drawn, values, strict=True)):
         row_top = top + index * ROW_HEIGHT
         bar_top = row_top + (ROW_HEIGHT - BAR_HEIGHT) / 2
         baseline = row_top + ROW_HEIGHT / 2 + FONT_SIZE * 0.35  # the text's middle on the bar's middle

@@ -13,11 +13,13 @@ from tests.survey_helpers import answer, make_template, spec, use_at_site
 
 pytestmark = pytest.mark.browser
 
-# Every <text> of every chart: its font size as drawn (the SVG's scale applied), its box, and
-# the box of the chart it belongs to, in CSS pixels.
+# Every <text> of every chart: its font size as drawn (the SVG's scale applied), its box, the
+# box of the chart it belongs to and, for a label, where its bar starts; in CSS pixels.
 MEASURE = """() => [...document.querySelectorAll("svg.chart text")].map(text => {
     const box = text.getBoundingClientRect(), chart = text.ownerSVGElement.getBoundingClientRect();
+    const bar = text.nextElementSibling && text.nextElementSibling.tagName === "rect" ? text.nextElementSibling : null;
     return {
+        barLeft: bar ? bar.getBoundingClientRect().left : null,
         text: text.textContent,
         px: parseFloat(getComputedStyle(text).fontSize) * text.getScreenCTM().a,
         height: box.height, left: box.left, right: box.right,
@@ -34,7 +36,7 @@ SCREENS = {
 }
 LABELS = {
     "zh": {"survey results": ["满意", "微信群", "孩子带回家的通知单"], "tallies": ["家教宣讲"]},
-    "en": {"survey results": ["Satisfied", "微信群", "孩子带回家的通知单"], "tallies": ["Volunteer service"]},
+    "en": {"survey results": ["Very dissatisfied", "微信群", "孩子带回家的通知单"], "tallies": ["Volunteer service"]},
 }
 
 
@@ -86,5 +88,7 @@ def test_chart_labels_are_legible(browser, live_server, chart_pages, screen):
                     f"{where} runs out of its chart"
                 )
                 assert text["chartRight"] <= width, f"{name}: the chart is wider than the screen"
+                if text["barLeft"] is not None:  # a label, followed by its bar
+                    assert text["right"] <= text["barLeft"], f"{where} runs into its bar"
     finally:
         context.close()
