@@ -2,40 +2,79 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+# The chart is drawn in user units that are CSS pixels at its natural width: its text is the
+# page's 18 px. A phone 375 px wide has about 343 px for it, so it shrinks to 0.95 and the text
+# stays above 17 px; the old 640-unit-wide vertical chart shrank to 0.54 and its labels to 6 px.
+CHART_WIDTH = 360
+FONT_SIZE = 18
+ROW_HEIGHT = 36
+BAR_HEIGHT = 24
+GAP = 8
 
-def bar_chart_svg(
-    labels: Sequence[str], values: Sequence[int | float], *, title: str, width: int = 640, height: int = 220
-) -> Markup:
-    """Vertical bars with the value above each bar and the label below.
+
+def _text_width(text: str) -> float:
+    """A generous guess at how wide ``text`` is drawn, in units of the font size.
+
+    The server knows no font metrics: Chinese, full-width and ambiguous-width characters (…, “)
+    are one em, everything else is taken as 0.62 em, wider than most Latin letters and digits.
+    """
+    return sum(1.0 if unicodedata.east_asian_width(char) in "WFA" else 0.62 for char in text)
+
+
+def _shortened(label: str, room: float) -> str:
+    """``label``, cut short with "…" where it would not fit in ``room`` font sizes."""
+    if _text_width(label) <= room:
+        return label
+    while label and _text_width(label) + 1 > room:
+        label = label[:-1]
+    return label.rstrip() + "…"
+
+
+def bar_chart_svg(labels: Sequence[str], values: Sequence[int | float], *, title: str) -> Markup:
+    """Horizontal bars, one row each: the label on the left, the value just after its bar.
+
+    One row per bar keeps the labels readable on a narrow phone (they need not fit under a
+    bar) and reads like a list. ``width`` and ``height`` are set, so the page shows the chart at
+    its natural size and only shrinks it where there is less room.
 
     A screen reader hears ``title`` and then every bar's label and value ("11/23: 42"): the
     figures exist nowhere else on a page such as the dashboard.
     """
-    top, bottom, side = 24, 40, 8
-    count = max(len(values), 1)
+    width, side, top, bottom = CHART_WIDTH, 4, 4, 6
+    # Up to a little over half the width for the labels; a longer one is cut short (the screen
+    # reader still hears it whole).
+    label_room = width * 0.55 / FONT_SIZE
+    drawn = [_shortened(str(label), label_room) for label in labels]
+    label_width = max((_text_width(label) for label in drawn), default=0) * FONT_SIZE
+    value_width = max((_text_width(str(value)) for value in values), default=1) * FONT_SIZE
+    bars_from = side + label_width + GAP
+    bar_room = max(width - side - bars_from - GAP - value_width, 1)
     peak = max(max(values, default=0), 1)
-    slot = (width - 2 * side) / count
-    bar = slot * 0.7
-    plot = height - top - bottom
+    height = top + ROW_HEIGHT * max(len(values), 1) + bottom
     spoken = "; ".join(f"{label}: {value}" for label, value in zip(labels, values, strict=True))
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" class="chart" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" class="chart" font-size="{FONT_SIZE}" '
         f'aria-label="{escape(title)}. {escape(spoken)}"><title>{escape(title)}</title>'
     ]
-    for index, (label, value) in enumerate(zip(labels, values, strict=True)):
-        x = side + index * slot + (slot - bar) / 2
-        bar_height = plot * value / peak
-        y = top + plot - bar_height
-        middle = x + bar / 2
+    for index, (label, value) in enumerate(zip(drawn, values, strict=True)):
+        row_top = top + index * ROW_HEIGHT
+        bar_top = row_top + (ROW_HEIGHT - BAR_HEIGHT) / 2
+        baseline = row_top + ROW_HEIGHT / 2 + FONT_SIZE * 0.35  # the text's middle on the bar's middle
+        bar_width = bar_room * value / peak
         parts.append(
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{bar_height:.1f}" fill="#0b5d1e"/>'
-            f'<text x="{middle:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="13">{escape(value)}</text>'
-            f'<text x="{middle:.1f}" y="{height - bottom + 18:.1f}" text-anchor="middle" font-size="12">'
-            f"{escape(label)}</text>"
+            f'<text x="{side}" y="{baseline:.1f}">{escape(label)}</text>'
+            f'<rect x="{bars_from:.1f}" y="{bar_top:.1f}" width="{bar_width:.1f}" height="{BAR_HEIGHT}" '
+            'fill="#0b5d1e"/>'
+            f'<text x="{bars_from + bar_width + GAP / 2:.1f}" y="{baseline:.1f}" font-weight="bold">'
+            f"{escape(value)}</text>"
         )
-    parts.append(f'<line x1="{side}" y1="{top + plot}" x2="{width - side}" y2="{top + plot}" stroke="#4a4a4a"/></svg>')
+    parts.append(
+        f'<line x1="{bars_from:.1f}" y1="{top}" x2="{bars_from:.1f}" y2="{height - bottom}" stroke="#4a4a4a"/></svg>'
+    )
     return Markup("".join(parts))

@@ -1,19 +1,55 @@
-/* Roll-call: send each toggle with fetch() and update it in place. A failed send is retried
-   with the SAME nonce, so the server counts it once however often it arrives. Without fetch
-   (or on an error answer) the form is submitted the ordinary way. */
+/* Roll-call: send each toggle with fetch() and update it in place. A send that gets no answer
+   is retried with the SAME nonce, so the server counts it once however often it arrives. From
+   the first failed (or slow) send the row says it is waiting and a notice explains; both clear
+   when the server has answered. Without fetch (or on an error answer) the form is submitted the
+   ordinary way. */
 (function () {
   "use strict";
   var list = document.querySelector("[data-rollcall]");
   if (!list || !window.fetch || !window.FormData) return;
-  var RETRIES = [1000, 2000, 4000, 8000, 15000];
+  var offline = document.querySelector("[data-offline]");
+  var RETRIES = [1000, 2000, 4000, 8000, 15000];  /* then every 15 s, as long as the page is open */
+  var SLOW = 3000;      /* no answer yet: the manager is told the tap is waiting */
+  var GIVE_UP = 20000;  /* a send hanging this long (a weak 2G link) is dropped and sent again */
+  /* A proxy or a restarting server answers these for a moment: no answer yet, not a refusal. */
+  var AWAY = {502: true, 503: true, 504: true};
+
+  function waiting(form, yes) {
+    var button = form.querySelector("button");
+    if (yes && !button.classList.contains("unsaved")) {
+      button.classList.add("unsaved");
+      button.querySelector(".state").textContent = list.getAttribute("data-waiting");
+    } else if (!yes) {
+      button.classList.remove("unsaved");
+    }
+    if (offline) offline.hidden = !list.querySelector(".unsaved");
+  }
+
+  function saved(form, data) {
+    var button = form.querySelector("button");
+    waiting(form, false);
+    button.classList.toggle("is-present", data.present);
+    button.setAttribute("aria-pressed", data.present ? "true" : "false");
+    button.querySelector(".state").textContent = data.label;
+    form.elements.nonce.value = data.nonce;
+    form.elements.state.value = data.state;
+    var count = document.querySelector("[data-present-count]");
+    if (count) count.textContent = data.count;
+  }
 
   function send(form, attempt) {
-    var button = form.querySelector("button");
+    clearTimeout(form.rollcallRetry);
     form.setAttribute("aria-busy", "true");
+    var slow = setTimeout(function () { waiting(form, true); }, SLOW);
+    var controller = window.AbortController ? new AbortController() : null;
+    var hung = controller && setTimeout(function () { controller.abort(); }, GIVE_UP);
     fetch(form.action, {
       method: "POST", body: new FormData(form), credentials: "same-origin",
-      headers: {"Accept": "application/json"}
+      headers: {"Accept": "application/json"}, signal: controller ? controller.signal : undefined
     }).then(function (response) {
+      clearTimeout(slow);
+      clearTimeout(hung);
+      if (AWAY[response.status]) throw new Error("no answer yet");
       var type = response.headers.get("Content-Type") || "";
       if (!response.ok || response.redirected || type.indexOf("json") < 0) {
         form.submit();  /* refused, or signed out: the server explains on its own page */
@@ -23,25 +59,15 @@
     }).then(function (data) {
       if (!data) return;
       form.removeAttribute("aria-busy");
-      button.classList.remove("unsaved");
-      var offline = document.querySelector("[data-offline]");
-      if (offline && !list.querySelector(".unsaved")) offline.hidden = true;
-      button.classList.toggle("is-present", data.present);
-      button.setAttribute("aria-pressed", data.present ? "true" : "false");
-      button.querySelector(".state").textContent = data.label;
-      form.elements.nonce.value = data.nonce;
-      form.elements.state.value = data.state;
-      var count = document.querySelector("[data-present-count]");
-      if (count) count.textContent = data.count;
+      saved(form, data);
     }, function () {  /* no answer: the network dropped; try again with the same nonce */
-      if (attempt < RETRIES.length) {
-        setTimeout(function () { send(form, attempt + 1); }, RETRIES[attempt]);
-      } else {
-        form.removeAttribute("aria-busy");
-        button.classList.add("unsaved");  /* a new tap retries, still with the same nonce */
-        var offline = document.querySelector("[data-offline]");
-        if (offline) offline.hidden = false;
-      }
+      clearTimeout(slow);
+      clearTimeout(hung);
+      form.removeAttribute("aria-busy");
+      waiting(form, true);
+      form.rollcallRetry = setTimeout(function () {
+        send(form, attempt + 1);
+      }, RETRIES[Math.min(attempt, RETRIES.length - 1)]);
     });
   }
 
@@ -49,7 +75,16 @@
     var form = event.target;
     if (!form.hasAttribute("data-toggle")) return;
     event.preventDefault();
+    /* A tap while its send is out waits for the answer; a tap on a waiting row sends it now. */
     if (form.getAttribute("aria-busy") !== "true") send(form, 0);
+  });
+
+  /* The phone says it is online again: send what is waiting now, not at its next retry. */
+  window.addEventListener("online", function () {
+    var forms = list.querySelectorAll("form[data-toggle]");
+    for (var i = 0; i < forms.length; i++) {
+      if (forms[i].querySelector(".unsaved") && forms[i].getAttribute("aria-busy") !== "true") send(forms[i], 0);
+    }
   });
 
   /* A page restored from the back/forward cache shows old ticks: fetch the current ones. */

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import tempfile
+from html import unescape as html_unescape
 from pathlib import Path
 
 from tests.conftest import skip_or_fail
@@ -22,6 +24,18 @@ def pdf_text(pdf: bytes) -> str:
     """The text pdftotext reads, in reading order (no layout)."""
     result = subprocess.run([_tool("pdftotext"), "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True)
     return result.stdout.decode("utf-8")
+
+
+def pdf_words(pdf: bytes) -> list[dict]:
+    """Every word pdftotext finds, with its box in points (x_min, y_min, x_max, y_max), off the page or not."""
+    html = subprocess.run(
+        [_tool("pdftotext"), "-bbox", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    pattern = r'<word xMin="([^"]*)" yMin="([^"]*)" xMax="([^"]*)" yMax="([^"]*)"[^>]*>([^<]*)</word>'
+    return [
+        {"text": html_unescape(text), "x_min": float(x0), "y_min": float(y0), "x_max": float(x1), "y_max": float(y1)}
+        for x0, y0, x1, y1, text in re.findall(pattern, html)
+    ]
 
 
 def pdf_fonts(pdf: bytes) -> list[dict]:

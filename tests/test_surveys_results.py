@@ -19,7 +19,7 @@ from formsvc.surveys.models import RATING_WORDS, SurveyAnswer, SurveyLink, Surve
 from formsvc.surveys.results import ResultFilter, survey_results, survey_scores
 from formsvc.surveys.services import add_question
 from tests.conftest import clock_stopped_at, form_fields, local, login, page_text, skip_or_fail
-from tests.pdftools import assert_a4, assert_only_named_fonts, pdf_text
+from tests.pdftools import assert_a4, assert_only_named_fonts, pdf_text, pdf_words
 from tests.survey_helpers import answer, make_template, open_survey, spec, use_at_activity, use_at_site
 
 DAY = date(2026, 11, 27)
@@ -394,18 +394,7 @@ def test_hidden_comments_are_not_counted_as_answered_where_they_are_left_out(app
 
 def words_on_pdf_pages(pdf: bytes) -> list[tuple[float, str]]:
     """(right edge in points, text) of every word pdftotext finds, off the page or not."""
-    import re
-    import subprocess
-
-    from tests.pdftools import _tool
-
-    html = subprocess.run(
-        [_tool("pdftotext"), "-bbox", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
-    ).stdout.decode()
-    return [
-        (float(x_max), word)
-        for x_max, word in re.findall(r'<word xMin="[^"]*" yMin="[^"]*" xMax="([^"]*)"[^>]*>([^<]*)</word>', html)
-    ]
+    return [(word["x_max"], word["text"]) for word in pdf_words(pdf)]
 
 
 def test_a_long_comment_without_spaces_wraps_inside_its_column_in_the_pdf(app, client, make):

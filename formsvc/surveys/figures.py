@@ -30,12 +30,10 @@ def question_chart(question: QuestionResult) -> Markup | None:
     """The distribution of one question as a bar chart; None for text questions."""
     if not question.options:
         return None
-    labels = [option.label if len(option.label) <= 10 else option.label[:9] + "…" for option in question.options]
     chart = bar_chart_svg(
-        labels,
+        [option.label for option in question.options],
         [option.count for option in question.options],
         title=_("Answers to question {number}").format(number=question.number),
-        height=200,
     )
     # Name the font the printout embeds, so the PDF's labels do not fall back to another one.
     return Markup(str(chart).replace("<svg ", f'<svg font-family="{CHART_FONT}" ', 1))
