@@ -10,10 +10,11 @@ from sqlalchemy import select
 from formsvc.accounts.forms import ActionForm
 from formsvc.accounts.permissions import writer_required
 from formsvc.accounts.scoping import site_for, visible_sites
+from formsvc.activities.cancelling import cancel_activity
 from formsvc.activities.forms import ActivityDetailsForm, ScheduleForm
 from formsvc.activities.models import Activity, ActivityKind, ActivitySeries
 from formsvc.activities.series import stop_repeating
-from formsvc.activities.services import ActivityPlan, cancel_activity, edit_activity, schedule
+from formsvc.activities.services import ActivityPlan, edit_activity, schedule
 from formsvc.audit.services import record
 from formsvc.errors import DomainError
 from formsvc.extensions import db

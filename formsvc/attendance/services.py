@@ -61,32 +61,35 @@ def submission_by_token(token: str) -> Submission | None:
 
 
 def check_window(activity: Activity, now: datetime) -> None:
-    _check_times(activity.opens_at, activity.closes_at, activity.cancelled, now)
-
-
-def _check_times(opens_at: datetime, closes_at: datetime, cancelled: bool, now: datetime) -> None:
-    if cancelled:
+    if activity.cancelled:
         raise WindowClosed(_("This activity has been cancelled."), code="cancelled")
-    if now < opens_at:
+    if now < activity.opens_at:
         raise WindowClosed(_("Sign-in for this activity has not opened yet."), code="not_open_yet")
-    if now >= closes_at:
+    if now >= activity.closes_at:
         raise WindowClosed(_("Sign-in for this activity has closed."), code="window_closed")
 
 
-def _check_window_as_committed(activity: Activity, now: datetime) -> None:
-    """``check_window`` again once the sign-in is written, against the activity as committed now.
+def activity_as_committed(activity: Activity) -> Activity:
+    """``activity`` read again by the transaction that has just written a record to it, as committed now.
 
-    The first check read the activity before the write; a manager moving or cancelling it may
-    have committed since. After the insert this transaction holds SQLite's write lock, and on
-    PostgreSQL the FOR SHARE below waits for a move in progress (which holds the row FOR
-    UPDATE) and then reads the moved row: a sign-in never lands on an activity that left its day.
+    The checks before the write read the activity as it was then; a manager moving or
+    cancelling it may have committed since. After the write this transaction holds SQLite's
+    write lock, and on PostgreSQL the FOR SHARE below waits for a move or cancellation in
+    progress (which holds the row FOR UPDATE, see ``activities.cancelling``) and then reads the
+    row as it committed. A writer checks again against it (``check_window``, the roll-call's
+    and the paper sheet's checks): a record never lands on an activity that left its day or
+    was cancelled.
     """
-    committed = db.session.execute(
-        select(Activity.opens_at, Activity.closes_at, Activity.cancelled)
+    return db.session.execute(
+        select(Activity)
         .where(Activity.id == activity.id)
         .with_for_update(read=True)
-    ).one()
-    _check_times(*committed, now)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def _check_window_as_committed(activity: Activity, now: datetime) -> None:
+    check_window(activity_as_committed(activity), now)
 
 
 def is_late(activity: Activity, now: datetime) -> bool:
