@@ -48,6 +48,7 @@ from formsvc.attendance.services import (
     _active_adult_signin,
     _active_attendance,
     activity_as_committed,
+    check_on_roster_as_committed,
     match_roster,
     submission_by_nonce,
 )
@@ -211,7 +212,10 @@ def _write_child(
         signed_in_at=moment,
         recorded_by_id=getattr(user, "id", None),
     )
-    return _insert(attendance)
+    written = _insert(attendance)
+    if written is not None:
+        check_on_roster_as_committed(child)  # taken off the roster since the sheet was checked: refused
+    return written
 
 
 def _new_child(activity: Activity, line: PreviewLine, created: list[int]) -> Child:

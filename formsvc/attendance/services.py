@@ -39,6 +39,10 @@ class WindowClosed(DomainError):
     code = "window_closed"
 
 
+class NotOnRoster(DomainError):
+    code = "not_on_roster"
+
+
 @dataclass(frozen=True)
 class SignInResult:
     submission: Submission
@@ -129,6 +133,24 @@ def match_roster(site: Site, name: str) -> Child | None:
     return child
 
 
+def check_on_roster_as_committed(child: Child) -> None:
+    """Refuse a record just written for ``child`` if the child left the roster since it was matched.
+
+    Taking a child off the roster (``review.take_off_roster``), rejecting or merging one holds
+    the child's row FOR UPDATE while it looks at their sign-ins. After the write this
+    transaction holds SQLite's write lock, and on PostgreSQL the FOR SHARE below waits for such
+    a change in progress and then reads the status as committed: either the record was there
+    to be seen and the take-off is refused, or the take-off came first and the record is refused.
+    """
+    status = db.session.execute(
+        select(Child.status).where(Child.id == child.id).with_for_update(read=True)
+    ).scalar_one()
+    status = ChildStatus(status)
+    if status not in (ChildStatus.ACTIVE, ChildStatus.TO_REVIEW):
+        message = _("{name} is no longer on the roster ({status}).").format(name=child.name, status=status.title)
+        raise NotOnRoster(message)
+
+
 def match_or_add_child(site: Site, name: str) -> Child:
     """The roster's child, or a new one marked for the manager to review."""
     child = match_roster(site, name)
@@ -209,8 +231,17 @@ def sign_in_child(
         return SignInResult(prior, repeated=True)
     now = now or utcnow()
     check_window(activity, now)
-    child = match_or_add_child(activity.site, child_name)
+    try:
+        return _sign_in_as(activity, match_or_add_child(activity.site, child_name), signed_by, nonce, now)
+    except NotOnRoster:
+        # Taken off the roster, rejected or merged the moment this sign-in was written: matched
+        # again, the name finds whom it finds now (the child merged into, or a new name for review).
+        return _sign_in_as(activity, match_or_add_child(activity.site, child_name), signed_by, nonce, now)
 
+
+def _sign_in_as(
+    activity: Activity, child: Child, signed_by: Relation | None, nonce: str, now: datetime
+) -> SignInResult:
     def create() -> Attendance:
         attendance = Attendance(
             activity_id=activity.id,
@@ -223,6 +254,7 @@ def sign_in_child(
         db.session.add(attendance)
         db.session.flush()
         _check_window_as_committed(activity, now)
+        check_on_roster_as_committed(child)
         return attendance
 
     def link(submission: Submission, attendance: Attendance) -> None:
