@@ -1,10 +1,13 @@
-"""A ledger import and the day view making the same day's row at once: one row, found by the other.
+"""A ledger import meeting another writer between its plan and its writes.
 
 A repeating series' day and a home's daily opening are rows made on first need, by the
 manager's day view, the poster page or a ledger import, one per (series, day) and per (home,
 day) by unique indexes. When the day view made the row after the import planned it, the
 import used to stop with "the records changed"; now it finds that row and puts its records
 there. When the import wrote first, the day view waits for it and shows the import's row.
+
+An activity cancelled or a child taken off the roster after the plan refuses the file
+instead: its records would count where nothing may count.
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ from datetime import time as dt_time
 import pytest
 from sqlalchemy import func, select
 
+from formsvc.accounts.models import User
+from formsvc.activities.cancelling import cancel_activity
 from formsvc.activities.models import Activity, ActivityKind, ActivitySeries
 from formsvc.activities.series import series_day
 from formsvc.activities.services import ActivityPlan, activities_on, schedule
-from formsvc.attendance.models import AdultSignIn, Attendance
+from formsvc.attendance.models import AdultSignIn, Attendance, Child
+from formsvc.attendance.review import take_off_roster
 from formsvc.extensions import db
 from formsvc.imports.ledger import plan_ledger_import
 from formsvc.imports.ledger_apply import apply_ledger_import
@@ -126,3 +132,36 @@ def test_a_series_day_moved_away_meanwhile_stops_the_import_with_a_message(app, 
         replanned = plan_ledger_import(ledger.encode(), "台账.csv")
         assert apply_ledger_import(replanned, user=None).records == 1
         db.session.commit()
+
+
+def test_an_activity_cancelled_since_the_plan_refuses_the_file(app, make, home):
+    lecture = make.activity(home["site"], day=SATURDAY, title="国庆游园", kind="festival", guardians=True)
+    ledger = HEADER + "新华村儿童之家,2026-11-14,festival,国庆游园,韦大姐,guardian,新华村,mother,,\n"
+    with app.app_context():
+        plan = plan_ledger_import(ledger.encode(), "台账.csv")
+        assert plan.new_activities == 0  # the lecture, found
+        Elsewhere(app, lambda: cancel_activity(db.session.get(Activity, lecture["id"]))).outcome()
+        with pytest.raises(FileImportError) as refused:
+            apply_ledger_import(plan, user=None)
+        db.session.rollback()
+    assert refused.value.code == "import_conflict"
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(AdultSignIn)).scalar_one() == 0
+
+
+def test_a_child_taken_off_the_roster_since_the_plan_refuses_the_file(app, make, home):
+    child_id = make.child(home["site"], "王小明")
+    with app.app_context():
+        plan = plan_ledger_import(LEDGER.encode(), "台账.csv")
+        assert list(plan.children.values())[0].id == child_id
+
+        def take_off():
+            manager = db.session.get(User, home["manager"]["id"])
+            take_off_roster(db.session.get(Child, child_id), user=manager, reason="加错了")
+
+        Elsewhere(app, take_off).outcome()
+        with pytest.raises(FileImportError):
+            apply_ledger_import(plan, user=None)
+        db.session.rollback()
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Attendance)).scalar_one() == 0
