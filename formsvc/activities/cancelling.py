@@ -1,4 +1,4 @@
-"""Cancelling an activity, refused while a sign-in of it counts.
+"""Cancelling an activity, refused while a sign-in of it counts, and taking a cancellation back.
 
 A cancelled activity did not happen: the tallies must not count it as held, nor its sign-ins
 as visits. So it is cancelled only while no sign-in counts, and of a sign-in and a
@@ -8,10 +8,11 @@ or the sign-in is refused (``attendance.services.activity_as_committed``).
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from formsvc.activities.models import Activity
 from formsvc.attendance.models import AdultSignIn, Attendance
+from formsvc.attendance.voiding import VOID_REASON_CANCELLED
 from formsvc.database import hold_write_lock
 from formsvc.errors import DomainError
 from formsvc.extensions import db
@@ -60,3 +61,27 @@ def cancel_activity(activity: Activity) -> None:
         )
     activity.cancelled = True
     db.session.flush()
+
+
+def restore_activity(activity: Activity) -> int:
+    """Take a cancellation back; the sign-ins voided only because it was cancelled count again. How many.
+
+    Those are the sign-ins migration 1400 voided (an activity cancelled with sign-ins, before
+    that was refused): the reason "activity cancelled", voided by no one. Restored, the
+    activity took place after all. Sign-ins a manager voided stay voided.
+    """
+    activity.cancelled = False
+    counted_again = 0
+    for model in (Attendance, AdultSignIn):
+        counted_again += db.session.execute(
+            update(model)
+            .where(
+                model.activity_id == activity.id,
+                model.voided_at.is_not(None),
+                model.voided_by_id.is_(None),
+                model.void_reason == VOID_REASON_CANCELLED,
+            )
+            .values(voided_at=None, void_reason="")
+        ).rowcount
+    db.session.flush()
+    return counted_again
