@@ -136,9 +136,26 @@ def configure_engine(engine: Engine) -> None:
         # sent outside one would start its own, and releasing it would commit at once,
         # half-way through our unit of work. Open the real transaction first; IMMEDIATE
         # takes the write lock now, so the busy timeout applies instead of a lock error later.
-        dbapi_connection = connection.connection.dbapi_connection
-        if not dbapi_connection.in_transaction:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        _begin_immediate(connection)
+
+
+def _begin_immediate(connection) -> None:
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def hold_write_lock(session: Session) -> None:
+    """On SQLite, begin the session's write transaction now, before a check its write depends on.
+
+    SQLite has no row locks (SQLAlchemy leaves FOR UPDATE out there), and Python's sqlite3
+    reads outside a transaction until the first write: a manager's "no sign-in counts, so it
+    may be cancelled" could be overtaken by a sign-in committed between the count and the
+    cancel. From BEGIN IMMEDIATE on, this session is the only writer until it ends, and what
+    it reads stays true. PostgreSQL needs nothing here: the caller's FOR UPDATE locks the row.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        _begin_immediate(connection)
 
 
 @event.listens_for(Session, "after_flush")

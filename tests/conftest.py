@@ -313,3 +313,40 @@ def race(app, count: int, work) -> list[Exception]:
     for thread in threads:
         thread.join(timeout=30)
     return errors
+
+
+class Elsewhere:
+    """``work()`` in a thread of its own, with its own session, committed there unless it raises.
+
+    Started while the test's session holds a write it has not committed (the other side of a
+    race, stopped between its check and its commit), it shows whether this writer waits for
+    it (``waiting``) and, once the test commits or rolls back, what it got (``outcome``).
+    """
+
+    def __init__(self, app, work):
+        self._result: list = []
+
+        def run():
+            with app.app_context():
+                try:
+                    value = work()
+                    db.session.commit()
+                    self._result.append(value)
+                except Exception as error:  # handed to the test by outcome()
+                    db.session.rollback()
+                    self._result.append(error)
+                finally:
+                    db.session.remove()
+
+        self._thread = threading.Thread(target=run)
+        self._thread.start()
+
+    def waiting(self, seconds: float = 0.5) -> bool:
+        self._thread.join(seconds)
+        return self._thread.is_alive()
+
+    def outcome(self):
+        """What ``work()`` returned, or the exception it raised."""
+        self._thread.join(30)
+        assert not self._thread.is_alive(), "the other writer never finished"
+        return self._result[0]

@@ -7,8 +7,8 @@ from html import unescape
 
 import pytest
 
+from formsvc.activities.cancelling import cancel_activity
 from formsvc.activities.models import Activity
-from formsvc.activities.services import cancel_activity
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from tests.conftest import clock_stopped_at, form_fields, page_text

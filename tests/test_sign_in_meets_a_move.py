@@ -9,16 +9,18 @@ activity, which is the state the race leaves.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
 
 from formsvc.activities.models import Activity
+from formsvc.activities.services import edit_activity
 from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance
 from formsvc.attendance.services import WindowClosed, sign_in_adult, sign_in_child
+from formsvc.errors import DomainError
 from formsvc.extensions import db
-from tests.conftest import local
+from tests.conftest import Elsewhere, local
 
 DAY = date(2026, 11, 27)
 DURING = local(2026, 11, 27, 15, 0)
@@ -73,3 +75,31 @@ def test_a_guardians_sign_in_is_refused(app, lecture):
             )
         db.session.rollback()
         assert db.session.execute(select(func.count()).select_from(AdultSignIn)).scalar_one() == 0
+
+
+def test_a_sign_in_written_first_makes_the_move_wait_and_be_refused(app, lecture):
+    """On SQLite too: the move holds the write lock before it looks for sign-ins (it has no row locks)."""
+    with app.app_context():
+        activity = db.session.get(Activity, lecture["id"])
+        sign_in_child(activity, child_name="王小明", signed_by=None, nonce="n" * 24, now=DURING)  # not committed
+
+        def move():
+            moving = db.session.get(Activity, lecture["id"])
+            edit_activity(
+                moving,
+                day=DAY + timedelta(days=7),
+                title=moving.title,
+                opens=time(14),
+                closes=time(16, 45),
+                for_children=True,
+                for_guardians=True,
+                for_volunteers=False,
+            )
+
+        other = Elsewhere(app, move)
+        assert other.waiting(), "the move looked for sign-ins without waiting for the one being written"
+        db.session.commit()
+    refused = other.outcome()
+    assert isinstance(refused, DomainError) and refused.code == "moved_after_signin"
+    with app.app_context():
+        assert db.session.get(Activity, lecture["id"]).on_date == DAY

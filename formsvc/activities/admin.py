@@ -10,10 +10,11 @@ from sqlalchemy import select
 from formsvc.accounts.forms import ActionForm
 from formsvc.accounts.permissions import writer_required
 from formsvc.accounts.scoping import site_for, visible_sites
+from formsvc.activities.cancelling import cancel_activity, restore_activity
 from formsvc.activities.forms import ActivityDetailsForm, ScheduleForm
 from formsvc.activities.models import Activity, ActivityKind, ActivitySeries
 from formsvc.activities.series import stop_repeating
-from formsvc.activities.services import ActivityPlan, cancel_activity, edit_activity, schedule
+from formsvc.activities.services import ActivityPlan, edit_activity, schedule
 from formsvc.audit.services import record
 from formsvc.errors import DomainError
 from formsvc.extensions import db
@@ -199,9 +200,13 @@ def set_cancelled(activity_id: int, action: str):
             flash(Markup("{message} {link}").format(message=error.message, link=link), "warning")
             return redirect(url_for("activities_admin.edit", activity_id=activity.id))
         flash(_("Cancelled."))
+        details = {}
     else:
-        activity.cancelled = False
-    record(f"activity.{action}", user=current_user, site_id=activity.site_id, target=f"activities:{activity.id}")
+        counted_again = restore_activity(activity)
+        details = {"counted_again": counted_again} if counted_again else {}
+    record(
+        f"activity.{action}", user=current_user, site_id=activity.site_id, target=f"activities:{activity.id}", **details
+    )
     db.session.commit()
     return redirect(day_page)
 

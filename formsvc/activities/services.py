@@ -7,10 +7,11 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import format_date
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from formsvc.activities.cancelling import hold_against_sign_ins
 from formsvc.activities.models import Activity, ActivityKind, ActivitySeries
 from formsvc.activities.series import ensure_series_days, series_day
 from formsvc.attendance.models import AdultSignIn, Attendance
@@ -316,9 +317,7 @@ def check_move(activity: Activity) -> None:
     """Refuse to move an activity whose day is already part of a record."""
     if activity.kind == ActivityKind.DAILY:
         raise DomainError(_("The daily opening stays on its day."), code="daily_fixed")
-    # A sign-in's rollup trigger takes the activity FOR SHARE (docs/performance.md): with this
-    # lock, a sign-in arriving now waits for the move or is seen by the checks below.
-    db.session.execute(select(Activity.id).where(Activity.id == activity.id).with_for_update())
+    hold_against_sign_ins(activity)
     # A voided sign-in never counts, so it does not hold the activity to its day.
     counted = [
         select(model.id).where(model.activity_id == activity.id, model.voided_at.is_(None)).limit(1)
@@ -334,38 +333,6 @@ def check_move(activity: Activity) -> None:
             ),
             code="moved_after_signin",
         )
-
-
-def counted_sign_ins(activity: Activity) -> int:
-    """Sign-ins to the activity that count: children's and adults', not voided."""
-    return sum(
-        db.session.execute(
-            select(func.count()).select_from(model).where(model.activity_id == activity.id, model.voided_at.is_(None))
-        ).scalar_one()
-        for model in (Attendance, AdultSignIn)
-    )
-
-
-def cancel_activity(activity: Activity) -> None:
-    """Cancel an activity nobody has signed in to yet.
-
-    A cancelled activity takes no sign-ins, yet the day page, the dashboard and the tallies
-    would still count the ones it has; they must be voided first, one by one, with a reason.
-    """
-    # As in check_move: with the row locked, a sign-in arriving now waits and then sees the cancel.
-    db.session.execute(select(Activity.id).where(Activity.id == activity.id).with_for_update())
-    signed_in = counted_sign_ins(activity)
-    if signed_in:
-        raise DomainError(
-            _(
-                "This activity cannot be cancelled: {count} signed in to it. "
-                "Void those sign-ins on the day page first, then cancel it."
-            ).format(count=signed_in),
-            code="cancelled_after_signin",
-            count=signed_in,
-        )
-    activity.cancelled = True
-    db.session.flush()
 
 
 def _leave_series(activity: Activity) -> None:

@@ -44,7 +44,14 @@ from formsvc.attendance.once import Once, moment_within, run_once
 from formsvc.attendance.paper_syntax import ParsedLine, parse_sheet
 from formsvc.attendance.review import likely_slip
 from formsvc.attendance.roster import roster
-from formsvc.attendance.services import _active_adult_signin, _active_attendance, match_roster, submission_by_nonce
+from formsvc.attendance.services import (
+    _active_adult_signin,
+    _active_attendance,
+    activity_as_committed,
+    check_on_roster_as_committed,
+    match_roster,
+    submission_by_nonce,
+)
 from formsvc.audit.services import record
 from formsvc.db import utcnow
 from formsvc.errors import DomainError
@@ -205,7 +212,10 @@ def _write_child(
         signed_in_at=moment,
         recorded_by_id=getattr(user, "id", None),
     )
-    return _insert(attendance)
+    written = _insert(attendance)
+    if written is not None:
+        check_on_roster_as_committed(child)  # taken off the roster since the sheet was checked: refused
+    return written
 
 
 def _new_child(activity: Activity, line: PreviewLine, created: list[int]) -> Child:
@@ -259,12 +269,13 @@ def _insert(item) -> int | None:
 
 
 def write_paper_lines(
-    activity: Activity, preview: PaperPreview, *, user: User | None, moment: datetime
+    activity: Activity, preview: PaperPreview, *, user: User | None, moment: datetime, now: datetime
 ) -> tuple[list[int], list[int]]:
     """Write the lines of a checked preview as paper records; the ids of the records and new children.
 
     A line whose person signed in by QR since the check is skipped (not in the ids). ``user``
-    is None for the command line.
+    is None for the command line. The sheet is checked again once written (``now``): an activity
+    cancelled or moved since the check refuses it.
     """
     created: list[int] = []
     ids = []
@@ -275,7 +286,10 @@ def write_paper_lines(
             ids.append(_write_child(activity, line, user=user, moment=moment, created=created))
         else:
             ids.append(_write_adult(activity, line, ROLES[preview.audience], user=user, moment=moment))
-    return [record_id for record_id in ids if record_id is not None], created
+    written = [record_id for record_id in ids if record_id is not None]
+    if written:
+        check_paper_open(activity_as_committed(activity), preview.audience, now)
+    return written, created
 
 
 def enter_paper(
@@ -291,7 +305,7 @@ def enter_paper(
     moment = moment_within(activity, now)
 
     def work(_submission: Submission) -> int:
-        written, created = write_paper_lines(activity, preview, user=user, moment=moment)
+        written, created = write_paper_lines(activity, preview, user=user, moment=moment, now=now)
         record(
             "paper.enter",
             user=user,

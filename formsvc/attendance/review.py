@@ -21,6 +21,7 @@ from formsvc.attendance.namesearch import pinyin_sort_key, search_keys
 from formsvc.attendance.roster import ROSTER_STATUSES, roster
 from formsvc.attendance.voiding import REASON_MAX, VOID_REASON_MERGED, VOID_REASON_REJECTED
 from formsvc.audit.services import record
+from formsvc.database import hold_write_lock
 from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
@@ -114,6 +115,14 @@ def _rejected_before(site: Site, name_keys: set[str]) -> dict[str, tuple[datetim
 
 
 def _locked(child: Child) -> Child:
+    """The child's row, locked while a review action checks it and changes it.
+
+    A writer of an attendance checks the child's status again once it has written
+    (``services.check_on_roster_as_committed``): either its record is seen here (and counted,
+    moved or voided), or it waits and then sees the child reviewed. SQLite has no row locks;
+    its write lock, taken first, does the same.
+    """
+    hold_write_lock(db.session)
     return db.session.execute(
         select(Child).where(Child.id == child.id).with_for_update().execution_options(populate_existing=True)
     ).scalar_one()

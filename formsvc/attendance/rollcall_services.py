@@ -20,7 +20,14 @@ from formsvc.activities.models import Activity
 from formsvc.attendance.models import Attendance, Child, ChildStatus, Source, Submission
 from formsvc.attendance.once import moment_within, run_once
 from formsvc.attendance.roster import ROSTER_STATUSES, roster
-from formsvc.attendance.services import _active_attendance, match_roster, submission_by_nonce
+from formsvc.attendance.services import (
+    NotOnRoster,
+    _active_attendance,
+    activity_as_committed,
+    check_on_roster_as_committed,
+    match_roster,
+    submission_by_nonce,
+)
 from formsvc.attendance.voiding import VOID_REASON_UNTICKED
 from formsvc.audit.services import record
 from formsvc.db import utcnow
@@ -37,10 +44,6 @@ ROLL_CALL_LATE_DAYS = 7
 
 class RollCallClosed(DomainError):
     code = "roll_call_closed"
-
-
-class NotOnRoster(DomainError):
-    code = "not_on_roster"
 
 
 def late_days() -> int:
@@ -127,6 +130,9 @@ def _present(activity: Activity, child: Child, *, user: User, now: datetime) -> 
         if _active_attendance(activity, child) is None:
             raise
         return None
+    # The activity cancelled or the child taken off the roster since the checks above: refused.
+    check_roll_call_open(activity_as_committed(activity), now)
+    check_on_roster_as_committed(child)
     return attendance
 
 

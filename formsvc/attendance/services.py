@@ -39,6 +39,10 @@ class WindowClosed(DomainError):
     code = "window_closed"
 
 
+class NotOnRoster(DomainError):
+    code = "not_on_roster"
+
+
 @dataclass(frozen=True)
 class SignInResult:
     submission: Submission
@@ -75,32 +79,35 @@ def submission_by_token(token: str) -> Submission | None:
 
 
 def check_window(activity: Activity, now: datetime) -> None:
-    _check_times(activity.opens_at, activity.closes_at, activity.cancelled, now)
-
-
-def _check_times(opens_at: datetime, closes_at: datetime, cancelled: bool, now: datetime) -> None:
-    if cancelled:
+    if activity.cancelled:
         raise WindowClosed(_("This activity has been cancelled."), code="cancelled")
-    if now < opens_at:
+    if now < activity.opens_at:
         raise WindowClosed(_("Sign-in for this activity has not opened yet."), code="not_open_yet")
-    if now >= closes_at:
+    if now >= activity.closes_at:
         raise WindowClosed(_("Sign-in for this activity has closed."), code="window_closed")
 
 
-def _check_window_as_committed(activity: Activity, now: datetime) -> None:
-    """``check_window`` again once the sign-in is written, against the activity as committed now.
+def activity_as_committed(activity: Activity) -> Activity:
+    """``activity`` read again by the transaction that has just written a record to it, as committed now.
 
-    The first check read the activity before the write; a manager moving or cancelling it may
-    have committed since. After the insert this transaction holds SQLite's write lock, and on
-    PostgreSQL the FOR SHARE below waits for a move in progress (which holds the row FOR
-    UPDATE) and then reads the moved row: a sign-in never lands on an activity that left its day.
+    The checks before the write read the activity as it was then; a manager moving or
+    cancelling it may have committed since. After the write this transaction holds SQLite's
+    write lock, and on PostgreSQL the FOR SHARE below waits for a move or cancellation in
+    progress (which holds the row FOR UPDATE, see ``activities.cancelling``) and then reads the
+    row as it committed. A writer checks again against it (``check_window``, the roll-call's
+    and the paper sheet's checks): a record never lands on an activity that left its day or
+    was cancelled.
     """
-    committed = db.session.execute(
-        select(Activity.opens_at, Activity.closes_at, Activity.cancelled)
+    return db.session.execute(
+        select(Activity)
         .where(Activity.id == activity.id)
         .with_for_update(read=True)
-    ).one()
-    _check_times(*committed, now)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def _check_window_as_committed(activity: Activity, now: datetime) -> None:
+    check_window(activity_as_committed(activity), now)
 
 
 def is_late(activity: Activity, now: datetime) -> bool:
@@ -138,6 +145,24 @@ def match_roster(site: Site, name: str) -> Child | None:
     if child is None or child.status not in (ChildStatus.ACTIVE, ChildStatus.TO_REVIEW):
         return None
     return child
+
+
+def check_on_roster_as_committed(child: Child) -> None:
+    """Refuse a record just written for ``child`` if the child left the roster since it was matched.
+
+    Taking a child off the roster (``review.take_off_roster``), rejecting or merging one holds
+    the child's row FOR UPDATE while it looks at their sign-ins. After the write this
+    transaction holds SQLite's write lock, and on PostgreSQL the FOR SHARE below waits for such
+    a change in progress and then reads the status as committed: either the record was there
+    to be seen and the take-off is refused, or the take-off came first and the record is refused.
+    """
+    status = db.session.execute(
+        select(Child.status).where(Child.id == child.id).with_for_update(read=True)
+    ).scalar_one()
+    status = ChildStatus(status)
+    if status not in (ChildStatus.ACTIVE, ChildStatus.TO_REVIEW):
+        message = _("{name} is no longer on the roster ({status}).").format(name=child.name, status=status.title)
+        raise NotOnRoster(message)
 
 
 def match_or_add_child(site: Site, name: str) -> Child:
@@ -220,8 +245,17 @@ def sign_in_child(
         return SignInResult(prior, repeated=True)
     now = now or utcnow()
     check_window(activity, now)
-    child = match_or_add_child(activity.site, child_name)
+    try:
+        return _sign_in_as(activity, match_or_add_child(activity.site, child_name), signed_by, nonce, now)
+    except NotOnRoster:
+        # Taken off the roster, rejected or merged the moment this sign-in was written: matched
+        # again, the name finds whom it finds now (the child merged into, or a new name for review).
+        return _sign_in_as(activity, match_or_add_child(activity.site, child_name), signed_by, nonce, now)
 
+
+def _sign_in_as(
+    activity: Activity, child: Child, signed_by: Relation | None, nonce: str, now: datetime
+) -> SignInResult:
     def create() -> Attendance:
         attendance = Attendance(
             activity_id=activity.id,
@@ -234,6 +268,7 @@ def sign_in_child(
         db.session.add(attendance)
         db.session.flush()
         _check_window_as_committed(activity, now)
+        check_on_roster_as_committed(child)
         return attendance
 
     def link(submission: Submission, attendance: Attendance) -> None:

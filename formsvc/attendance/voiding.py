@@ -20,10 +20,14 @@ REASON_MAX = 200
 VOID_REASON_UNTICKED = "roll-call: unticked"
 VOID_REASON_MERGED = "merged duplicate"
 VOID_REASON_REJECTED = "rejected at review"
+# Sign-ins of an activity cancelled before cancelling was refused while they counted
+# (migration 1400): a cancelled activity did not happen.
+VOID_REASON_CANCELLED = "activity cancelled"
 SYSTEM_REASONS = {
     VOID_REASON_UNTICKED: _l("Roll-call: unticked"),
     VOID_REASON_MERGED: _l("Merged duplicate"),
     VOID_REASON_REJECTED: _l("Rejected at review"),
+    VOID_REASON_CANCELLED: _l("This activity has been cancelled."),
 }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from formsvc.accounts.models import Role
 from formsvc.activities.models import Activity, ActivityKind, ActivitySeries
 from formsvc.attendance.models import Attendance, Child, ChildStatus
+from formsvc.attendance.voiding import reason_title
 from formsvc.extensions import db
 from formsvc.i18n import _, _l
 from formsvc.sites.models import Site, SiteLevel, Township
@@ -89,6 +90,7 @@ DETAIL_TITLES = {
     "child_id": _l("Child"),
     "children": _l("Children"),
     "children_created": _l("Children added"),
+    "counted_again": _l("Sign-ins counted again"),
     "created": _l("Created"),
     "cutoff": _l("Before"),
     "date_from": _l("From"),
@@ -154,6 +156,8 @@ _VALUE_WORDS = {
     "status": _enum_title(ChildStatus),
     "kind": _enum_title(ActivityKind),
     "level": _enum_title(SiteLevel),
+    # The app's own void reasons are stored in English ("activity cancelled"), a person's as written.
+    "reason": reason_title,
 }
 
 

@@ -9,19 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import insert
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
 from formsvc.accounts.models import User
 from formsvc.activities.models import Activity, ActivityKind, Audience
 from formsvc.activities.series import series_day
 from formsvc.activities.services import new_daily_opening
 from formsvc.attendance.models import AdultSignIn, Attendance, Child, ChildCategoryPeriod, ChildStatus, Source
+from formsvc.attendance.roster import ROSTER_STATUSES
 from formsvc.audit.services import record
 from formsvc.extensions import db
 from formsvc.i18n import _
-from formsvc.imports.ledger import ROLES, ActivityKey, LedgerPlan, PersonKey
+from formsvc.imports.ledger import ROLES, ActivityKey, LedgerPlan, PersonKey, PlannedActivity
+from formsvc.imports.ledger_existing import chunks
 from formsvc.imports.models import LEDGER_SCOPE, SheetImport
-from formsvc.imports.services import FileImportError, import_once
+from formsvc.imports.services import FileImportError, import_once, records_changed
 from formsvc.text import name_key
 from formsvc.timeutil import local_to_utc, parse_clock
 
@@ -43,40 +46,84 @@ class LedgerResult:
     previous: SheetImport | None = None
 
 
-def _activities(plan: LedgerPlan) -> tuple[dict[ActivityKey, Activity], int]:
-    """The activity of every key, the new ones added; and how many existing ones took a new audience."""
-    config = current_app.config
-    opens, closes = parse_clock(config["DAILY_OPENS"]), parse_clock(config["DAILY_CLOSES"])
+def _activities(plan: LedgerPlan) -> tuple[dict[ActivityKey, Activity], int, int]:
+    """The activity of every key; how many were made, and how many existing ones took a new audience."""
     activities: dict[ActivityKey, Activity] = {}
     widened = 0
+    for key, planned in plan.activities.items():
+        if planned.existing is not None:
+            widened += bool(planned.audiences_to_add)
+            activities[key] = _with_audiences(planned.existing, planned)
+    db.session.flush()  # before the savepoint below, whose rollback would take these changes back
     # Daily openings first, then the rest: rows of the same shape are inserted in one statement.
-    ordered = sorted(plan.activities.items(), key=lambda item: item[0][2] != ActivityKind.DAILY)
-    for key, planned in ordered:
-        activity = planned.existing
-        if activity is None:
-            site_id, day, kind, _title = key
-            if kind == ActivityKind.DAILY:
-                activity = new_daily_opening(site_id, day)
-            elif planned.series is not None:
-                activity = series_day(planned.series, day)
-            else:
-                activity = Activity(
-                    site_id=site_id,
-                    kind=kind,
-                    title=planned.title,
-                    on_date=day,
-                    opens_at=local_to_utc(day, opens),
-                    closes_at=local_to_utc(day, closes),
-                    for_children=False,
-                )
+    new = sorted(
+        ((key, planned) for key, planned in plan.activities.items() if planned.existing is None),
+        key=lambda item: item[0][2] != ActivityKind.DAILY,
+    )
+    made = {key: _with_audiences(_new_activity(key, planned), planned) for key, planned in new}
+    created = len(made)
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(made.values())
+    except IntegrityError:
+        # The day view or the poster page made a series' day or a daily opening since the plan
+        # read them (both make their day's row on first need): one at a time, made or found.
+        made, created = {}, 0
+        for key, planned in new:
+            made[key], was_made = _made_or_found(key, planned)
+            created += was_made
+    activities.update(made)
+    return activities, created, widened
+
+
+def _made_or_found(key: ActivityKey, planned: PlannedActivity) -> tuple[Activity, bool]:
+    """The new activity of ``key`` inserted (True), or the row of its day someone else made (False)."""
+    activity = _with_audiences(_new_activity(key, planned), planned)
+    try:
+        with db.session.begin_nested():
             db.session.add(activity)
-        elif planned.audiences_to_add:
-            widened += 1
-        for audience in planned.needs:
-            setattr(activity, AUDIENCE_FLAGS[audience], True)
-        activities[key] = activity
+        return activity, True
+    except IntegrityError:
+        found = db.session.execute(_same_day_row(activity)).scalar_one_or_none()
+        if found is None:
+            raise
+    if found.cancelled:  # the series' day was moved away or cancelled meanwhile: plan again
+        raise records_changed()
+    _with_audiences(found, planned)
     db.session.flush()
-    return activities, widened
+    return found, False
+
+
+def _same_day_row(activity: Activity):
+    """The row that holds ``activity``'s place: its series' day, or its home's daily opening of the day."""
+    query = select(Activity).where(Activity.on_date == activity.on_date)
+    if activity.series_id is not None:
+        return query.where(Activity.series_id == activity.series_id)
+    return query.where(Activity.site_id == activity.site_id, Activity.kind == ActivityKind.DAILY)
+
+
+def _new_activity(key: ActivityKey, planned: PlannedActivity) -> Activity:
+    site_id, day, kind, _title = key
+    if kind == ActivityKind.DAILY:
+        return new_daily_opening(site_id, day)
+    if planned.series is not None:
+        return series_day(planned.series, day)
+    config = current_app.config
+    return Activity(
+        site_id=site_id,
+        kind=kind,
+        title=planned.title,
+        on_date=day,
+        opens_at=local_to_utc(day, parse_clock(config["DAILY_OPENS"])),
+        closes_at=local_to_utc(day, parse_clock(config["DAILY_CLOSES"])),
+        for_children=False,
+    )
+
+
+def _with_audiences(activity: Activity, planned: PlannedActivity) -> Activity:
+    for audience in planned.needs:
+        setattr(activity, AUDIENCE_FLAGS[audience], True)
+    return activity
 
 
 def _children(plan: LedgerPlan) -> dict[PersonKey, int]:
@@ -91,6 +138,24 @@ def _children(plan: LedgerPlan) -> dict[PersonKey, int]:
     return ids
 
 
+def _check_as_committed(activity_ids: set[int], child_ids: set[int]) -> None:
+    """The plan read the activities and the roster before the writes: check them again, as committed now.
+
+    An activity cancelled or a child taken off the roster since then would count records it
+    must not (``attendance.services.activity_as_committed`` and ``check_on_roster_as_committed``
+    do this for one record). After the writes this transaction holds SQLite's write lock; on
+    PostgreSQL FOR SHARE waits for a cancellation or a take-off in progress, then reads its result.
+    """
+    for chunk in chunks(sorted(activity_ids)):
+        query = select(Activity.cancelled).where(Activity.id.in_(chunk)).with_for_update(read=True)
+        if any(db.session.execute(query).scalars()):
+            raise records_changed()
+    for chunk in chunks(sorted(child_ids)):
+        query = select(Child.status).where(Child.id.in_(chunk)).with_for_update(read=True)
+        if any(ChildStatus(status) not in ROSTER_STATUSES for status in db.session.execute(query).scalars()):
+            raise records_changed()
+
+
 def apply_ledger_import(plan: LedgerPlan, *, user: User | None) -> LedgerResult:
     """Write a checked plan once per file; ``user`` is None for the command line."""
     if plan.problems:
@@ -98,7 +163,7 @@ def apply_ledger_import(plan: LedgerPlan, *, user: User | None) -> LedgerResult:
     recorded_by = getattr(user, "id", None)
 
     def work(entry: SheetImport) -> LedgerResult:
-        activities, widened = _activities(plan)
+        activities, created, widened = _activities(plan)
         children = _children(plan)
         if plan.new_periods:
             db.session.execute(
@@ -135,9 +200,13 @@ def apply_ledger_import(plan: LedgerPlan, *, user: User | None) -> LedgerResult:
             db.session.execute(insert(Attendance), attendances)
         if adults:
             db.session.execute(insert(AdultSignIn), adults)
+        _check_as_committed(
+            {written["activity_id"] for written in attendances + adults},
+            {child.id for child in plan.children.values()} & {written["child_id"] for written in attendances},
+        )
         entry.records = len(plan.records)
         result = LedgerResult(
-            activities_created=plan.new_activities,
+            activities_created=created,
             children_created=len(plan.new_children),
             categories_added=len(plan.new_periods),
             records=len(plan.records),

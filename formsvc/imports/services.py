@@ -76,8 +76,13 @@ def import_once(
         prior = previous_import(scope, sha256)
         if prior is not None:
             return ImportOnce(prior, repeated=True)
-        raise FileImportError(
-            _("The records changed while the file was being imported; nothing was imported. Please try again."),
-            code="import_conflict",
-        ) from error
+        raise records_changed() from error
     return ImportOnce(entry, value)
+
+
+def records_changed() -> FileImportError:
+    """The refusal of an import that met a change it had not planned for; planned again, it goes in."""
+    return FileImportError(
+        _("The records changed while the file was being imported; nothing was imported. Please try again."),
+        code="import_conflict",
+    )

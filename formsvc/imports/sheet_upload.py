@@ -273,13 +273,14 @@ def apply_sheet_upload(
     """Write a checked upload once (per file and activity); ``user`` is None for the command line."""
     if plan.problems:
         raise FileImportError(_("The file has errors; nothing was imported."), code="import_has_errors")
-    moment = moment_within(activity, now or utcnow())
+    now = now or utcnow()
+    moment = moment_within(activity, now)
 
     def work(entry: SheetImport) -> SheetUploadResult:
         written: list[int] = []
         created: list[int] = []
         for preview in plan.previews.values():
-            ids, new = write_paper_lines(activity, preview, user=user, moment=moment)
+            ids, new = write_paper_lines(activity, preview, user=user, moment=moment, now=now)
             written += ids
             created += new
         entry.records = len(written)
