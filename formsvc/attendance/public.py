@@ -11,6 +11,7 @@ from sqlalchemy import select
 from formsvc.activities.models import Activity, Audience
 from formsvc.activities.services import activity_by_token, reopens_at, todays_activities
 from formsvc.attendance import attended, device, scanpass
+from formsvc.attendance.form_consent import FormConsent
 from formsvc.attendance.forms import ChildSignInForm, GuardianSignInForm, VolunteerSignInForm
 from formsvc.attendance.models import AdultRole, Relation
 from formsvc.attendance.services import (
@@ -26,13 +27,7 @@ from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.forms import form_problem, refuse_malformed_body
-from formsvc.privacy.consent import (
-    consent_needed,
-    forget_acceptance,
-    record_consent,
-    remember_acceptance,
-    shown_consent,
-)
+from formsvc.privacy.consent import forget_acceptance
 from formsvc.ratelimits import signin_limits
 from formsvc.sites.models import Site
 from formsvc.sites.rotation import site_of_retired_token
@@ -225,39 +220,6 @@ def _relation(value: str | None) -> Relation | None:
     return Relation(value) if value else None
 
 
-class _Consent:
-    """The consent a form shows: the text, whether this phone must still accept it, and the version accepted."""
-
-    def __init__(self, form):
-        self.shown = shown_consent()
-        form.consent_needed = consent_needed(self.shown.version)
-        if not form.consent_version.data:  # a POST carries the version its page showed
-            form.consent_version.data = str(self.shown.version)
-        version = form.consent_version.data
-        self.accepted = int(version) if version.isdigit() else self.shown.version
-        self.form = form
-
-    @property
-    def given(self) -> bool:
-        """The form asked for consent and named a child, so the tick was given (it validated)."""
-        return self.form.consent_needed and self.form.names_a_child()
-
-    def record(self, activity: Activity, result, **sign_in) -> None:
-        """Record this phone's acceptance with a sign-in that named a child, also when the child was
-        already signed in from another phone (this guardian accepted too); a resend of the same
-        form records nothing."""
-        if self.given and not result.repeated:
-            record_consent(version=self.accepted, activity=activity, shown=self.shown, **sign_in)
-
-    def remember(self, response) -> None:
-        if self.given:
-            remember_acceptance(response, self.accepted)
-
-    @property
-    def to_show(self):
-        return self.shown if self.form.consent_needed else None
-
-
 # "?pick=<device.pick_token>": the form with another child this phone signed in.
 PICK = "pick"
 
@@ -267,7 +229,7 @@ PICK = "pick"
 def child_form(token: str):
     activity = _activity_for(token, Audience.CHILDREN)
     form = ChildSignInForm()
-    consent = _Consent(form)
+    consent = FormConsent(form)
     # Offered on the form as it opens (a sent form shows no links): a sign-in does not look them up.
     children = [] if form.is_submitted() else device.remembered_children_at(activity.site)
     if not form.is_submitted():
@@ -284,7 +246,7 @@ def child_form(token: str):
             signed_by=_relation(form.signed_by.data),
             nonce=form.nonce.data,
         )
-        consent.record(activity, result, attendance_id=result.submission.attendance_id)
+        consent.record(activity, result)
         return result
 
     return _handle_sign_in(
@@ -306,7 +268,7 @@ def child_form(token: str):
 def guardian_form(token: str):
     activity = _activity_for(token, Audience.GUARDIANS)
     form = GuardianSignInForm()
-    consent = _Consent(form)
+    consent = FormConsent(form)
 
     def sign_in(form):
         result = sign_in_adult(
@@ -319,7 +281,7 @@ def guardian_form(token: str):
             child_name=form.child_name.data or "",
             nonce=form.nonce.data,
         )
-        consent.record(activity, result, adult_signin_id=result.submission.adult_signin_id)
+        consent.record(activity, result)
         return result
 
     return _handle_sign_in(

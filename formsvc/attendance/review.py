@@ -26,6 +26,7 @@ from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
+from formsvc.privacy.consent import move_consents
 from formsvc.sites.models import Site
 from formsvc.text import clean_text, name_key
 
@@ -209,6 +210,7 @@ def merge_child(child: Child, target: Child, *, user: User, now: datetime | None
     relinked = db.session.execute(select(AdultSignIn).where(AdultSignIn.child_id == child.id)).scalars()
     for signin in relinked:
         signin.child_id = target.id
+    move_consents(child, target)
     child.status = ChildStatus.MERGED
     child.merged_into_id = target.id
     record(

@@ -18,15 +18,17 @@ from babel.units import format_unit
 from flask import Response, current_app, request
 from flask_babel import get_locale
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from formsvc.activities.models import Activity
+from formsvc.attendance.models import Child
 from formsvc.audit.services import record
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
-from formsvc.privacy.models import Consent, ConsentText
+from formsvc.privacy.models import Consent, ConsentText, HowGiven
 from formsvc.privacy.retention import parse_period
 
 COOKIE = "fs_consent"
@@ -179,29 +181,92 @@ def record_consent(
     *,
     version: int | None,
     activity: Activity,
+    child_id: int | None,
     attendance_id: int | None = None,
     adult_signin_id: int | None = None,
     shown: ShownConsent | None = None,
+    how_given: HowGiven = HowGiven.TICKED,
 ) -> Consent:
     """The guardian accepted ``version`` (the one the form showed) with this sign-in.
 
     ``shown``: the consent this request already read, which saves reading it again inside
     the write transaction when the accepted version is still the newest.
     """
-    if shown is not None and shown.version == version and shown.text_id is not None:
-        text_id = shown.text_id
-    else:
-        text_id = ((text_by_version(version) if version else None) or ensure_current_text()).id
     consent = Consent(
-        text_id=text_id,
+        text_id=_text_id(version, shown),
         site_id=activity.site_id,
         activity_id=activity.id,
+        child_id=child_id,
         attendance_id=attendance_id,
         adult_signin_id=adult_signin_id,
+        how_given=how_given,
     )
     db.session.add(consent)
     db.session.flush()
     return consent
+
+
+def _text_id(version: int | None, shown: ShownConsent | None) -> int:
+    if shown is not None and shown.version == version and shown.text_id is not None:
+        return shown.text_id
+    return ((text_by_version(version) if version else None) or ensure_current_text()).id
+
+
+def carry_over_consent(*, shown: ShownConsent, activity: Activity, child_id: int, attendance_id: int) -> Consent | None:
+    """A child signed in from a phone that accepted ``shown`` earlier, so the form did not ask.
+
+    The phone's acceptance was recorded with the sign-in on which it was ticked; without a
+    row of its own, a later child from the same phone had no consent anyone could show. It
+    gets one, marked as carried over, unless it already has a consent for this version (from
+    any phone): one lookup on the sign-in path, and an insert once per child and version.
+    """
+    if shown.text_id is not None and _has_consent(child_id, shown.text_id):
+        return None
+    try:
+        with db.session.begin_nested():
+            return record_consent(
+                version=shown.version,
+                activity=activity,
+                child_id=child_id,
+                attendance_id=attendance_id,
+                shown=shown,
+                how_given=HowGiven.CARRIED_OVER,
+            )
+    except IntegrityError:  # another phone carried it over for this child a moment ago
+        return None
+
+
+def _has_consent(child_id: int, text_id: int) -> bool:
+    found = db.session.execute(
+        select(Consent.id).where(Consent.child_id == child_id, Consent.text_id == text_id).limit(1)
+    ).first()
+    return found is not None
+
+
+def move_consents(child: Child, target: Child) -> None:
+    """A merged child's consents cover the child it was merged into.
+
+    A carried-over row of a version the target already has one of stays where it was (with
+    the sign-in the merge voided as a duplicate, most likely): one carried-over row per child
+    and version is enough, and the unique index allows no second.
+    """
+    kept = aliased(Consent)
+    already_carried = (
+        select(kept.id)
+        .where(
+            kept.child_id == target.id,
+            kept.text_id == Consent.text_id,
+            kept.how_given == HowGiven.CARRIED_OVER,
+        )
+        .exists()
+    )
+    db.session.execute(
+        update(Consent)
+        .where(Consent.child_id == child.id)
+        .where(~((Consent.how_given == HowGiven.CARRIED_OVER) & already_carried))
+        .values(child_id=target.id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 # --- the phone's side ------------------------------------------------------------------
