@@ -21,7 +21,7 @@ from formsvc.extensions import db
 from formsvc.privacy.models import Consent, ConsentText, HowGiven
 from tests.conftest import CONSENT, clock_stopped_at, form_fields, local, page_text
 from tests.test_consent import publish
-from tests.workspace_helpers import EN
+from tests.workspace_helpers import EN, qr_sign_in, signed_in_client
 
 DAY = date(2026, 11, 27)
 TICKED, CARRIED_OVER = HowGiven.TICKED.value, HowGiven.CARRIED_OVER.value
@@ -199,6 +199,32 @@ def test_the_lookup_uses_the_index_on_child_and_version(app):
     assert "ix_consents_child_text" in plan, plan
 
 
+def held_page(app, make, child_name: str) -> str:
+    with app.app_context():
+        child_id = db.session.execute(select(Child.id).where(Child.name == child_name)).scalar_one()
+    admin = signed_in_client(app, make.user("boss", role="admin"))
+    return page_text(admin.get(f"/admin/privacy/children/{child_id}", headers=EN).data)
+
+
+def test_the_what_we_hold_page_says_how_the_consent_was_given(app, client, make, home):
+    sign_in(client, home["daily"], "王小明", tick=True)
+    sign_in(client, home["daily"], "王小红")
+    second = held_page(app, make, "王小红")
+    assert "Consents recorded with these sign-ins: 1" in second and "How it was given" in second
+    assert "Carried over from an earlier acceptance on the same phone" in second
+    assert "Ticked on the form of this sign-in" not in second
+
+
+def test_the_consent_text_page_counts_ticked_and_carried_over_apart(app, client, make, home):
+    sign_in(client, home["daily"], "王小明", tick=True)
+    sign_in(client, home["daily"], "王小红")
+    sign_in(client, home["daily"], "王小华")
+    admin = signed_in_client(app, make.user("boss", role="admin"))
+    page = admin.get("/admin/privacy/consent", headers=EN).get_data(as_text=True)
+    assert "Consents ticked" in page and "Consents carried over" in page
+    assert '<td class="num">1</td><td class="num">2</td>' in page
+
+
 def test_a_merge_takes_the_consents_to_the_child_it_goes_into(app, client, make, home):
     from formsvc.accounts.models import User
     from formsvc.attendance.review import merge_child
@@ -214,6 +240,24 @@ def test_a_merge_takes_the_consents_to_the_child_it_goes_into(app, client, make,
     assert consents(app) == [("王小明", TICKED, 1, attendance_of(app, "王小明", home["daily"]))]
     assert sign_in(client, lecture, "王小明").status_code == 302  # the roster child has the typo's consent
     assert len(consents(app)) == 1
+    assert "Consents recorded with these sign-ins: 1" in held_page(app, make, "王小明")
+
+
+def test_a_consent_whose_sign_in_a_merge_voided_as_a_duplicate_still_shows_on_the_childs_page(app, client, make, home):
+    from formsvc.accounts.models import User
+    from formsvc.attendance.review import merge_child
+
+    wang = make.child(home["site"], "王小明")
+    qr_sign_in(app, home["daily"]["id"], "王小明")  # signed in before consent was asked
+    sign_in(client, home["daily"], "王晓明", tick=True)  # the same child today, misspelt
+    manager = make.user("amy", sites=[home["site"]])
+    with app.app_context():
+        typo = db.session.execute(select(Child).where(Child.name == "王晓明")).scalar_one()
+        assert merge_child(typo, db.session.get(Child, wang), user=db.session.get(User, manager["id"])).voided == 1
+        db.session.commit()
+    page = held_page(app, make, "王小明")
+    assert "Sign-ins: 1" in page and "Consents recorded with these sign-ins: 1" in page
+    assert "Ticked on the form of this sign-in" in page
 
 
 def test_a_merge_leaves_a_second_carried_over_row_of_a_version_where_it_was(app, ctx, client, make, home):

@@ -76,13 +76,17 @@ def all_texts() -> list[ConsentText]:
     return list(db.session.execute(select(ConsentText).order_by(ConsentText.version.desc())).scalars())
 
 
-def consents_by_version() -> dict[int, int]:
+def consents_by_version() -> dict[int, dict[HowGiven, int]]:
+    """How many consents each version has, ticked and carried over apart."""
     rows = db.session.execute(
-        select(ConsentText.version, func.count(Consent.id))
+        select(ConsentText.version, Consent.how_given, func.count(Consent.id))
         .join(Consent, Consent.text_id == ConsentText.id)
-        .group_by(ConsentText.version)
+        .group_by(ConsentText.version, Consent.how_given)
     ).all()
-    return dict(rows)
+    counts: dict[int, dict[HowGiven, int]] = {}
+    for version, how_given, count in rows:
+        counts.setdefault(version, {})[how_given] = count
+    return counts
 
 
 def _locale() -> str:

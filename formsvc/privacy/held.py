@@ -2,7 +2,7 @@
 
 The rules page promises "you can ask at any time to see" the child's data. This gathers it
 from every table that holds some: the roster entry, the child's sign-ins, guardians' sign-ins
-that named the child, and the consents recorded with those sign-ins. Only records at sites
+that named the child, and the consents that cover the child. Only records at sites
 the reader may see are listed; a child's sign-ins are all at the child's own home, but the
 scope is applied anyway, as on every admin query.
 
@@ -59,6 +59,8 @@ class HeldConsent:
     home: str
     # Whose sign-in it came with: the child's own, or a guardian's that named the child.
     with_guardian_signin: bool
+    # Ticked on that sign-in's form, or carried over from the phone's earlier acceptance (HowGiven.title).
+    how: str
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,10 @@ def held_about_child(child: Child, user: User, *, full_phones: bool) -> HeldAbou
             _guardian_signin(signin, activity, home, full_phones=full_phones) for signin, activity, home in guardians
         ],
         consents=_consents(
-            [visit.id for visit, _activity, _home in visits], [signin.id for signin, _activity, _home in guardians]
+            child,
+            [visit.id for visit, _activity, _home in visits],
+            [signin.id for signin, _activity, _home in guardians],
+            visible,
         ),
     )
 
@@ -131,16 +136,25 @@ def _guardian_signin(signin: AdultSignIn, activity: Activity, home: str, *, full
     )
 
 
-def _consents(attendance_ids: list[int], adult_signin_ids: list[int]) -> list[HeldConsent]:
-    """The consents recorded with these sign-ins (ids already scoped by the caller)."""
-    if not attendance_ids and not adult_signin_ids:
-        return []
+def _consents(child: Child, attendance_ids: list[int], adult_signin_ids: list[int], visible) -> list[HeldConsent]:
+    """The consents recorded with these sign-ins, and those that cover the child (``child_id``).
+
+    The latter include one that came with a sign-in a merge left with the merged name (voided
+    as a duplicate): it still covers this child, and the sign-in path counts it as this child's.
+    """
     rows = db.session.execute(
         select(Consent, ConsentText.version, Activity, Site.name)
         .join(ConsentText, ConsentText.id == Consent.text_id)
         .join(Activity, Activity.id == Consent.activity_id)
         .join(Site, Site.id == Consent.site_id)
-        .where(or_(Consent.attendance_id.in_(attendance_ids), Consent.adult_signin_id.in_(adult_signin_ids)))
+        .where(
+            or_(
+                Consent.child_id == child.id,
+                Consent.attendance_id.in_(attendance_ids),
+                Consent.adult_signin_id.in_(adult_signin_ids),
+            ),
+            visible,
+        )
         .order_by(Consent.accepted_at, Consent.id)
     ).all()
     return [
@@ -151,6 +165,7 @@ def _consents(attendance_ids: list[int], adult_signin_ids: list[int]) -> list[He
             activity=activity.display_title,
             home=home,
             with_guardian_signin=consent.attendance_id is None,
+            how=consent.how_given.title,
         )
         for consent, version, activity, home in rows
     ]

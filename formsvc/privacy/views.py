@@ -24,6 +24,7 @@ from formsvc.privacy.consent import (
 )
 from formsvc.privacy.forms import ConsentTextForm
 from formsvc.privacy.held import find_children, held_about_child, record_viewing, visible_child
+from formsvc.privacy.models import HowGiven
 from formsvc.privacy.retention import plan_purge
 from formsvc.text import mask_phone
 from formsvc.timeutil import local_today
@@ -91,4 +92,5 @@ def consent_text():
         problem=problem,
         texts=all_texts(),
         accepted=consents_by_version(),
+        how_given=HowGiven,
     )
