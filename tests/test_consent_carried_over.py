@@ -142,8 +142,14 @@ def test_two_phones_carrying_one_child_over_at_once_leave_one_row(app, ctx, clie
     sign_in(client, home["daily"], "王小明", tick=True)
     sign_in(client, home["daily"], "王小红")
     shown = consent_service.shown_consent()
-    # The other phone looked before this one's row was committed: it finds nothing and inserts.
-    monkeypatch.setattr(consent_service, "_has_consent", lambda child_id, text_id: False)
+    # The other phone looked before this one's row was committed: it found nothing and inserts.
+    looked, calls = consent_service._has_consent, []
+
+    def first_finds_nothing(*key):
+        calls.append(key)
+        return len(calls) > 1 and looked(*key)
+
+    monkeypatch.setattr(consent_service, "_has_consent", first_finds_nothing)
     visit = db.session.get(Attendance, attendance_of(app, "王小红", home["daily"]))
     late = consent_service.carry_over_consent(
         shown=shown,
@@ -151,7 +157,7 @@ def test_two_phones_carrying_one_child_over_at_once_leave_one_row(app, ctx, clie
         child_id=visit.child_id,
         attendance_id=visit.id,
     )
-    assert late is None  # the unique index refused it; the sign-in's transaction goes on
+    assert late is None and len(calls) == 2  # the unique index refused it; the sign-in's transaction goes on
     db.session.commit()
     assert [how for _name, how, _version, _visit in consents(app)] == [TICKED, CARRIED_OVER]
 

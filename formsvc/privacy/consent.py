@@ -237,6 +237,8 @@ def carry_over_consent(*, shown: ShownConsent, activity: Activity, child_id: int
                 how_given=HowGiven.CARRIED_OVER,
             )
     except IntegrityError:  # another phone carried it over for this child a moment ago
+        if not _has_consent(child_id, _text_id(shown.version, shown)):
+            raise
         return None
 
 
