@@ -226,4 +226,5 @@ def test_an_exports_scope_is_stored_as_codes_and_read_in_the_readers_language(ap
     ]
     text = page_text(client.get("/admin/audit/?action=survey.export", headers={"Accept-Language": "zh-CN"}).data)
     assert "范围: 那坡乡" in text and "范围: 全区" in text and "从: 2026-11-01" in text
+    assert "范围: 该账号的全部儿童之家" in text
     assert "Whole district" not in text and "All time" not in text
