@@ -345,3 +345,34 @@ def test_nothing_open_says_when_the_day_opens(client, make):
     text = page_text(response.data)
     assert "Nothing is open" in text
     assert "07:00" in text
+
+
+def test_a_sign_in_reads_nothing_again_after_its_commit(app, client, make, frozen_afternoon):
+    """The commit expires what the request read; touching the activity afterwards loaded its
+    row again on every sign-in, for nothing but the receipt's redirect."""
+    from sqlalchemy import event
+
+    site = make.site()
+    url, fields = open_child_form(client, site)
+    fields.update(child_name="王小明", signed_by="grandmother")
+    after_commit: list[str] = []
+    committed = []
+    with app.app_context():
+        engine = db.engine
+
+    def note_commit(connection):
+        committed.append(True)
+
+    def note(connection, cursor, statement, parameters, context, executemany):
+        if committed:
+            after_commit.append(" ".join(statement.split())[:60])
+
+    event.listen(engine, "commit", note_commit)
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        response = client.post(url, data=fields)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+        event.remove(engine, "commit", note_commit)
+    assert response.status_code == 302 and "/r/" in response.headers["Location"]
+    assert committed and after_commit == []

@@ -173,13 +173,14 @@ def _handle_sign_in(
         try:
             scanpass.check(activity, form)
             result = sign_in(form)
-            receipt_token = result.submission.token  # read before the commit expires it
+            # Read before the commit expires them: reading them after would load the rows again.
+            receipt_token, at_venue = result.submission.token, activity.rotating_code
             db.session.commit()
         except DomainError as error:  # the window closed, or the scan pass ran out
             db.session.rollback()
             problem = error.message
         else:
-            response = _to_receipt(activity, receipt_token, now)
+            response = _to_receipt(activity, receipt_token, now, at_venue=at_venue)
             device.remember(response, form)
             if on_success is not None:
                 on_success(response)
@@ -187,7 +188,7 @@ def _handle_sign_in(
     elif (counted := counted_sign_in(activity, form.nonce.data or "")) is not None:
         # Sent again after it counted (Back, then the button) from a page that has expired, or the
         # body of an earlier press with a mistake in it: the person is signed in; the receipt says so.
-        return _to_receipt(activity, counted.token, now)
+        return _to_receipt(activity, counted.token, now, at_venue=activity.rotating_code)
     else:
         problem = form_problem(form)
     if form.is_submitted():
@@ -208,10 +209,10 @@ def _handle_sign_in(
     )
 
 
-def _to_receipt(activity: Activity, receipt_token: str, now: datetime):
+def _to_receipt(activity: Activity, receipt_token: str, now: datetime, *, at_venue: bool):
     response = redirect(url_for("public.receipt", token=receipt_token))
     scanpass.forget_draft()
-    if activity.rotating_code:  # this phone was at the venue: the activity's survey answers here
+    if at_venue:  # a scan-only activity: this phone was there, so the activity's survey answers here
         attended.remember(response, activity, now)
     return response
 
