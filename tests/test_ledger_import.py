@@ -251,7 +251,7 @@ def test_row_errors_name_row_and_column_and_nothing_is_written(app, make, distri
     for expected in (
         "2 date “2026-13-01” is not a date like 2026-11-27.",
         "3 date “27.11.2026x” is not a date",
-        "4 date 2027-01-01 is in the future.",
+        "4 date January 1, 2027 is in the future.",
         "6 kind Unknown kind of activity “lecture”.",
         "7 role Unknown role “grandma”: child, guardian or volunteer.",
         "8 relation Unknown relation “uncle bob”.",
