@@ -194,10 +194,13 @@ def set_cancelled(activity_id: int, action: str):
         try:
             cancel_activity(activity)
         except DomainError as error:
-            link = Markup('<a href="{url}">{text}</a>').format(
-                url=f"{day_page}#activity-{activity.id}", text=_("Open the day page")
-            )
-            flash(Markup("{message} {link}").format(message=error.message, link=link), "warning")
+            message = error.message
+            if error.code == "cancelled_after_signin":  # the sign-ins to void are listed there
+                link = Markup('<a href="{url}">{text}</a>').format(
+                    url=f"{day_page}#activity-{activity.id}", text=_("Open the day page")
+                )
+                message = Markup("{message} {link}").format(message=message, link=link)
+            flash(message, "warning")
             return redirect(url_for("activities_admin.edit", activity_id=activity.id))
         flash(_("Cancelled."))
         details = {}

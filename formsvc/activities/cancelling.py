@@ -1,9 +1,11 @@
-"""Cancelling an activity, refused while a sign-in of it counts, and taking a cancellation back.
+"""Cancelling an activity, refused while it has sign-ins that count or survey answers, and taking it back.
 
 A cancelled activity did not happen: the tallies must not count it as held, nor its sign-ins
-as visits. So it is cancelled only while no sign-in counts, and of a sign-in and a
-cancellation at the same moment one wins: the sign-in counts and the cancellation is refused,
-or the sign-in is refused (``attendance.services.activity_as_committed``).
+as visits, nor its survey's answers. So it is cancelled only while no sign-in counts and
+nobody has answered its survey, and of a sign-in (or an answer) and a cancellation at the same
+moment one wins: the sign-in counts and the cancellation is refused, or the sign-in is refused
+(``attendance.services.activity_as_committed``). A survey answer cannot be voided (it is
+anonymous, and nothing a person sent is taken back), so it keeps its activity held for good.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from formsvc.database import hold_write_lock
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
+from formsvc.surveys.models import SurveyResponse
 
 
 def hold_against_sign_ins(activity: Activity) -> None:
@@ -42,11 +45,19 @@ def counted_sign_ins(activity: Activity) -> int:
     )
 
 
+def survey_answers(activity: Activity) -> int:
+    """Responses to the activity's survey: each says the activity took place, and none can be voided."""
+    return db.session.execute(
+        select(func.count()).select_from(SurveyResponse).where(SurveyResponse.activity_id == activity.id)
+    ).scalar_one()
+
+
 def cancel_activity(activity: Activity) -> None:
-    """Cancel an activity nobody has signed in to yet.
+    """Cancel an activity nobody has signed in to yet, nor answered its survey.
 
     A cancelled activity takes no sign-ins, yet the day page, the dashboard and the tallies
     would still count the ones it has; they must be voided first, one by one, with a reason.
+    Its survey's answers cannot be voided: once there are any, it took place.
     """
     hold_against_sign_ins(activity)
     signed_in = counted_sign_ins(activity)
@@ -58,6 +69,16 @@ def cancel_activity(activity: Activity) -> None:
             ).format(count=signed_in),
             code="cancelled_after_signin",
             count=signed_in,
+        )
+    answered = survey_answers(activity)
+    if answered:
+        raise DomainError(
+            _(
+                "This activity cannot be cancelled: {count} answered its survey, so it took place. "
+                "Survey answers are never voided, so the activity stays as held."
+            ).format(count=answered),
+            code="cancelled_after_answers",
+            count=answered,
         )
     activity.cancelled = True
     db.session.flush()

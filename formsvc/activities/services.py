@@ -323,12 +323,20 @@ def check_move(activity: Activity) -> None:
         select(model.id).where(model.activity_id == activity.id, model.voided_at.is_(None)).limit(1)
         for model in (Attendance, AdultSignIn)
     ]
-    # A survey answer keeps the day it was given (SurveyResponse.on_date), so it holds it too.
-    answered = select(SurveyResponse.id).where(SurveyResponse.activity_id == activity.id).limit(1)
-    if any(db.session.execute(query).first() is not None for query in (*counted, answered)):
+    if any(db.session.execute(query).first() is not None for query in counted):
         raise DomainError(
             _(
                 "People have already signed in to this activity, so it stays on its day. "
+                "For another day, schedule a new activity."
+            ),
+            code="moved_after_signin",
+        )
+    # A survey answer keeps the day it was given (SurveyResponse.on_date), so it holds it too.
+    answered = select(SurveyResponse.id).where(SurveyResponse.activity_id == activity.id).limit(1)
+    if db.session.execute(answered).first() is not None:
+        raise DomainError(
+            _(
+                "People have already answered this activity's survey, so it stays on its day. "
                 "For another day, schedule a new activity."
             ),
             code="moved_after_signin",

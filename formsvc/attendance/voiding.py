@@ -9,6 +9,7 @@ from sqlalchemy import select
 from formsvc.accounts.models import User
 from formsvc.attendance.models import AdultSignIn, Attendance
 from formsvc.audit.services import record
+from formsvc.database import hold_write_lock
 from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
@@ -40,6 +41,14 @@ class AlreadyVoided(DomainError):
 
 
 def _locked(model, record_id: int):
+    """The record read again and locked, so of two managers voiding it at once the second sees the first's void.
+
+    PostgreSQL's FOR UPDATE makes the second wait for the first to commit. SQLite has no row
+    locks and reads outside a transaction until the first write, so both would read "not
+    voided" and both void it (two audit entries, the first reason overwritten); its write
+    lock, taken before the read, makes the second wait in the same way.
+    """
+    hold_write_lock(db.session)
     return db.session.execute(
         select(model).where(model.id == record_id).with_for_update().execution_options(populate_existing=True)
     ).scalar_one()

@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask_babel import format_date
 from sqlalchemy import select
 
 from formsvc.activities.models import Activity, ActivityKind, ActivitySeries, Audience
@@ -30,6 +31,7 @@ from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.imports import ledger_values as values
 from formsvc.imports.ledger_existing import (
+    cancelled_daily_openings,
     existing_activities,
     existing_children,
     existing_periods,
@@ -233,6 +235,24 @@ def _parse_row(number: int, cells: dict[str, str], sites: _Sites, today: date) -
     return row, []
 
 
+def _on_cancelled_days(rows: list[LedgerRow], date_column: str) -> list[RowProblem]:
+    """Rows of a day the home's daily opening was cancelled: the home was closed, nothing counts that day.
+
+    Importing them would meet the cancelled opening and be refused as a change since the plan,
+    however often it were tried again; the clerk fixes the sheet, or the opening is restored.
+    """
+    closed = cancelled_daily_openings(rows)
+    message = _(
+        "The home's daily opening on {day} was cancelled. "
+        "Correct the date, or restore that opening first if the home was open that day."
+    )
+    return [
+        RowProblem(row.number, date_column, message.format(day=format_date(row.day, "long")))
+        for row in rows
+        if row.kind == ActivityKind.DAILY and (row.site_id, row.day) in closed
+    ]
+
+
 def _covered(day: date, periods: list[tuple[date | None, date | None]]) -> bool:
     return any((since is None or since <= day) and (until is None or until >= day) for since, until in periods)
 
@@ -325,6 +345,8 @@ def plan_ledger_import(raw: bytes, filename: str, today: date | None = None) -> 
             parsed.append(ledger_row)
     if not plan.rows:
         raise FileImportError(_("The file has no rows below its header."), code="no_rows")
+    plan.problems += _on_cancelled_days(parsed, header["date"])
+    plan.problems.sort(key=lambda problem: problem.row)
     plan.previous = previous_import(LEDGER_SCOPE, plan.sha256)
     if not plan.problems:
         _match(plan, parsed, sites)

@@ -53,6 +53,24 @@ def existing_activities(rows: list[LedgerRow]) -> dict[ActivityKey, Activity]:
     return found
 
 
+def cancelled_daily_openings(rows: list[LedgerRow]) -> set[tuple[int, date]]:
+    """(site, day) of the rows' daily openings that were cancelled: the home was closed that day.
+
+    A home has one daily opening a day, cancelled or not (``uq_activities_daily_per_day``), so a record
+    of that day has nowhere to go until the opening is restored.
+    """
+    pairs = sorted({(row.site_id, row.day) for row in rows if row.kind == ActivityKind.DAILY})
+    found: set[tuple[int, date]] = set()
+    for chunk in chunks(pairs):
+        query = select(Activity.site_id, Activity.on_date).where(
+            tuple_(Activity.site_id, Activity.on_date).in_(chunk),
+            Activity.kind == ActivityKind.DAILY,
+            Activity.cancelled.is_(True),
+        )
+        found.update((site_id, day) for site_id, day in db.session.execute(query))
+    return found
+
+
 def series_days_without_rows(rows: list[LedgerRow]) -> dict[ActivityKey, ActivitySeries]:
     """The series whose day (with no row yet) each activity key of the ledger is, if any."""
     rows = [row for row in rows if row.kind != ActivityKind.DAILY]

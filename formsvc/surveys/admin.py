@@ -22,6 +22,7 @@ from formsvc.surveys.answering import link_window, survey_locale
 from formsvc.surveys.builder import question_defs
 from formsvc.surveys.forms import NewTemplateForm, QuestionForm, TemplateForm, UseAtActivitiesForm, UseAtSitesForm
 from formsvc.surveys.models import SurveyLink, SurveyResponse, SurveyTemplate
+from formsvc.surveys.results import not_of_a_cancelled_activity
 from formsvc.surveys.services import (
     CONDITION_SOURCES,
     SurveyError,
@@ -60,7 +61,7 @@ def index():
     counts = dict(
         db.session.execute(
             select(SurveyResponse.template_id, func.count(SurveyResponse.id))
-            .where(SurveyResponse.site_id.in_(visible_site_ids(current_user)))
+            .where(SurveyResponse.site_id.in_(visible_site_ids(current_user)), not_of_a_cancelled_activity())
             .group_by(SurveyResponse.template_id)
         ).all()
     )

@@ -36,6 +36,7 @@ from flask_babel import get_locale
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from formsvc.attendance.services import activity_as_committed
 from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
@@ -286,6 +287,10 @@ def submit_response(
             response.answers = _answer_rows(questions, answers)
             db.session.add(response)
             db.session.flush()
+            # An answer holds its activity as held (``activities.cancelling``): read again now,
+            # a cancellation committed since the check above refuses it, one in progress is waited for.
+            if link.activity is not None and activity_as_committed(link.activity).cancelled:
+                raise SurveyClosed(_("This activity has been cancelled."))
     except IntegrityError:
         # The same form sent twice at once, or the same phone on two tabs: answer with what is stored.
         prior = response_by_nonce(nonce)

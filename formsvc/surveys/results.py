@@ -133,8 +133,18 @@ class SurveyScore:
     mean_rating: float | None
 
 
+def not_of_a_cancelled_activity():
+    """Responses that count: none to the survey of a cancelled activity, which did not happen.
+
+    Cancelling is refused once an activity's survey has answers (``activities.cancelling``);
+    activities cancelled before that rule may have some. Restored, the activity counts them again.
+    """
+    cancelled = select(Activity.id).where(Activity.id == SurveyResponse.activity_id, Activity.cancelled.is_(True))
+    return ~cancelled.exists()
+
+
 def _conditions(flt: ResultFilter, template_id: int | None = None) -> list:
-    conditions = [SurveyResponse.site_id.in_(flt.site_ids)]
+    conditions = [SurveyResponse.site_id.in_(flt.site_ids), not_of_a_cancelled_activity()]
     if template_id is not None:
         conditions.append(SurveyResponse.template_id == template_id)
     if flt.date_from:
@@ -208,7 +218,11 @@ def _rate(template: SurveyTemplate, flt: ResultFilter) -> tuple[bool, int, int]:
     activity_ids = select(SurveyLink.activity_id).where(
         SurveyLink.template_id == template.id, SurveyLink.activity_id.is_not(None)
     )
-    activity_conditions = [Activity.id.in_(activity_ids), Activity.site_id.in_(flt.site_ids)]
+    activity_conditions = [
+        Activity.id.in_(activity_ids),
+        Activity.site_id.in_(flt.site_ids),
+        Activity.cancelled.is_(False),
+    ]
     if flt.date_from:
         activity_conditions.append(Activity.on_date >= flt.date_from)
     if flt.date_to:
