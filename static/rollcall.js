@@ -16,13 +16,24 @@
 
   function waiting(form, yes) {
     var button = form.querySelector("button");
-    if (yes && !button.classList.contains("unsaved")) {
+    var starts = yes && !button.classList.contains("unsaved");
+    if (starts) {
       button.classList.add("unsaved");
       button.querySelector(".state").textContent = list.getAttribute("data-waiting");
     } else if (!yes) {
       button.classList.remove("unsaved");
     }
     if (offline) offline.hidden = !list.querySelector(".unsaved");
+    if (starts) uncover(button);
+  }
+
+  /* The notice sticks to the bottom of the screen: a row it now hides, the one just tapped, is
+     moved up above it, so the manager still sees which name waits. */
+  function uncover(button) {
+    if (!offline || offline.hidden) return;
+    var row = button.getBoundingClientRect();
+    var hidden = row.bottom - offline.getBoundingClientRect().top;
+    if (hidden > 0 && row.top < window.innerHeight) window.scrollBy(0, hidden + 8);
   }
 
   function saved(form, data) {

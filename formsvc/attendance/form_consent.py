@@ -42,14 +42,16 @@ class FormConsent:
 
         Ticked on this form: recorded, also when the child was already signed in from another
         phone (this guardian accepted too). Not asked, as the phone accepted this version before:
-        a child's own sign-in gets a row carried over from that acceptance, unless the child
-        already has one for this version.
+        the child signed in, or the roster child a guardian's sign-in named, gets a row carried
+        over from that acceptance, unless the child already has one for this version. Either way
+        the row covers the child the stored sign-in holds (a guardian already signed in keeps
+        the child of that first sign-in).
         """
-        if result.repeated:
+        if result.repeated or not self.form.names_a_child():
             return
         submission = result.submission
+        signed_in = submission.adult_signin if submission.attendance_id is None else submission.attendance
         if self.given:
-            signed_in = submission.adult_signin if submission.attendance_id is None else submission.attendance
             record_consent(
                 version=self.accepted,
                 activity=activity,
@@ -58,12 +60,14 @@ class FormConsent:
                 attendance_id=submission.attendance_id,
                 adult_signin_id=submission.adult_signin_id,
             )
-        elif not self.form.consent_needed and submission.attendance_id is not None:
+        elif not self.form.consent_needed and signed_in.child_id is not None:
+            # child_id None: the child a guardian named is not on the roster; nothing is looked up.
             carry_over_consent(
                 shown=self.shown,
                 activity=activity,
-                child_id=submission.attendance.child_id,
+                child_id=signed_in.child_id,
                 attendance_id=submission.attendance_id,
+                adult_signin_id=submission.adult_signin_id,
             )
 
     def remember(self, response) -> None:

@@ -137,6 +137,18 @@ class GuardianSignInForm(ConsentForm):
         return _("To give your child's name, please tick “I have read and agree”; or leave the child's name empty.")
 
 
+class SentAgainForm(OnceForm):
+    """Only the nonce of a sign-in form sent to an activity link that a rotation retired since.
+
+    It leads to nothing but the receipt of the sign-in that nonce made, so the page's CSRF
+    token, which may have ended with the browser session, is not asked for (as on the live
+    link, where a counted form leads to its receipt whatever else is wrong with it).
+    """
+
+    class Meta:
+        csrf = False
+
+
 class VolunteerSignInForm(OnceForm):
     name = name_field(_l("Your name"), _l("Please write your name."))
     phone = phone_field()

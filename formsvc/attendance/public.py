@@ -12,7 +12,7 @@ from formsvc.activities.models import Activity, Audience
 from formsvc.activities.services import activity_by_token, reopens_at, todays_activities
 from formsvc.attendance import attended, device, scanpass
 from formsvc.attendance.form_consent import FormConsent
-from formsvc.attendance.forms import ChildSignInForm, GuardianSignInForm, VolunteerSignInForm
+from formsvc.attendance.forms import ChildSignInForm, GuardianSignInForm, SentAgainForm, VolunteerSignInForm
 from formsvc.attendance.models import AdultRole, Relation
 from formsvc.attendance.services import (
     WindowClosed,
@@ -30,7 +30,7 @@ from formsvc.forms import form_problem, refuse_malformed_body
 from formsvc.privacy.consent import forget_acceptance
 from formsvc.ratelimits import signin_limits
 from formsvc.sites.models import Site
-from formsvc.sites.rotation import site_of_retired_token
+from formsvc.sites.rotation import retired_token
 from formsvc.surveys.answering import device_key
 from formsvc.surveys.offers import answered_here, open_surveys_at_site, receipt_survey
 from formsvc.surveys.public import DEVICE_COOKIE
@@ -86,11 +86,31 @@ def _surveys_answered_here(site: Site, now=None) -> frozenset[str]:
 
 
 def _refuse_retired_token(token: str) -> NoReturn:
-    """410 with "this QR code is no longer valid" for a token a rotation retired, else 404."""
-    retired = site_of_retired_token(token)
+    """410 with "this QR code is no longer valid" for a token a rotation retired, else 404.
+
+    A sign-in form that counted at the activity and is sent again (Back, then the button) after
+    its link was retired leads to its receipt instead, as it would at the new link.
+    """
+    retired = retired_token(token)
     if retired is None:
         abort(404)
-    abort(make_response(render_template("public/poster_retired.html", site=retired), 410))
+    if request.method == "POST" and retired.activity_id is not None:
+        _to_receipt_if_counted(retired.activity_id)
+    abort(make_response(render_template("public/poster_retired.html", site=retired.site), 410))
+
+
+def _to_receipt_if_counted(activity_id: int) -> None:
+    """Abort with the way to the receipt when the form sent carries a nonce counted at the activity.
+
+    Only reads: whatever else the body holds is not looked at, and an unknown nonce returns.
+    """
+    form = SentAgainForm()
+    if not form.validate_on_submit():
+        return
+    activity = db.session.get(Activity, activity_id)
+    counted = counted_sign_in(activity, form.nonce.data) if activity is not None else None
+    if counted is not None:
+        abort(_to_receipt(activity, counted.token, utcnow(), at_venue=activity.rotating_code))
 
 
 def _activity_for(token: str, audience: Audience) -> Activity:

@@ -216,13 +216,22 @@ def _text_id(version: int | None, shown: ShownConsent | None) -> int:
     return ((text_by_version(version) if version else None) or ensure_current_text()).id
 
 
-def carry_over_consent(*, shown: ShownConsent, activity: Activity, child_id: int, attendance_id: int) -> Consent | None:
-    """A child signed in from a phone that accepted ``shown`` earlier, so the form did not ask.
+def carry_over_consent(
+    *,
+    shown: ShownConsent,
+    activity: Activity,
+    child_id: int,
+    attendance_id: int | None = None,
+    adult_signin_id: int | None = None,
+) -> Consent | None:
+    """A child signed in, or named on a guardian's sign-in, from a phone that accepted ``shown``
+    earlier, so the form did not ask.
 
     The phone's acceptance was recorded with the sign-in on which it was ticked; without a
     row of its own, a later child from the same phone had no consent anyone could show. It
-    gets one, marked as carried over, unless it already has a consent for this version (from
-    any phone): one lookup on the sign-in path, and an insert once per child and version.
+    gets one, marked as carried over and linked to the sign-in it came with, unless it already
+    has a consent for this version (from any phone): one lookup on the sign-in path, and an
+    insert once per child and version.
     """
     if shown.text_id is not None and _has_consent(child_id, shown.text_id):
         return None
@@ -233,6 +242,7 @@ def carry_over_consent(*, shown: ShownConsent, activity: Activity, child_id: int
                 activity=activity,
                 child_id=child_id,
                 attendance_id=attendance_id,
+                adult_signin_id=adult_signin_id,
                 shown=shown,
                 how_given=HowGiven.CARRIED_OVER,
             )

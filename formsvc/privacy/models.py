@@ -37,7 +37,8 @@ class HowGiven(enum.StrEnum):
     # The guardian ticked "I have read and agree" on the form of this very sign-in.
     TICKED = "ticked"
     # The phone had accepted this version with an earlier sign-in, so the form did not ask
-    # again: a later child signed in from it gets its own row, pointing back at that acceptance.
+    # again: a later child signed in from it, or named on a guardian's sign-in from it, gets
+    # its own row, pointing back at that acceptance.
     CARRIED_OVER = "carried_over"
 
     @property
@@ -58,7 +59,8 @@ class Consent(Base):
     """A guardian accepted a consent text on a phone, with the sign-in it came with.
 
     That is a child's sign-in, or a guardian's own sign-in that named their child. A child
-    signed in from a phone that had already accepted gets a row of its own too, carried over.
+    signed in, or a roster child named by a guardian, from a phone that had already accepted
+    gets a row of its own too, carried over.
 
     Nothing about the person is stored here: the sign-in it is linked to holds what it holds.
     """

@@ -98,6 +98,9 @@ class RetiredSiteToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(16), unique=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    # The activity whose link it was, so a form counted there and sent again finds its receipt;
+    # None for a poster's token, and for links retired before this was kept (revision 1600).
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"))
     retired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Who rotated it; None from the command line.
     retired_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -5,7 +5,8 @@ links get forwarded in WeChat groups too; so a rotation also gives new links to 
 activities of today and later. Past activities keep theirs: nobody can sign in to them any
 more, and their links are history. Every token a rotation takes away is kept as retired,
 with its site, so an old poster or an old activity link says "this QR code is no longer
-valid" instead of a bare 404.
+valid" instead of a bare 404; an activity link keeps its activity too, so a sign-in form that
+counted there and is sent again (Back, then the button) still leads to its receipt.
 
 The lecture screen (lecture mode) and the site page build their links from the activity when
 they are shown, so they carry the new token by themselves: a screen already running shows the
@@ -20,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import joinedload
 
 from formsvc.activities.models import Activity, new_activity_token
 from formsvc.audit.services import record
@@ -64,17 +66,27 @@ def rotate_site_token(site: Site, user=None) -> str:
         .all()
     )
     for activity in current:
-        db.session.add(RetiredSiteToken(token=activity.public_token, site_id=site.id, retired_by_id=retired_by_id))
+        db.session.add(
+            RetiredSiteToken(
+                token=activity.public_token, site_id=site.id, activity_id=activity.id, retired_by_id=retired_by_id
+            )
+        )
         activity.public_token = _fresh_token(new_activity_token)
     record("site.rotate_token", user=user, site_id=site.id, target=site.name, activity_links=len(current))
     db.session.flush()
     return site.public_token
 
 
-def site_of_retired_token(token: str) -> Site | None:
-    """The site whose poster, or one of whose activity links, once carried ``token``, if a rotation retired it."""
+def retired_token(token: str) -> RetiredSiteToken | None:
+    """What a rotation kept of ``token`` (a poster's, or an activity link's), with its site; None if none retired it."""
     if not looks_like_token(token, 16):
         return None
     return db.session.execute(
-        select(Site).join(RetiredSiteToken, RetiredSiteToken.site_id == Site.id).where(RetiredSiteToken.token == token)
+        select(RetiredSiteToken).where(RetiredSiteToken.token == token).options(joinedload(RetiredSiteToken.site))
     ).scalar_one_or_none()
+
+
+def site_of_retired_token(token: str) -> Site | None:
+    """The site whose poster, or one of whose activity links, once carried ``token``, if a rotation retired it."""
+    retired = retired_token(token)
+    return retired.site if retired is not None else None
