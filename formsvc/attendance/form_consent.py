@@ -51,24 +51,17 @@ class FormConsent:
             return
         submission = result.submission
         signed_in = submission.adult_signin if submission.attendance_id is None else submission.attendance
+        covering = {
+            "activity": activity,
+            "child_id": signed_in.child_id,
+            "attendance_id": submission.attendance_id,
+            "adult_signin_id": submission.adult_signin_id,
+        }
         if self.given:
-            record_consent(
-                version=self.accepted,
-                activity=activity,
-                shown=self.shown,
-                child_id=signed_in.child_id,
-                attendance_id=submission.attendance_id,
-                adult_signin_id=submission.adult_signin_id,
-            )
+            record_consent(version=self.accepted, shown=self.shown, **covering)
         elif not self.form.consent_needed and signed_in.child_id is not None:
             # child_id None: the child a guardian named is not on the roster; nothing is looked up.
-            carry_over_consent(
-                shown=self.shown,
-                activity=activity,
-                child_id=signed_in.child_id,
-                attendance_id=submission.attendance_id,
-                adult_signin_id=submission.adult_signin_id,
-            )
+            carry_over_consent(shown=self.shown, **covering)
 
     def remember(self, response) -> None:
         if self.given:
