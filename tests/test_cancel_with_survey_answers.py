@@ -106,6 +106,19 @@ def test_an_activity_whose_survey_was_answered_is_not_cancelled_and_the_manager_
     assert warning_on(client.get(response.location, headers=ZH).data) == in_chinese
 
 
+def test_the_edit_page_says_why_instead_of_offering_a_cancel_that_would_be_refused(app, home):
+    """QA: the page offered 取消这个活动 and its confirm, only for the cancel to be refused."""
+    lecture_id = home["lecture"]["id"]
+    client = signed_in_client(app, home["manager"])
+    cancel_url = f"/admin/activities/{lecture_id}/cancel"
+    before = client.get(f"/admin/activities/{lecture_id}/edit", headers=ZH).data.decode()
+    assert cancel_url in before and "问卷已有" not in before
+    answered(app, home["token"], 5, "phone-a")
+    after = client.get(f"/admin/activities/{lecture_id}/edit", headers=ZH).data.decode()
+    assert cancel_url not in after
+    assert "这个活动的问卷已有 1 人填写，说明活动已经举办，不能取消。" in page_text(after.encode())
+
+
 def test_the_service_refuses_whoever_calls_it_and_names_sign_ins_first(app, ctx, home):
     answered(app, home["token"], 5, "phone-a")
     with pytest.raises(DomainError) as refused:

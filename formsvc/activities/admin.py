@@ -10,7 +10,7 @@ from sqlalchemy import select
 from formsvc.accounts.forms import ActionForm
 from formsvc.accounts.permissions import writer_required
 from formsvc.accounts.scoping import site_for, visible_sites
-from formsvc.activities.cancelling import cancel_activity, restore_activity
+from formsvc.activities.cancelling import cancel_activity, restore_activity, why_never_cancelled
 from formsvc.activities.forms import ActivityDetailsForm, ScheduleForm
 from formsvc.activities.models import Activity, ActivityKind, ActivitySeries
 from formsvc.activities.series import stop_repeating
@@ -179,7 +179,12 @@ def edit(activity_id: int):
     else:
         problem = form_problem(form)
     return render_template(
-        "admin/activities/edit.html", form=form, problem=problem, activity=activity, action_form=ActionForm()
+        "admin/activities/edit.html",
+        form=form,
+        problem=problem,
+        activity=activity,
+        action_form=ActionForm(),
+        never_cancelled=why_never_cancelled(activity),
     )
 
 

@@ -72,16 +72,30 @@ def cancel_activity(activity: Activity) -> None:
         )
     answered = survey_answers(activity)
     if answered:
-        raise DomainError(
-            _(
-                "This activity cannot be cancelled: {count} answered its survey, so it took place. "
-                "Survey answers are never voided, so the activity stays as held."
-            ).format(count=answered),
-            code="cancelled_after_answers",
-            count=answered,
-        )
+        raise _kept_by_answers(answered)
     activity.cancelled = True
     db.session.flush()
+
+
+def _kept_by_answers(answered: int) -> DomainError:
+    return DomainError(
+        _(
+            "This activity cannot be cancelled: {count} answered its survey, so it took place. "
+            "Survey answers are never voided, so the activity stays as held."
+        ).format(count=answered),
+        code="cancelled_after_answers",
+        count=answered,
+    )
+
+
+def why_never_cancelled(activity: Activity) -> str | None:
+    """What keeps the activity from ever being cancelled (its survey's answers), for its edit page
+    to say instead of offering a cancel that would only be refused; None when nothing does.
+
+    Sign-ins are not among them: the manager can void those first, and the refusal says how.
+    """
+    answered = 0 if activity.cancelled else survey_answers(activity)
+    return _kept_by_answers(answered).message if answered else None
 
 
 def restore_activity(activity: Activity) -> int:
