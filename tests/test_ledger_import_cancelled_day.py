@@ -23,11 +23,10 @@ from tests.workspace_helpers import NOW, count, signed_in_client
 
 frozen_afternoon = clock_stopped_at(NOW)
 CLOSED = date(2026, 10, 8)
-REASON_MSGID = (
-    "The home's daily opening on {day} was cancelled. "
-    "Correct the date, or restore that opening first if the home was open that day."
+REASON = (
+    "The daily opening of 河西村儿童之家 on October 8, 2026 was cancelled. Correct the date; if the home was "
+    "open that day, restore the opening on that day's page first."
 )
-REASON = REASON_MSGID.format(day="October 8, 2026")
 ZH = {"Accept-Language": "zh-CN"}
 
 
@@ -86,7 +85,7 @@ def test_the_command_line_gives_the_same_reason_and_writes_nothing(app, runner, 
     result = runner.invoke(args=["ledger", "import", str(path)])
     assert result.exit_code != 0
     assert (
-        "row 3, column date: 这个儿童之家 2026年10月8日 的日常开放已取消。" in result.output
+        "row 3, column date: 河西村儿童之家 2026年10月8日 的日常开放已取消。" in result.output
     )  # the command line's default language
     assert "row 5, column date:" in result.output and "row 4, column date:" not in result.output
     assert count(app, Attendance) == 0 and count(app, AdultSignIn) == 0
@@ -101,5 +100,29 @@ def test_the_reason_is_said_in_the_readers_language(app, district):
         content_type="multipart/form-data",
         headers=ZH,
     )
-    in_chinese = "这个儿童之家 2026年10月8日 的日常开放已取消。请改正日期；如果那天确实开放了，请先恢复那天的日常开放。"
+    in_chinese = (
+        "河西村儿童之家 2026年10月8日 的日常开放已取消。"
+        + "请改正日期；如果那天确实开放了，请先在那天的页面上恢复日常开放。"
+    )
     assert in_chinese in page_text(preview.data)
+
+
+def test_the_day_page_offers_the_restore_the_message_asks_for(app, district):
+    """QA: the message said to restore the opening, yet the day page offered nothing for a daily
+    opening (no edit link for that kind)."""
+    client = signed_in_client(app, district["boss"])
+    day_page = f"/admin/sites/{district['hexi']['id']}?day={CLOSED.isoformat()}"
+    page = client.get(day_page, headers={"Accept-Language": "en"}).data.decode()
+    restore_link = f"/admin/activities/{district['opening']['id']}/edit#restore"
+    assert restore_link in page and "Restore this activity" in page
+    edit = client.get(restore_link.split("#")[0]).data.decode()
+    assert 'id="restore"' in edit
+    fields = form_fields(edit.encode())
+    restored = client.post(
+        f"/admin/activities/{district['opening']['id']}/restore", data={"csrf_token": fields["csrf_token"]}
+    )
+    assert restored.status_code == 302
+    with app.app_context():
+        assert db.session.get(Activity, district["opening"]["id"]).cancelled is False
+    page = client.get(day_page, headers={"Accept-Language": "en"}).data.decode()
+    assert "Restore this activity" not in page  # an open daily opening is neither edited nor cancelled here

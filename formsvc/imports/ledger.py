@@ -243,13 +243,13 @@ def _on_cancelled_days(rows: list[LedgerRow], date_column: str) -> list[RowProbl
     """
     closed = cancelled_daily_openings(rows)
     message = _(
-        "The home's daily opening on {day} was cancelled. "
-        "Correct the date, or restore that opening first if the home was open that day."
+        "The daily opening of {home} on {day} was cancelled. Correct the date; if the home was open "
+        "that day, restore the opening on that day's page first."
     )
     return [
-        RowProblem(row.number, date_column, message.format(day=format_date(row.day, "long")))
+        RowProblem(row.number, date_column, message.format(home=home, day=format_date(row.day, "long")))
         for row in rows
-        if row.kind == ActivityKind.DAILY and (row.site_id, row.day) in closed
+        if row.kind == ActivityKind.DAILY and (home := closed.get((row.site_id, row.day)))
     ]
 
 

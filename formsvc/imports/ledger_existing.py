@@ -25,6 +25,7 @@ from formsvc.attendance.models import (
     ChildStatus,
 )
 from formsvc.extensions import db
+from formsvc.sites.models import Site
 from formsvc.text import name_key
 
 if TYPE_CHECKING:
@@ -53,21 +54,26 @@ def existing_activities(rows: list[LedgerRow]) -> dict[ActivityKey, Activity]:
     return found
 
 
-def cancelled_daily_openings(rows: list[LedgerRow]) -> set[tuple[int, date]]:
-    """(site, day) of the rows' daily openings that were cancelled: the home was closed that day.
+def cancelled_daily_openings(rows: list[LedgerRow]) -> dict[tuple[int, date], str]:
+    """(site, day) of the rows' daily openings that were cancelled, with the home's name: the home
+    was closed that day.
 
     A home has one daily opening a day, cancelled or not (``uq_activities_daily_per_day``), so a record
     of that day has nowhere to go until the opening is restored.
     """
     pairs = sorted({(row.site_id, row.day) for row in rows if row.kind == ActivityKind.DAILY})
-    found: set[tuple[int, date]] = set()
+    found: dict[tuple[int, date], str] = {}
     for chunk in chunks(pairs):
-        query = select(Activity.site_id, Activity.on_date).where(
-            tuple_(Activity.site_id, Activity.on_date).in_(chunk),
-            Activity.kind == ActivityKind.DAILY,
-            Activity.cancelled.is_(True),
+        query = (
+            select(Activity.site_id, Activity.on_date, Site.name)
+            .join(Site, Site.id == Activity.site_id)
+            .where(
+                tuple_(Activity.site_id, Activity.on_date).in_(chunk),
+                Activity.kind == ActivityKind.DAILY,
+                Activity.cancelled.is_(True),
+            )
         )
-        found.update((site_id, day) for site_id, day in db.session.execute(query))
+        found.update(((site_id, day), name) for site_id, day, name in db.session.execute(query))
     return found
 
 
