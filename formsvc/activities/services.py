@@ -11,16 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from formsvc.activities.cancelling import hold_against_sign_ins
+from formsvc.activities.cancelling import counted_sign_ins, hold_against_sign_ins, survey_answers
 from formsvc.activities.models import Activity, ActivityKind, ActivitySeries
 from formsvc.activities.series import ensure_series_days, series_day
-from formsvc.attendance.models import AdultSignIn, Attendance
 from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.sites.models import Site
-from formsvc.surveys.models import SurveyResponse
 from formsvc.timeutil import local_to_utc, near_today, parse_clock
 from formsvc.tokens import looks_like_token
 
@@ -319,11 +317,7 @@ def check_move(activity: Activity) -> None:
         raise DomainError(_("The daily opening stays on its day."), code="daily_fixed")
     hold_against_sign_ins(activity)
     # A voided sign-in never counts, so it does not hold the activity to its day.
-    counted = [
-        select(model.id).where(model.activity_id == activity.id, model.voided_at.is_(None)).limit(1)
-        for model in (Attendance, AdultSignIn)
-    ]
-    if any(db.session.execute(query).first() is not None for query in counted):
+    if counted_sign_ins(activity):
         raise DomainError(
             _(
                 "People have already signed in to this activity, so it stays on its day. "
@@ -332,8 +326,7 @@ def check_move(activity: Activity) -> None:
             code="moved_after_signin",
         )
     # A survey answer keeps the day it was given (SurveyResponse.on_date), so it holds it too.
-    answered = select(SurveyResponse.id).where(SurveyResponse.activity_id == activity.id).limit(1)
-    if db.session.execute(answered).first() is not None:
+    if survey_answers(activity):
         raise DomainError(
             _(
                 "People have already answered this activity's survey, so it stays on its day. "
