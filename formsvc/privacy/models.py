@@ -38,7 +38,8 @@ class HowGiven(enum.StrEnum):
     TICKED = "ticked"
     # The phone had accepted this version with an earlier sign-in, so the form did not ask
     # again: a later child signed in from it, or named on a guardian's sign-in from it, gets
-    # its own row, pointing back at that acceptance.
+    # its own row (linked to the sign-in it came with; the cookie does not say which sign-in
+    # the acceptance was ticked on).
     CARRIED_OVER = "carried_over"
 
     @property
