@@ -42,6 +42,10 @@ class ChildStatus(enum.StrEnum):
         return str(CHILD_STATUS_TITLES[self])
 
 
+# The children on a home's roster: a sign-in may count for them (merged and rejected ones are gone).
+ROSTER_STATUSES = (ChildStatus.ACTIVE, ChildStatus.TO_REVIEW)
+
+
 CHILD_STATUS_TITLES = {
     ChildStatus.ACTIVE: _l("On the roster"),
     ChildStatus.TO_REVIEW: _l("New — to review"),

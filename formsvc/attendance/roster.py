@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from formsvc.accounts.models import User
-from formsvc.attendance.models import Child, ChildCategory, ChildCategoryPeriod, ChildStatus, Relation
+from formsvc.attendance.models import ROSTER_STATUSES, Child, ChildCategory, ChildCategoryPeriod, ChildStatus, Relation
 from formsvc.attendance.namesearch import name_matches, pinyin_sort_key
 from formsvc.attendance.once import run_once
 from formsvc.audit.services import record
@@ -25,8 +25,6 @@ from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.sites.models import Site
 from formsvc.text import clean_name, clean_text, name_key
-
-ROSTER_STATUSES = (ChildStatus.ACTIVE, ChildStatus.TO_REVIEW)
 
 
 class RosterError(DomainError):

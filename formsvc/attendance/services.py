@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from formsvc.activities.models import Activity, ActivityKind
 from formsvc.attendance.models import (
+    ROSTER_STATUSES,
     AdultRole,
     AdultSignIn,
     Attendance,
@@ -142,7 +143,7 @@ def match_roster(site: Site, name: str) -> Child | None:
         if child is None or child.status != ChildStatus.MERGED:
             break
         child = db.session.get(Child, child.merged_into_id) if child.merged_into_id else None
-    if child is None or child.status not in (ChildStatus.ACTIVE, ChildStatus.TO_REVIEW):
+    if child is None or child.status not in ROSTER_STATUSES:
         return None
     return child
 
@@ -160,7 +161,7 @@ def check_on_roster_as_committed(child: Child) -> None:
         select(Child.status).where(Child.id == child.id).with_for_update(read=True)
     ).scalar_one()
     status = ChildStatus(status)
-    if status not in (ChildStatus.ACTIVE, ChildStatus.TO_REVIEW):
+    if status not in ROSTER_STATUSES:
         message = _("{name} is no longer on the roster ({status}).").format(name=child.name, status=status.title)
         raise NotOnRoster(message)
 
