@@ -16,7 +16,7 @@ from flask.cli import AppGroup, with_appcontext
 from formsvc.config import PROJECT_ROOT
 from formsvc.errors import DomainError
 from formsvc.extensions import db
-from formsvc.i18n import _
+from formsvc.i18n import _, in_english
 from formsvc.urls import RowIdConverter
 
 TRANSLATIONS = PROJECT_ROOT / "formsvc" / "translations"
@@ -27,19 +27,23 @@ def register(app: Flask) -> None:
     from formsvc.printables.cli import posters_command
     from formsvc.tallies.cli import rollups_command, tally_command
 
-    app.cli.add_command(posters_command)
-    app.cli.add_command(tally_command)
-    app.cli.add_command(rollups_command)
-    app.cli.add_command(seed_demo_command)
-    app.cli.add_command(first_start_command)
-    app.cli.add_command(sites_cli)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(translate_cli)
-    app.cli.add_command(backup_command)
-    app.cli.add_command(restore_command)
-    app.cli.add_command(purge_command)
-    app.cli.add_command(attendance_cli)
-    app.cli.add_command(ledger_cli)
+    # The demo's data is made in the district's language.
+    for command in (seed_demo_command, first_start_command):
+        app.cli.add_command(command)
+    for command in (
+        posters_command,
+        tally_command,
+        rollups_command,
+        sites_cli,
+        users_cli,
+        translate_cli,
+        backup_command,
+        restore_command,
+        purge_command,
+        attendance_cli,
+        ledger_cli,
+    ):
+        app.cli.add_command(in_english(command))
 
 
 def could_be_an_id(number: int) -> bool:
@@ -329,11 +333,9 @@ def purge_command(period: str | None, dry_run: bool, yes: bool, shorter_ok: bool
     """Anonymise personal fields of old records; their counts stay in the tallies.
 
     It cannot be undone, so it shows what it will touch and asks first (unless --yes), and a
-    period shorter than RETENTION needs --shorter-than-retention. It speaks English, as the
-    other commands do, its errors included: whoever runs it on the server reads one language.
+    period shorter than RETENTION needs --shorter-than-retention.
     """
     from flask import current_app
-    from flask_babel import force_locale
 
     from formsvc.accounts.throttle import forget_old_attempts
     from formsvc.audit.services import record
@@ -345,9 +347,8 @@ def purge_command(period: str | None, dry_run: bool, yes: bool, shorter_ok: bool
     period = period or retention
     today = local_today()
     try:
-        with force_locale("en"):
-            plan = plan_purge(today, period)
-            shorter = is_shorter_than_retention(today, period, retention)
+        plan = plan_purge(today, period)
+        shorter = is_shorter_than_retention(today, period, retention)
     except DomainError as error:
         raise click.ClickException(error.message) from error
     if shorter and not (shorter_ok or dry_run):

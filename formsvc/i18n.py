@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
+import click
 from babel import support
 from flask import has_request_context, request
-from flask_babel import get_locale
+from flask.cli import with_appcontext
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _  # noqa: F401  (re-exported for the app)
 from flask_babel import lazy_gettext as _l
 from wtforms.i18n import messages_path
@@ -37,7 +41,7 @@ def locale_from_tag(tag: str | None) -> str | None:
 
 
 def select_locale() -> str:
-    if not has_request_context():  # the command line and background work speak Chinese
+    if not has_request_context():  # background work speaks the district's language (see in_english)
         return LOCALES[0]
     chosen = locale_from_tag(request.cookies.get(LOCALE_COOKIE))
     if chosen:
@@ -85,3 +89,28 @@ def reuse_wtforms_catalog() -> None:
         wtforms_own = support.Translations.load(messages_path(), [locale], domain="wtforms")
         catalog = _WTFORMS_CATALOGS[locale] = _PlainerWtformsCatalog(wtforms_own)
     request.wtforms_translations = catalog
+
+
+def in_english(command: click.Command) -> click.Command:
+    """``command`` (and a group's subcommands) run with English as the locale.
+
+    Whoever runs a command on the server reads one language. The commands' own lines are
+    English, so the messages they pass on from the services (a ledger row's problem, a refused
+    user) are said in English too; before, these came in the district's language, Chinese,
+    halfway through an English line. Documents a command writes (a tally, posters) force the
+    district's language themselves, and nothing a service stores is translated text.
+    """
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            in_english(subcommand)
+        return command
+    callback = command.callback
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        with force_locale("en"):
+            return callback(*args, **kwargs)
+
+    # with_appcontext outside: force_locale keeps the locale in flask.g, which needs the app context.
+    command.callback = with_appcontext(run)
+    return command

@@ -133,7 +133,7 @@ def test_users_create_refuses_an_unknown_site(app, runner):
     assert result.exit_code != 0
 
 
-@pytest.mark.parametrize(("role", "message"), [("manager", "儿童之家专干"), ("township_viewer", "乡镇")])
+@pytest.mark.parametrize(("role", "message"), [("manager", "site manager"), ("township_viewer", "township")])
 def test_users_create_refuses_an_account_that_would_see_nothing(app, runner, role, message):
     args = ["users", "create", "--username", "amy", "--password", "long-enough-1", "--role", role]
     result = runner.invoke(args=args)

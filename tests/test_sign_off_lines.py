@@ -47,7 +47,8 @@ def test_the_ledger_stops_at_its_sign_off_instead_of_refusing_the_file(app, dist
     path.write_text(ledger)
     result = app.test_cli_runner().invoke(args=["ledger", "import", "--dry-run", str(path)])
     assert result.exit_code == 0, result.output
-    assert "第 4 行及以下是表尾签字栏" in result.output
+    # The command line says it in English, as the rest of its lines (the quoted labels are the sheet's).
+    assert "Row 4 and the rows below it are the sheet's sign-off" in result.output
 
 
 def test_a_paper_slip_waiting_for_review_is_offered_its_roster_child(app, make):

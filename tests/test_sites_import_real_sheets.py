@@ -99,7 +99,7 @@ def test_the_command_line_reads_the_same_sheet(app, runner, tmp_path):
     result = runner.invoke(args=["sites", "import", str(path)])
     assert result.exit_code == 0, result.output
     # The notices the page shows, printed too: the new townships and the footer left out.
-    assert "将新建乡镇：坡荷乡。" in result.output and "表尾签字栏" in result.output
+    assert "A new township will be created: 坡荷乡." in result.output and "sign-off" in result.output
     assert [home[:2] for home in homes(app)] == [
         ("坡荷乡", "坡荷村儿童之家"),
         ("龙川镇", "念井村儿童之家"),

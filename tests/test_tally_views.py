@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -176,13 +177,20 @@ def test_tally_from_the_command_line(app, runner, world, tmp_path, frozen):
         out = tmp_path / f"tally.{fmt}"
         result = runner.invoke(args=[*args[:-1], fmt, "--out", str(out)])
         assert result.exit_code == 0 and out.stat().st_size > 1000
+    # The sheet is in the district's language; the command's own lines, its refusals included, in English.
+    assert "全区" in openpyxl.load_workbook(out).active["A1"].value
+    assert result.output == f"Wrote the tally of district from 2026-01-01 to 2026-12-31 to {out}.\n"
     bad = runner.invoke(args=["tally", "--scope", "county:1", "--from", "2026-01-01", "--to", "2026-12-31",
                               "--format", "csv", "--out", str(out)])  # fmt: skip
-    assert bad.exit_code != 0
+    assert bad.exit_code != 0 and "Unknown scope “county:1”." in bad.output
     typo = runner.invoke(
         args=[*args[:3], "--from", "2026-01-01", "--to", "9999-12-31", "--format", "csv", "--out", str(out)]
     )
     assert typo.exit_code == 1 and "2000" in typo.output and "Traceback" not in typo.output
+    assert "A tally covers the years 2000 to" in typo.output
+    backwards = runner.invoke(args=[*args[:3], "--from", "2026-12-31", "--to", "2026-01-01", "--format", "csv",
+                                    "--out", str(out)])  # fmt: skip
+    assert backwards.exit_code == 1 and "The period starts after it ends." in backwards.output
 
 
 def test_a_manager_only_tallies_own_sites(app, client, make, world, frozen):

@@ -28,19 +28,22 @@ def tally_command(scope_text: str, date_from, date_to, fmt: str, out_path: Path)
     """Write the tally of a scope and date range as PDF, XLSX or CSV (in the district's language)."""
     from formsvc.tallies.exports import tally_csv, tally_pdf, tally_xlsx
     from formsvc.tallies.periods import parse_scope
-    from formsvc.tallies.services import compute_tally
+    from formsvc.tallies.services import checked_request, compute_tally
 
     check_output_path(out_path)
     render = {"pdf": tally_pdf, "xlsx": tally_xlsx, "csv": tally_csv}[fmt]
-    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_Hans")):
-        try:
-            scope = parse_scope(scope_text)
-            if scope.id is not None and not could_be_an_id(scope.id):  # no home or township has it
-                raise DomainError(_("Unknown scope “{value}”.").format(value=scope_text), code="bad_scope")
+    # A mistake in the request is said in the command line's language (in_english, formsvc/i18n.py),
+    # before the tally is made in the district's.
+    try:
+        scope = parse_scope(scope_text)
+        if scope.id is not None and not could_be_an_id(scope.id):  # no home or township has it
+            raise DomainError(_("Unknown scope “{value}”.").format(value=scope_text), code="bad_scope")
+        scope = checked_request(scope, _day(date_from), _day(date_to))
+        with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_Hans")):
             tally = compute_tally(scope, _day(date_from), _day(date_to))
-        except DomainError as error:
-            raise click.ClickException(error.message) from error
-        write_output(out_path, render(tally))
+            write_output(out_path, render(tally))
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
     record(
         "tally.export",
         target=str(tally.scope),
@@ -50,7 +53,7 @@ def tally_command(scope_text: str, date_from, date_to, fmt: str, out_path: Path)
         via="cli",
     )
     db.session.commit()
-    click.echo(f"Wrote the {tally.scope_label} tally ({tally.period_label}) to {out_path}.")
+    click.echo(f"Wrote the tally of {scope_text} from {tally.date_from} to {tally.date_to} to {out_path}.")
 
 
 def _day(value) -> date:

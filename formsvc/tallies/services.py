@@ -140,6 +140,21 @@ def _scope_label(scope: Scope) -> str:
     return name
 
 
+def checked_request(scope: Scope | str, date_from: date, date_to: date) -> Scope:
+    """The scope of a tally of ``date_from`` to ``date_to``, once scope and period are known to be right.
+
+    Raises DomainError for a scope that is not written right or names no home or township, and
+    for a period that runs backwards or past the years a tally covers.
+    """
+    if isinstance(scope, str):
+        scope = parse_scope(scope)
+    if date_from > date_to:
+        raise DomainError(_("The period starts after it ends."), code="bad_period")
+    check_years(date_from, date_to)
+    _scope_label(scope)
+    return scope
+
+
 def _open_during(date_from: date, date_to: date):
     """A home the period's tally lists with its zeros: open on some day of the period.
 
@@ -166,11 +181,7 @@ def compute_tally(
     ``allowed_site_ids`` is the caller's scoping subquery (``visible_site_ids(user)``): a view
     always passes it, so a tally never reaches past what the person may see.
     """
-    if isinstance(scope, str):
-        scope = parse_scope(scope)
-    if date_from > date_to:
-        raise DomainError(_("The period starts after it ends."), code="bad_period")
-    check_years(date_from, date_to)
+    scope = checked_request(scope, date_from, date_to)
     as_of = as_of or utcnow()
     scope_label = _scope_label(scope)
     conditions = [_scope_condition(scope)]
