@@ -45,6 +45,8 @@ def test_a_code_shown_before_the_rotation_says_scan_the_screen_again(app, client
     text = page_text(response.data)
     assert "Scan the code on the screen" in text and "This QR code has already changed" in text
     assert site["name"] in text and "Traceback" not in text
+    # The rotation kept whose link it was: the lecture is named, as after an expired code.
+    assert "家庭教育讲座" in text and DAY.strftime("%B") in text
     chinese = page_text(client.get(old_code, headers=ZH).data)
     assert "请扫描屏幕上的二维码" in chinese and "这个二维码已经更换了" in chinese
 

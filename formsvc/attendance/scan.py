@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 
+from formsvc.activities.models import Activity
 from formsvc.activities.services import activity_by_token
 from formsvc.attendance import device, scanpass
 from formsvc.attendance.public import FORM_ENDPOINTS
 from formsvc.attendance.rotating import code_is_valid
+from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.ratelimits import scan_limits
-from formsvc.sites.rotation import site_of_retired_token
+from formsvc.sites.rotation import retired_token
 
 bp = Blueprint("scan", __name__)
 
@@ -48,9 +50,11 @@ def _retired_code_page(token: str):
     """A code the screen showed before the manager gave the home new links (sites/rotation.py).
 
     The screen shows the new link's code by now (at its next poll or reload), so the person is
-    sent back to it like after an expired code; a token that was never in use stays a 404.
+    sent back to it like after an expired code, with the lecture named when the rotation kept
+    which it was; a token that was never in use stays a 404.
     """
-    site = site_of_retired_token(token)
-    if site is None or not site.active:
+    retired = retired_token(token)
+    if retired is None or not retired.site.active:
         abort(404)
-    return scanpass.scan_again_page(None, _code_changed_message(), status=410, site=site)
+    activity = db.session.get(Activity, retired.activity_id) if retired.activity_id is not None else None
+    return scanpass.scan_again_page(activity, _code_changed_message(), status=410, site=retired.site)

@@ -85,8 +85,3 @@ def retired_token(token: str) -> RetiredSiteToken | None:
         select(RetiredSiteToken).where(RetiredSiteToken.token == token).options(joinedload(RetiredSiteToken.site))
     ).scalar_one_or_none()
 
-
-def site_of_retired_token(token: str) -> Site | None:
-    """The site whose poster, or one of whose activity links, once carried ``token``, if a rotation retired it."""
-    retired = retired_token(token)
-    return retired.site if retired is not None else None
