@@ -244,6 +244,10 @@ def _of_cancelled_activities(rows: list[LedgerRow], date_column: str) -> list[Ro
     The clerk fixes the sheet, or the activity is restored on that day's page.
     """
     cancelled = cancelled_activities(rows)
+    if not cancelled:
+        return []
+    days = {(site_id, day) for site_id, day, _kind, _title in cancelled}
+    rows = [row for row in rows if (row.site_id, row.day) in days]
     if any(key[2] != ActivityKind.DAILY for key in cancelled):
         # A series' day with no row yet and the same title is held: the rows go there.
         for key in series_days_without_rows([row for row in rows if row.activity_key in cancelled]):
