@@ -114,7 +114,11 @@ def test_the_day_view_waits_for_the_import_and_shows_its_rows(app, home):
 
 
 def test_a_series_day_moved_away_meanwhile_stops_the_import_with_a_message(app, home):
-    """The row found is the series' day cancelled by a move: the records have nowhere to go; planned again, they do."""
+    """The row found is the series' day cancelled by a move: the records have nowhere to go.
+
+    Planned again, the row is refused as one of a cancelled activity; it used to make a one-off
+    twin of the series' day, which took the record and counted as held on the day moved from.
+    """
     ledger = HEADER + "新华村儿童之家,2026-11-14,parent_training,周六家长课堂,韦大姐,guardian,新华村,mother,,\n"
     with app.app_context():
         plan = plan_ledger_import(ledger.encode(), "台账.csv")
@@ -130,8 +134,13 @@ def test_a_series_day_moved_away_meanwhile_stops_the_import_with_a_message(app, 
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(AdultSignIn)).scalar_one() == 0
         replanned = plan_ledger_import(ledger.encode(), "台账.csv")
-        assert apply_ledger_import(replanned, user=None).records == 1
-        db.session.commit()
+        assert [(problem.row, problem.column) for problem in replanned.problems] == [(2, "date")]
+        assert "周六家长课堂" in replanned.problems[0].message
+        with pytest.raises(FileImportError) as refused_again:
+            apply_ledger_import(replanned, user=None)
+    assert refused_again.value.code == "import_has_errors"
+    rows = rows_of_the_day(app, home)
+    assert len(rows["series"]) == 1 and rows["other"] == []  # the cancelled series' day, and no twin of it
 
 
 def test_an_activity_cancelled_since_the_plan_refuses_the_file(app, make, home):

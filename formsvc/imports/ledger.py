@@ -31,7 +31,7 @@ from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.imports import ledger_values as values
 from formsvc.imports.ledger_existing import (
-    cancelled_daily_openings,
+    cancelled_activities,
     existing_activities,
     existing_children,
     existing_periods,
@@ -235,22 +235,40 @@ def _parse_row(number: int, cells: dict[str, str], sites: _Sites, today: date) -
     return row, []
 
 
-def _on_cancelled_days(rows: list[LedgerRow], date_column: str) -> list[RowProblem]:
-    """Rows of a day the home's daily opening was cancelled: the home was closed, nothing counts that day.
+def _of_cancelled_activities(rows: list[LedgerRow], date_column: str) -> list[RowProblem]:
+    """Rows of an activity that was cancelled: it did not happen, so nothing of it may count.
 
-    Importing them would meet the cancelled opening and be refused as a change since the plan,
-    however often it were tried again; the clerk fixes the sheet, or the opening is restored.
+    A daily opening is one a day: its rows would meet the cancelled one and be refused as a change
+    since the plan, however often it were tried again. Any other activity used to get a twin of
+    the same title that day, which took the records and counted as held, hiding the contradiction.
+    The clerk fixes the sheet, or the activity is restored on that day's page.
     """
-    closed = cancelled_daily_openings(rows)
-    message = _(
+    cancelled = cancelled_activities(rows)
+    if not cancelled:
+        return []
+    days = {(site_id, day) for site_id, day, _kind, _title in cancelled}
+    rows = [row for row in rows if (row.site_id, row.day) in days]
+    if any(key[2] != ActivityKind.DAILY for key in cancelled):
+        # A series' day with no row yet and the same title is held: the rows go there.
+        for key in series_days_without_rows([row for row in rows if row.activity_key in cancelled]):
+            cancelled.pop(key, None)
+    closed = _(
         "The daily opening of {home} on {day} was cancelled. Correct the date; if the home was open "
         "that day, restore the opening on that day's page first."
     )
-    return [
-        RowProblem(row.number, date_column, message.format(home=home, day=format_date(row.day, "long")))
-        for row in rows
-        if row.kind == ActivityKind.DAILY and (home := closed.get((row.site_id, row.day)))
-    ]
+    called_off = _(
+        "“{activity}” at {home} on {day} was cancelled. Correct the date; if it took place that day, "
+        "restore the activity on that day's page first."
+    )
+    problems = []
+    for row in rows:
+        if (found := cancelled.get(row.activity_key)) is None:
+            continue
+        home, activity = found
+        message = closed if row.kind == ActivityKind.DAILY else called_off
+        day = format_date(row.day, "long")
+        problems.append(RowProblem(row.number, date_column, message.format(home=home, day=day, activity=activity)))
+    return problems
 
 
 def _covered(day: date, periods: list[tuple[date | None, date | None]]) -> bool:
@@ -345,7 +363,7 @@ def plan_ledger_import(raw: bytes, filename: str, today: date | None = None) -> 
             parsed.append(ledger_row)
     if not plan.rows:
         raise FileImportError(_("The file has no rows below its header."), code="no_rows")
-    plan.problems += _on_cancelled_days(parsed, header["date"])
+    plan.problems += _of_cancelled_activities(parsed, header["date"])
     plan.problems.sort(key=lambda problem: problem.row)
     plan.previous = previous_import(LEDGER_SCOPE, plan.sha256)
     if not plan.problems:

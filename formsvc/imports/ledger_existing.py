@@ -1,5 +1,6 @@
 """What a ledger import finds already on file: activities (and repeating series' days with no row
-yet), roster children, their category periods and the records at those activities.
+yet), the cancelled activities its rows name, roster children, their category periods and the
+records at those activities.
 
 Every lookup goes in chunks of ``CHUNK`` keys, so a ledger of tens of thousands of rows never
 sends one IN list the database refuses.
@@ -49,32 +50,47 @@ def existing_activities(rows: list[LedgerRow]) -> dict[ActivityKey, Activity]:
             .order_by(Activity.id)
         )
         for activity in db.session.execute(query).scalars():
-            title = "" if activity.kind == ActivityKind.DAILY else name_key(activity.title)
-            found.setdefault((activity.site_id, activity.on_date, activity.kind, title), activity)
+            key = (activity.site_id, activity.on_date, activity.kind, _folded(activity.kind, activity.title))
+            found.setdefault(key, activity)
     return found
 
 
-def cancelled_daily_openings(rows: list[LedgerRow]) -> dict[tuple[int, date], str]:
-    """(site, day) of the rows' daily openings that were cancelled, with the home's name: the home
-    was closed that day.
+def cancelled_activities(rows: list[LedgerRow]) -> dict[ActivityKey, tuple[str, str]]:
+    """The rows' activity keys that name a cancelled activity and none still held, with the home's
+    name and the activity's title: it did not happen, so a record of it has nowhere to go until it
+    is restored.
 
-    A home has one daily opening a day, cancelled or not (``uq_activities_daily_per_day``), so a record
-    of that day has nowhere to go until the opening is restored.
+    A home has one daily opening a day, cancelled or not (``uq_activities_daily_per_day``). Of a
+    lecture cancelled and then scheduled again under the same title, the one still held takes the
+    rows, as ``existing_activities`` finds it. Only the rows of a day with a cancelled activity
+    have their key folded: ten thousand titles through ``name_key`` take a noticeable part of a second.
     """
-    pairs = sorted({(row.site_id, row.day) for row in rows if row.kind == ActivityKind.DAILY})
-    found: dict[tuple[int, date], str] = {}
-    for chunk in chunks(pairs):
+    cancelled: dict[ActivityKey, tuple[str, str]] = {}
+    for chunk in chunks(sorted({(row.site_id, row.day) for row in rows})):
         query = (
-            select(Activity.site_id, Activity.on_date, Site.name)
+            select(Activity.site_id, Activity.on_date, Activity.kind, Activity.title, Site.name)
             .join(Site, Site.id == Activity.site_id)
-            .where(
-                tuple_(Activity.site_id, Activity.on_date).in_(chunk),
-                Activity.kind == ActivityKind.DAILY,
-                Activity.cancelled.is_(True),
-            )
+            .where(tuple_(Activity.site_id, Activity.on_date).in_(chunk), Activity.cancelled.is_(True))
+            .order_by(Activity.id)
         )
-        found.update(((site_id, day), name) for site_id, day, name in db.session.execute(query))
-    return found
+        for site_id, day, kind, title, home in db.session.execute(query):
+            cancelled.setdefault((site_id, day, kind, _folded(kind, title)), (home, title or kind.title))
+    if not cancelled:
+        return {}
+    days = {(site_id, day) for site_id, day, _kind, _title in cancelled}
+    for chunk in chunks(sorted(days)):
+        query = select(Activity.site_id, Activity.on_date, Activity.kind, Activity.title).where(
+            tuple_(Activity.site_id, Activity.on_date).in_(chunk), Activity.cancelled.is_(False)
+        )
+        for site_id, day, kind, title in db.session.execute(query):
+            cancelled.pop((site_id, day, kind, _folded(kind, title)), None)
+    named = {row.activity_key for row in rows if (row.site_id, row.day) in days}
+    return {key: found for key, found in cancelled.items() if key in named}
+
+
+def _folded(kind: ActivityKind, title: str) -> str:
+    """The title part of an activity's key, as ``LedgerRow.activity_key`` folds a row's."""
+    return "" if kind == ActivityKind.DAILY else name_key(title)
 
 
 def series_days_without_rows(rows: list[LedgerRow]) -> dict[ActivityKey, ActivitySeries]:
