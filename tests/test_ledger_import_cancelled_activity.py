@@ -9,6 +9,7 @@ activity first.
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from datetime import time as dt_time
 
@@ -25,7 +26,7 @@ from formsvc.imports.ledger import plan_ledger_import
 from formsvc.sites.models import Site
 from formsvc.tallies.services import compute_tally
 from tests.conftest import clock_stopped_at, form_fields, page_text
-from tests.test_ledger_import import HEADER, confirm, upload
+from tests.test_ledger_import import HEADER, URL, confirm, upload
 from tests.workspace_helpers import EN, NOW, count, signed_in_client
 
 frozen_afternoon = clock_stopped_at(NOW)
@@ -88,6 +89,22 @@ def test_the_preview_names_the_home_the_activity_and_that_it_was_cancelled_and_n
     assert october(app, district["hexi"]) == (0, 0)
 
 
+def test_the_reason_is_said_in_the_readers_language(app, district):
+    client = signed_in_client(app, district["boss"])
+    fields = form_fields(client.get(URL).data)
+    preview = client.post(
+        URL,
+        data={"csrf_token": fields["csrf_token"], "file": (io.BytesIO(ledger(district)), "台账.csv")},
+        content_type="multipart/form-data",
+        headers={"Accept-Language": "zh-CN"},
+    )
+    in_chinese = (
+        "河西村儿童之家 2026年10月8日 的“家教宣讲”已取消。"
+        + "请改正日期；如果那天确实举办了，请先在那天的页面上恢复这个活动。"
+    )
+    assert in_chinese in page_text(preview.data)
+
+
 def test_the_command_line_refuses_the_same_rows_and_writes_nothing(app, runner, district, tmp_path):
     path = tmp_path / "台账.csv"
     path.write_bytes(ledger(district))
@@ -95,7 +112,7 @@ def test_the_command_line_refuses_the_same_rows_and_writes_nothing(app, runner, 
     assert result.exit_code != 0
     lines = [line for line in result.output.splitlines() if line.lstrip().startswith("row ")]
     assert [line.split(":")[0].strip() for line in lines] == ["row 2, column date", "row 3, column date"]
-    assert all("河西村儿童之家" in line and "家教宣讲" in line for line in lines)
+    assert all(line.endswith(REASON) for line in lines)  # in the command line's language, English
     assert count(app, Activity) == 1 and count(app, AdultSignIn) == 0
     assert october(app, district["hexi"]) == (0, 0)
 
