@@ -58,7 +58,7 @@ test-sqlite: $(BIN)/.installed translations quality-deps
 test-postgres: $(BIN)/.installed translations quality-deps
 	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/pytest
 
-# Benchmarks (bench/, not part of `make test`): start-up, documents, tallies and sign-in
+# Benchmarks (bench/, not part of `make test`): start-up, documents, tallies, ledger import and sign-in
 # throughput on SQLite and PostgreSQL, then one summary table. BENCH_SCALE=city adds the
 # ~10 M-row city year on PostgreSQL (many minutes). Needs wrk (apt-get install -y wrk).
 BENCH_SCALE ?= district

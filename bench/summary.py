@@ -51,9 +51,9 @@ def table(results: list[dict]) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=("district", "city"), default="district")
-    parser.add_argument("--only", nargs="+", choices=("tally", "signin", "documents", "startup"))
+    parser.add_argument("--only", nargs="+", choices=("tally", "signin", "documents", "startup", "ledger"))
     args = parser.parse_args()
-    wanted = args.only or ["startup", "documents", "tally", "signin"]
+    wanted = args.only or ["startup", "documents", "tally", "ledger", "signin"]
     workdir = Path(tempfile.mkdtemp(prefix="formsvc-bench-"))
     results = []
     if "startup" in wanted:
@@ -64,6 +64,8 @@ def main() -> int:
         results.append(run("tally.py", workdir / "tally.json", "--db", "both"))
         if args.scale == "city":
             results.append(run("tally.py", workdir / "tally-city.json", "--db", "postgresql", "--scale", "city"))
+    if "ledger" in wanted:
+        results.append(run("ledger.py", workdir / "ledger.json"))
     if "signin" in wanted:
         results.append(run("signin.py", workdir / "signin.json"))
     results = [result for result in results if result]

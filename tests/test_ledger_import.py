@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from datetime import date, datetime, timedelta
 from datetime import time as dt_time
 
@@ -320,7 +319,7 @@ def test_only_district_admins(app, make, district):
     assert viewer.get(URL).status_code == 403
 
 
-def test_ten_thousand_rows_in_a_few_seconds(app, runner, make, district, tmp_path):
+def test_ten_thousand_rows_are_written_once_and_sent_again_add_nothing(app, runner, make, district, tmp_path):
     sites = [district["xinhua"], district["hexi"]] + [make.site(f"第{i}儿童之家") for i in range(8)]
     kinds = ["daily", "parent_training", "volunteer", "visit", "festival"]
     roles = {"daily": "child", "parent_training": "guardian", "volunteer": "volunteer"}
@@ -336,23 +335,17 @@ def test_ten_thousand_rows_in_a_few_seconds(app, runner, make, district, tmp_pat
         lines.append(f"{site},{day},{kind},活动{kind},人{(i * 7) % 400},{role},某村,,{phone},{categories}\n")
     content = "".join(lines).encode()
     client = signed_in_client(app, district["boss"])
-    started = time.perf_counter()
+    # How long it takes is measured by bench/ledger.py (a benchmark, with its baseline), not here.
     preview = upload(client, content, "big.csv")
     assert "Rows: 10000." in page_text(preview.data)
-    checked = time.perf_counter()
     assert confirm(client, preview).status_code == 302
-    finished = time.perf_counter()
-    print(f"10,000 ledger rows: preview {checked - started:.2f} s, import {finished - checked:.2f} s")
     written = count(app, Attendance) + count(app, AdultSignIn)
     assert written == 10_000 - _repeats(lines)
-    assert finished - started < 10
     path = tmp_path / "big-again.csv"
     path.write_bytes(content + b"\n")
     before = snapshot(app)
-    started = time.perf_counter()
     again = runner.invoke(args=["ledger", "import", str(path)])
     assert again.exit_code == 0, again.output
-    print(f"10,000 ledger rows again: {time.perf_counter() - started:.2f} s")
     assert f"already present {written}" in again.output
     assert snapshot(app)[:5] == before[:5]
 

@@ -84,4 +84,3 @@ def retired_token(token: str) -> RetiredSiteToken | None:
     return db.session.execute(
         select(RetiredSiteToken).where(RetiredSiteToken.token == token).options(joinedload(RetiredSiteToken.site))
     ).scalar_one_or_none()
-
