@@ -2,9 +2,10 @@
 
 The district admin edits the consent text; every edit is a new version and none is ever
 changed, so a recorded consent always points at the words the guardian read. A phone that
-accepted remembers the version in a signed cookie; a newer version asks again. Refusing
-stores nothing and clears what the phone remembers; "not me" forgets the acceptance too, as
-the next person on a shared phone is another guardian who must read the text.
+accepted remembers the version in a signed cookie, with the adult it was given under; a newer
+version asks again, and so does another adult's name typed on the guardian form (a shared
+phone). Refusing stores nothing and clears what the phone remembers; "not me" forgets the
+acceptance too, as the next person on a shared phone is another guardian who must read the text.
 
 A fresh install has version 1 from the migration; should the table be empty (a test, a
 restore of an old backup) the same text below is shown and saved with the first consent.
@@ -12,6 +13,8 @@ restore of an old backup) the same text below is shown and saved with the first 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 from babel.units import format_unit
@@ -30,6 +33,7 @@ from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.privacy.models import Consent, ConsentText, HowGiven
 from formsvc.privacy.retention import parse_period
+from formsvc.text import name_key
 
 COOKIE = "fs_consent"
 MAX_AGE = 400 * 24 * 3600
@@ -292,7 +296,31 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.secret_key, salt="guardian-consent")
 
 
-def accepted_version() -> int | None:
+@dataclass(frozen=True)
+class Acceptance:
+    """What a phone remembers of the consent it accepted."""
+
+    version: int
+    # adult_key() of the adult it was given under. None when not known: given on the child form
+    # on a phone that remembered no adult, or remembered before the adult was kept.
+    adult: str | None = None
+
+
+def adult_key(name: str | None) -> str | None:
+    """Who an acceptance was given under, without another copy of the name in a cookie: a keyed
+    digest of the name's key, so two spellings of one name (王 秀英, 王秀英) are one adult."""
+    key = name_key(name or "")
+    if not key:
+        return None
+    digest = hmac.new(current_app.secret_key.encode(), f"consent-adult:{key}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:16]
+
+
+def _whole_number(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def phone_acceptance() -> Acceptance | None:
     raw = request.cookies.get(COOKIE)
     if not raw:
         return None
@@ -300,17 +328,18 @@ def accepted_version() -> int | None:
         value = _serializer().loads(raw)
     except BadSignature:
         return None
-    return value if isinstance(value, int) else None
+    if (version := _whole_number(value)) is not None:  # a cookie that kept the version alone
+        return Acceptance(version)
+    if not isinstance(value, dict) or (version := _whole_number(value.get("v"))) is None:
+        return None
+    adult = value.get("a")
+    return Acceptance(version, adult if isinstance(adult, str) else None)
 
 
-def consent_needed(version: int) -> bool:
-    return accepted_version() != version
-
-
-def remember_acceptance(response: Response, version: int) -> None:
+def remember_acceptance(response: Response, acceptance: Acceptance) -> None:
     response.set_cookie(
         COOKIE,
-        _serializer().dumps(version),
+        _serializer().dumps({"v": acceptance.version, "a": acceptance.adult}),
         max_age=MAX_AGE,
         httponly=True,
         samesite="Lax",
