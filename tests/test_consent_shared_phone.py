@@ -4,7 +4,7 @@ A grandmother's phone passed to a neighbour, or the phone at the home's door: th
 remembered on it covered the next adult too, unless they pressed "not me". Another adult's
 name typed on the guardian form now shows the consent box again, as on a new phone, keeping
 everything typed; the same adult signing in again is not asked, and a child's name never asks
-again by itself.
+again by itself. A carried-over consent points at the consent ticked with the phone's acceptance.
 """
 
 from __future__ import annotations
@@ -13,15 +13,17 @@ from datetime import date
 
 import pytest
 from itsdangerous import URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import aliased
 
-from formsvc.attendance.models import AdultSignIn, Child
+from formsvc.attendance.models import AdultSignIn, Attendance, Child
 from formsvc.extensions import db
 from formsvc.privacy.consent import COOKIE
 from formsvc.privacy.models import Consent, HowGiven
 from tests.conftest import CONSENT, clock_stopped_at, form_fields, local, page_text
 from tests.security.test_admin_scoping import database_fingerprint
 from tests.test_consent import publish
+from tests.test_consent_carried_over import statements_on_consents
 from tests.workspace_helpers import EN
 
 DAY = date(2026, 11, 27)
@@ -199,3 +201,76 @@ def test_the_neighbours_tick_sent_twice_records_one_sign_in_and_one_consent(app,
     assert consents(app) == [("王小明", TICKED, "韦秀英"), ("覃小燕", TICKED, "覃丽娟")]
     # The resend's answer still puts the acceptance under the neighbour.
     assert not asks(client, home["lectures"][2])
+
+
+# --- the carried-over row points at the acceptance ---------------------------------------
+
+
+def carried_from(app) -> list[tuple[int | None, int | None, int | None]]:
+    """(carried_from_id, its sign-in: attendance id, adult sign-in id) of every carried-over row."""
+    with app.app_context():
+        ticked = aliased(Consent)
+        rows = db.session.execute(
+            select(Consent.carried_from_id, ticked.attendance_id, ticked.adult_signin_id)
+            .outerjoin(ticked, ticked.id == Consent.carried_from_id)
+            .where(Consent.how_given == HowGiven.CARRIED_OVER)
+            .order_by(Consent.id)
+        ).all()
+        return [tuple(row) for row in rows]
+
+
+def ticked_ids(app) -> list[int]:
+    with app.app_context():
+        return list(db.session.execute(select(Consent.id).where(Consent.how_given == HowGiven.TICKED)).scalars())
+
+
+def test_a_carried_over_row_points_at_the_consent_ticked_on_the_child_form(app, client, home):
+    child_sign_in(client, home["daily"], "王小明", tick=True)
+    child_sign_in(client, home["daily"], "王小红")
+    guardian_sign_in(client, home["lectures"][0], GRANDMOTHER, "覃小燕")
+    (ticked,) = ticked_ids(app)
+    with app.app_context():
+        visit = db.session.execute(select(Attendance.id).order_by(Attendance.id).limit(1)).scalar_one()
+    assert carried_from(app) == [(ticked, visit, None), (ticked, visit, None)]
+
+
+def test_a_carried_over_row_points_at_the_consent_ticked_on_the_guardian_form(app, client, home):
+    guardian_sign_in(client, home["lectures"][0], GRANDMOTHER, "王小明", tick=True)
+    with statements_on_consents(app) as carried:
+        child_sign_in(client, home["daily"], "王小红")
+    assert carried == ["SELECT", "INSERT"]  # the link is part of the insert
+    (ticked,) = ticked_ids(app)
+    with app.app_context():
+        signin = db.session.execute(select(AdultSignIn.id)).scalar_one()
+    assert carried_from(app) == [(ticked, None, signin)]
+
+
+def test_a_cookie_naming_no_ticked_consent_of_this_version_links_nothing(app, make, client, home):
+    """After a restore of an older backup, the consent a cookie names may be missing or another row."""
+    make.child(home["site"], "农浩然")
+    child_sign_in(client, home["daily"], "王小明", tick=True)
+    child_sign_in(client, home["daily"], "王小红")  # carried over from the tick
+    (ticked,) = ticked_ids(app)
+    with app.app_context():
+        carried = db.session.execute(select(Consent.id).where(Consent.how_given == HowGiven.CARRIED_OVER)).scalar()
+    sign = URLSafeSerializer(app.secret_key, salt="guardian-consent").dumps
+    for named, child in ((carried, "覃小燕"), (999_999, "农浩然")):  # not a ticked row; no row at all
+        client.set_cookie(COOKIE, sign({"v": 1, "a": None, "c": named}))
+        assert child_sign_in(client, home["daily"], child).status_code == 302
+    assert [row[0] for row in carried_from(app)] == [ticked, None, None]
+
+
+def test_the_migration_adds_the_link_and_its_downgrade_drops_it(app, client, home):
+    from flask_migrate import downgrade, upgrade
+
+    child_sign_in(client, home["daily"], "王小明", tick=True)
+    child_sign_in(client, home["daily"], "王小红")
+    with app.app_context():
+        db.session.remove()  # on PostgreSQL an open read would hold the lock the downgrade waits for
+        downgrade(revision="1600")
+        assert "carried_from_id" not in {column["name"] for column in inspect(db.engine).get_columns("consents")}
+        upgrade()
+        assert "carried_from_id" in {column["name"] for column in inspect(db.engine).get_columns("consents")}
+        db.session.remove()
+    assert [how for _child, how, _adult in consents(app)] == [TICKED, CARRIED_OVER]
+    assert carried_from(app) == [(None, None, None)]  # rows from before the column know no link

@@ -40,6 +40,7 @@ class FormConsent:
         version = form.consent_version.data
         self.accepted = int(version) if version.isdigit() else self.shown.version
         self.form = form
+        self.ticked_id: int | None = None
         self.check()
 
     def check(self) -> None:
@@ -81,10 +82,11 @@ class FormConsent:
             "adult_signin_id": submission.adult_signin_id,
         }
         if self.given:
-            record_consent(version=self.accepted, shown=self.shown, **covering)
+            # The id now: after the commit, reading it would load the row again.
+            self.ticked_id = record_consent(version=self.accepted, shown=self.shown, **covering).id
         elif not self.form.consent_needed and signed_in.child_id is not None:
             # child_id None: the child a guardian named is not on the roster; nothing is looked up.
-            carry_over_consent(shown=self.shown, **covering)
+            carry_over_consent(shown=self.shown, carried_from_id=self.phone.consent_id, **covering)
 
     def remember(self, response) -> None:
         """After a sign-in went through, the phone remembers an acceptance ticked on it, under the
@@ -96,7 +98,7 @@ class FormConsent:
         """
         if self.given:
             given_by = adult_key(self.form.adult_name() or device.recall().get("name"))
-            remember_acceptance(response, Acceptance(self.accepted, given_by))
+            remember_acceptance(response, Acceptance(self.accepted, given_by, self.ticked_id))
         elif self._first_adult_to_rely_on_it():
             remember_acceptance(response, replace(self.phone, adult=adult_key(self.form.adult_name())))
 

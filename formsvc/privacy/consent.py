@@ -21,7 +21,7 @@ from babel.units import format_unit
 from flask import Response, current_app, request
 from flask_babel import get_locale
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import ScalarSelect, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -194,6 +194,7 @@ def record_consent(
     adult_signin_id: int | None = None,
     shown: ShownConsent | None = None,
     how_given: HowGiven = HowGiven.TICKED,
+    carried_from: ScalarSelect[int] | None = None,
 ) -> Consent:
     """The guardian accepted ``version`` (the one the form showed) with this sign-in.
 
@@ -208,6 +209,7 @@ def record_consent(
         attendance_id=attendance_id,
         adult_signin_id=adult_signin_id,
         how_given=how_given,
+        carried_from_id=carried_from,
     )
     db.session.add(consent)
     db.session.flush()
@@ -227,6 +229,7 @@ def carry_over_consent(
     child_id: int,
     attendance_id: int | None = None,
     adult_signin_id: int | None = None,
+    carried_from_id: int | None = None,
 ) -> Consent | None:
     """A child signed in, or named on a guardian's sign-in, from a phone that accepted ``shown``
     earlier, so the form did not ask.
@@ -236,6 +239,10 @@ def carry_over_consent(
     gets one, marked as carried over and linked to the sign-in it came with, unless it already
     has a consent for this version (from any phone): one lookup on the sign-in path, and an
     insert once per child and version.
+
+    ``carried_from_id``: the ticked consent the phone's cookie names. The row points at it
+    (and through it at the sign-in the acceptance was ticked on) when it is a consent of this
+    version; the check is part of the insert, so it costs no statement of its own.
     """
     if shown.text_id is not None and _has_consent(child_id, shown.text_id):
         return None
@@ -249,11 +256,29 @@ def carry_over_consent(
                 adult_signin_id=adult_signin_id,
                 shown=shown,
                 how_given=HowGiven.CARRIED_OVER,
+                carried_from=_ticked_of_version(carried_from_id, shown) if carried_from_id else None,
             )
     except IntegrityError:  # another phone carried it over for this child a moment ago
         if not _has_consent(child_id, _text_id(shown.version, shown)):
             raise
         return None
+
+
+def _ticked_of_version(consent_id: int, shown: ShownConsent):
+    """``consent_id`` when it is a ticked consent of the version shown, else NULL, as a subquery of
+    the insert: a cookie outlives a restore of an older backup, where the id may be missing or
+    another row's."""
+    ticked = aliased(Consent)
+    return (
+        select(ticked.id)
+        .join(ConsentText, ConsentText.id == ticked.text_id)
+        .where(
+            ticked.id == consent_id,
+            ticked.how_given == HowGiven.TICKED,
+            ConsentText.version == shown.version,
+        )
+        .scalar_subquery()
+    )
 
 
 def _has_consent(child_id: int, text_id: int) -> bool:
@@ -304,6 +329,9 @@ class Acceptance:
     # adult_key() of the adult it was given under. None when not known: given on the child form
     # on a phone that remembered no adult, or remembered before the adult was kept.
     adult: str | None = None
+    # The consent ticked with it, which the rows carried over from it point at; None when not
+    # known (a resent form, or remembered before the id was kept).
+    consent_id: int | None = None
 
 
 def adult_key(name: str | None) -> str | None:
@@ -333,13 +361,13 @@ def phone_acceptance() -> Acceptance | None:
     if not isinstance(value, dict) or (version := _whole_number(value.get("v"))) is None:
         return None
     adult = value.get("a")
-    return Acceptance(version, adult if isinstance(adult, str) else None)
+    return Acceptance(version, adult if isinstance(adult, str) else None, _whole_number(value.get("c")))
 
 
 def remember_acceptance(response: Response, acceptance: Acceptance) -> None:
     response.set_cookie(
         COOKIE,
-        _serializer().dumps({"v": acceptance.version, "a": acceptance.adult}),
+        _serializer().dumps({"v": acceptance.version, "a": acceptance.adult, "c": acceptance.consent_id}),
         max_age=MAX_AGE,
         httponly=True,
         samesite="Lax",
