@@ -3,16 +3,26 @@
 What the form shows and asks comes from formsvc/privacy/consent.py; this ties it to one
 request's form and sign-in: whether this phone must still accept, and which consent row the
 sign-in records (ticked on this form, or carried over from the phone's earlier acceptance).
+
+A phone's acceptance covers the adult it was given under. On a shared phone (a grandparent's
+passed to a neighbour, the phone at the home's door) another adult's name typed on the
+guardian form asks again, as on a new phone; the same adult signing in again is not asked.
+The child form types no adult, and a child's name never asks again by itself.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from formsvc.activities.models import Activity
+from formsvc.attendance import device
 from formsvc.attendance.services import SignInResult
 from formsvc.privacy.consent import (
+    Acceptance,
     ShownConsent,
+    adult_key,
     carry_over_consent,
-    consent_needed,
+    phone_acceptance,
     record_consent,
     remember_acceptance,
     shown_consent,
@@ -24,12 +34,26 @@ class FormConsent:
 
     def __init__(self, form):
         self.shown = shown_consent()
-        form.consent_needed = consent_needed(self.shown.version)
+        self.phone = phone_acceptance()
         if not form.consent_version.data:  # a POST carries the version its page showed
             form.consent_version.data = str(self.shown.version)
         version = form.consent_version.data
         self.accepted = int(version) if version.isdigit() else self.shown.version
         self.form = form
+        self.ticked_id: int | None = None
+        self.check()
+
+    def check(self) -> None:
+        """Whether this phone must still accept, for the adult the form holds now.
+
+        Run as the form is built (a sent form holds what was typed, which it validates against)
+        and again as a page shows it, after the phone's last entries were filled in. An
+        acceptance whose adult is not known asks nobody again (see ``remember``).
+        """
+        accepted = self.phone is not None and self.phone.version == self.shown.version
+        typed = adult_key(self.form.adult_name())
+        self.form.asked_again = accepted and None not in (typed, self.phone.adult) and typed != self.phone.adult
+        self.form.consent_needed = not accepted or self.form.asked_again
 
     @property
     def given(self) -> bool:
@@ -58,15 +82,35 @@ class FormConsent:
             "adult_signin_id": submission.adult_signin_id,
         }
         if self.given:
-            record_consent(version=self.accepted, shown=self.shown, **covering)
+            # The id now: after the commit, reading it would load the row again.
+            self.ticked_id = record_consent(version=self.accepted, shown=self.shown, **covering).id
         elif not self.form.consent_needed and signed_in.child_id is not None:
             # child_id None: the child a guardian named is not on the roster; nothing is looked up.
-            carry_over_consent(shown=self.shown, **covering)
+            carry_over_consent(shown=self.shown, carried_from_id=self.phone.consent_id, **covering)
 
     def remember(self, response) -> None:
-        if self.given:
-            remember_acceptance(response, self.accepted)
+        """After a sign-in went through, the phone remembers an acceptance ticked on it, under the
+        adult it was given by: the one typed, or on the child form the adult the phone remembers.
 
-    @property
+        An acceptance whose adult is not known (ticked on the child form of a phone that
+        remembered no adult, or remembered before the adult was kept) is put under the first
+        adult who signs in naming a child with it, so the next adult is asked.
+        """
+        if self.given:
+            given_by = adult_key(self.form.adult_name() or device.recall().get("name"))
+            remember_acceptance(response, Acceptance(self.accepted, given_by, self.ticked_id))
+        elif self._first_adult_to_rely_on_it():
+            remember_acceptance(response, replace(self.phone, adult=adult_key(self.form.adult_name())))
+
+    def _first_adult_to_rely_on_it(self) -> bool:
+        return (
+            not self.form.consent_needed
+            and self.form.names_a_child()
+            and self.phone.adult is None
+            and adult_key(self.form.adult_name()) is not None
+        )
+
     def to_show(self) -> ShownConsent | None:
+        """The consent box for the page, for the adult the form holds as it is shown."""
+        self.check()
         return self.shown if self.form.consent_needed else None

@@ -90,17 +90,24 @@ def short_text_field(label, max_length=VILLAGE_MAX, *validators):
 class ConsentForm(OnceForm):
     """A form that may carry a child's name, so it asks the guardian's consent (formsvc/privacy/consent.py).
 
-    Asked while this phone has not accepted the current text; the version is the one the page
-    showed. ``consent_needed`` is set by the view.
+    Asked while this phone has not accepted the current text, or accepted it under another
+    adult's name than the one typed; the version is the one the page showed. ``consent_needed``
+    and ``asked_again`` are set by the view (formsvc/attendance/form_consent.py).
     """
 
     # Given to the text as shown, in the language shown: static/keep-typed.js never carries it over.
     consent = BooleanField(_l("I have read and agree"), render_kw={"data-ask-again": True})
     consent_version = HiddenField(validators=[Optional(), Regexp(r"^\d{1,6}$")])
     consent_needed = False
+    # The phone accepted the current text, but under another adult's name than the one typed.
+    asked_again = False
 
     def names_a_child(self) -> bool:
         return True
+
+    def adult_name(self) -> str:
+        """The adult who signs, as typed: the child form has no such field (a child's name never asks again)."""
+        return ""
 
     def consent_refused_message(self) -> str:
         return _("Please tick “I have read and agree”, or press “I do not agree”.")
@@ -133,7 +140,15 @@ class GuardianSignInForm(ConsentForm):
     def names_a_child(self) -> bool:
         return bool(self.child_name.data)
 
+    def adult_name(self) -> str:
+        return self.name.data or ""
+
     def consent_refused_message(self) -> str:
+        if self.asked_again:  # the page this was sent from may not have shown the box at all
+            return _(
+                "This phone agreed under another name. To give your child's name, please read the text below and "
+                "tick “I have read and agree”; or leave the child's name empty."
+            )
         return _("To give your child's name, please tick “I have read and agree”; or leave the child's name empty.")
 
 

@@ -157,7 +157,7 @@ def _handle_sign_in(
     template: str,
     sign_in,
     *,
-    on_success=None,
+    consent: FormConsent | None = None,
     prefilled: tuple[str, ...] = device.REMEMBERED_FIELDS,
     **context,
 ):
@@ -167,7 +167,8 @@ def _handle_sign_in(
     person typed, a scan pass that ran out (lecture mode, see scanpass.py) — the form comes
     back with everything still in it. Opened before sign-in opens or after it ended, there is
     no form at all, only a page that says so. A form that was already counted leads to its
-    receipt again, whatever is wrong with it by now.
+    receipt again, whatever is wrong with it by now. ``consent``: the guardian's consent the form
+    asks, decided for the adult the page shows (after the phone's last entries are filled in).
     """
     device.ensure_device_id()
     now = utcnow()
@@ -202,8 +203,8 @@ def _handle_sign_in(
         else:
             response = _to_receipt(activity, receipt_token, now, at_venue=at_venue)
             device.remember(response, form)
-            if on_success is not None:
-                on_success(response)
+            if consent is not None:
+                consent.remember(response)
             return response
     elif (counted := counted_sign_in(activity, form.nonce.data or "")) is not None:
         # Sent again after it counted (Back, then the button) from a page that has expired, or the
@@ -225,6 +226,7 @@ def _handle_sign_in(
         problem=window_problem or problem,
         window_closed=window_problem is not None,
         remembered=bool(device.recall()),
+        consent=consent.to_show() if consent is not None else None,
         **context,
     )
 
@@ -275,8 +277,7 @@ def child_form(token: str):
         form,
         "public/child_form.html",
         sign_in,
-        on_success=consent.remember,
-        consent=consent.to_show,
+        consent=consent,
         consent_refusable=True,
         remembered_children=children,
         pick_token=device.pick_token,
@@ -305,9 +306,7 @@ def guardian_form(token: str):
         consent.record(activity, result)
         return result
 
-    return _handle_sign_in(
-        activity, form, "public/guardian_form.html", sign_in, on_success=consent.remember, consent=consent.to_show
-    )
+    return _handle_sign_in(activity, form, "public/guardian_form.html", sign_in, consent=consent)
 
 
 @bp.route("/a/<token>/volunteer", methods=["GET", "POST"])

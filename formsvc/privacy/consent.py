@@ -2,9 +2,10 @@
 
 The district admin edits the consent text; every edit is a new version and none is ever
 changed, so a recorded consent always points at the words the guardian read. A phone that
-accepted remembers the version in a signed cookie; a newer version asks again. Refusing
-stores nothing and clears what the phone remembers; "not me" forgets the acceptance too, as
-the next person on a shared phone is another guardian who must read the text.
+accepted remembers the version in a signed cookie, with the adult it was given under; a newer
+version asks again, and so does another adult's name typed on the guardian form (a shared
+phone). Refusing stores nothing and clears what the phone remembers; "not me" forgets the
+acceptance too, as the next person on a shared phone is another guardian who must read the text.
 
 A fresh install has version 1 from the migration; should the table be empty (a test, a
 restore of an old backup) the same text below is shown and saved with the first consent.
@@ -12,13 +13,15 @@ restore of an old backup) the same text below is shown and saved with the first 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 from babel.units import format_unit
 from flask import Response, current_app, request
 from flask_babel import get_locale
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import ScalarSelect, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -30,6 +33,7 @@ from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.privacy.models import Consent, ConsentText, HowGiven
 from formsvc.privacy.retention import parse_period
+from formsvc.text import name_key
 
 COOKIE = "fs_consent"
 MAX_AGE = 400 * 24 * 3600
@@ -190,6 +194,7 @@ def record_consent(
     adult_signin_id: int | None = None,
     shown: ShownConsent | None = None,
     how_given: HowGiven = HowGiven.TICKED,
+    carried_from: ScalarSelect[int] | None = None,
 ) -> Consent:
     """The guardian accepted ``version`` (the one the form showed) with this sign-in.
 
@@ -204,6 +209,7 @@ def record_consent(
         attendance_id=attendance_id,
         adult_signin_id=adult_signin_id,
         how_given=how_given,
+        carried_from_id=carried_from,
     )
     db.session.add(consent)
     db.session.flush()
@@ -223,6 +229,7 @@ def carry_over_consent(
     child_id: int,
     attendance_id: int | None = None,
     adult_signin_id: int | None = None,
+    carried_from_id: int | None = None,
 ) -> Consent | None:
     """A child signed in, or named on a guardian's sign-in, from a phone that accepted ``shown``
     earlier, so the form did not ask.
@@ -232,6 +239,10 @@ def carry_over_consent(
     gets one, marked as carried over and linked to the sign-in it came with, unless it already
     has a consent for this version (from any phone): one lookup on the sign-in path, and an
     insert once per child and version.
+
+    ``carried_from_id``: the ticked consent the phone's cookie names. The row points at it
+    (and through it at the sign-in the acceptance was ticked on) when it is a consent of this
+    version; the check is part of the insert, so it costs no statement of its own.
     """
     if shown.text_id is not None and _has_consent(child_id, shown.text_id):
         return None
@@ -245,11 +256,29 @@ def carry_over_consent(
                 adult_signin_id=adult_signin_id,
                 shown=shown,
                 how_given=HowGiven.CARRIED_OVER,
+                carried_from=_ticked_of_version(carried_from_id, shown) if carried_from_id else None,
             )
     except IntegrityError:  # another phone carried it over for this child a moment ago
         if not _has_consent(child_id, _text_id(shown.version, shown)):
             raise
         return None
+
+
+def _ticked_of_version(consent_id: int, shown: ShownConsent):
+    """``consent_id`` when it is a ticked consent of the version shown, else NULL, as a subquery of
+    the insert: a cookie outlives a restore of an older backup, where the id may be missing or
+    another row's."""
+    ticked = aliased(Consent)
+    return (
+        select(ticked.id)
+        .join(ConsentText, ConsentText.id == ticked.text_id)
+        .where(
+            ticked.id == consent_id,
+            ticked.how_given == HowGiven.TICKED,
+            ConsentText.version == shown.version,
+        )
+        .scalar_subquery()
+    )
 
 
 def _has_consent(child_id: int, text_id: int) -> bool:
@@ -292,7 +321,34 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.secret_key, salt="guardian-consent")
 
 
-def accepted_version() -> int | None:
+@dataclass(frozen=True)
+class Acceptance:
+    """What a phone remembers of the consent it accepted."""
+
+    version: int
+    # adult_key() of the adult it was given under. None when not known: given on the child form
+    # on a phone that remembered no adult, or remembered before the adult was kept.
+    adult: str | None = None
+    # The consent ticked with it, which the rows carried over from it point at; None when not
+    # known (a resent form, or remembered before the id was kept).
+    consent_id: int | None = None
+
+
+def adult_key(name: str | None) -> str | None:
+    """Who an acceptance was given under, without another copy of the name in a cookie: a keyed
+    digest of the name's key, so two spellings of one name (王 秀英, 王秀英) are one adult."""
+    key = name_key(name or "")
+    if not key:
+        return None
+    digest = hmac.new(current_app.secret_key.encode(), f"consent-adult:{key}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:16]
+
+
+def _whole_number(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def phone_acceptance() -> Acceptance | None:
     raw = request.cookies.get(COOKIE)
     if not raw:
         return None
@@ -300,17 +356,18 @@ def accepted_version() -> int | None:
         value = _serializer().loads(raw)
     except BadSignature:
         return None
-    return value if isinstance(value, int) else None
+    if (version := _whole_number(value)) is not None:  # a cookie that kept the version alone
+        return Acceptance(version)
+    if not isinstance(value, dict) or (version := _whole_number(value.get("v"))) is None:
+        return None
+    adult = value.get("a")
+    return Acceptance(version, adult if isinstance(adult, str) else None, _whole_number(value.get("c")))
 
 
-def consent_needed(version: int) -> bool:
-    return accepted_version() != version
-
-
-def remember_acceptance(response: Response, version: int) -> None:
+def remember_acceptance(response: Response, acceptance: Acceptance) -> None:
     response.set_cookie(
         COOKIE,
-        _serializer().dumps(version),
+        _serializer().dumps({"v": acceptance.version, "a": acceptance.adult, "c": acceptance.consent_id}),
         max_age=MAX_AGE,
         httponly=True,
         samesite="Lax",

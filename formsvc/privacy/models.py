@@ -38,8 +38,8 @@ class HowGiven(enum.StrEnum):
     TICKED = "ticked"
     # The phone had accepted this version with an earlier sign-in, so the form did not ask
     # again: a later child signed in from it, or named on a guardian's sign-in from it, gets
-    # its own row (linked to the sign-in it came with; the cookie does not say which sign-in
-    # the acceptance was ticked on).
+    # its own row, linked to the sign-in it came with and, through carried_from_id, to the
+    # consent ticked with the acceptance when the phone's cookie names it.
     CARRIED_OVER = "carried_over"
 
     @property
@@ -81,6 +81,10 @@ class Consent(Base):
     how_given: Mapped[HowGiven] = mapped_column(
         enum_column_type(HowGiven), default=HowGiven.TICKED, server_default=HowGiven.TICKED.value
     )
+    # A carried-over row: the consent ticked with the phone's acceptance, so the sign-in on which
+    # it was ticked. None for a ticked row, and when the cookie did not name one (a cookie older
+    # than this column, a resent form's, or a restore's that named a row no longer there).
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("consents.id"))
     accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     text: Mapped[ConsentText] = relationship()

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from formsvc.attendance.models import AdultSignIn, Attendance, Child
 from formsvc.extensions import db
+from formsvc.privacy.models import Consent
 from formsvc.text import mask_name
 from tests.browser_support import PHONE_SCALE, PHONE_WIDTH
 from tests.conftest import SHANGHAI
@@ -199,6 +200,45 @@ def test_guardian_form_checks_the_phone_number_and_keeps_what_was_typed(app, liv
     assert signin.phone == "13812345678"
     assert signin.relation.value == "grandmother"
     assert signin.village == "新华村" and signin.child_name == "韦小宝"
+
+
+def test_a_neighbour_on_the_grandmothers_phone_reads_and_ticks_the_consent_herself(
+    app, live_server, phone, site, lecture
+):
+    """The phone accepted under the grandmother's name. The neighbour it is passed to, naming her own
+    child, is asked as on a new phone, and loses nothing she typed on the way."""
+    page = scan(phone, live_server, site, lecture, "guardian")
+    page.get_by_label("您的姓名", exact=True).fill("韦丽娟")
+    pill(page, "奶奶").click()
+    page.get_by_label("孩子姓名（可不填）", exact=True).fill("韦小宝")
+    agree_if_asked(page)
+    submit(page)
+    expect(page).to_have_url(re.compile(r"/r/[A-Za-z0-9_-]+$"))
+
+    sign_in_someone_else(page, live_server, lecture, "guardian")
+    consent = page.get_by_label("我已阅读并同意", exact=True)
+    expect(consent).to_have_count(0)  # accepted on this phone: the blank form shows no box
+    page.get_by_label("您的姓名", exact=True).fill("覃秀梅")
+    pill(page, "母亲").click()
+    page.get_by_label("村或社区", exact=True).fill("和平村")
+    page.get_by_label("孩子姓名（可不填）", exact=True).fill("覃小燕")
+    submit(page)
+
+    expect(page).to_have_url(f"{live_server}/a/{lecture['token']}/guardian?someone_else=1")  # the form, sent back
+    expect(page.locator("#consent-error")).to_be_visible()
+    expect(consent).not_to_be_checked()
+    expect(page.get_by_label("您的姓名", exact=True)).to_have_value("覃秀梅")
+    expect(pill(page, "母亲").locator("input")).to_be_checked()
+    expect(page.get_by_label("村或社区", exact=True)).to_have_value("和平村")
+    expect(page.get_by_label("孩子姓名（可不填）", exact=True)).to_have_value("覃小燕")
+    phone.screenshot("guardian-consent-asked-again")
+    assert [signin.name for signin in rows(app, AdultSignIn)] == ["韦丽娟"]
+
+    consent.check()
+    submit(page)
+    expect(page).to_have_url(re.compile(r"/r/[A-Za-z0-9_-]+$"))
+    assert sorted(signin.name for signin in rows(app, AdultSignIn)) == sorted(["韦丽娟", "覃秀梅"])
+    assert [consent.how_given.value for consent in rows(app, Consent)] == ["ticked", "ticked"]
 
 
 def test_pages_load_no_web_fonts_and_no_script_but_the_form_keeper(live_server, phone, site, after_school):
