@@ -11,6 +11,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from formsvc.i18n import LOCALE_COOKIE, LOCALES
+from formsvc.timeutil import format_day_and_time
 from formsvc.urls import safe_next
 
 bp = Blueprint("core", __name__)
@@ -131,6 +132,7 @@ def template_globals() -> dict:
         "format_date": format_date,
         "format_time": format_time,
         "format_datetime": format_datetime,
+        "format_day_and_time": format_day_and_time,
         "current_locale": locale,
         "html_lang": "zh-Hans" if locale.startswith("zh") else locale,
         "locales": [("zh_Hans", "中文"), ("en", "English")],

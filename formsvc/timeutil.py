@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import get_day_names
+from babel.dates import get_datetime_format, get_day_names
 from flask import current_app
-from flask_babel import get_locale
+from flask_babel import format_date, format_time, get_locale
 
 from formsvc.db import utcnow
 from formsvc.i18n import _
@@ -68,3 +68,11 @@ def weekday_words(weekdays: str) -> str:
     if len(days) >= 3 and days == list(range(days[0], days[-1] + 1)):
         return _("%(first)s to %(last)s", first=names[days[0] - 1], last=names[days[-1] - 1])
     return _(", ").join(names[day - 1] for day in days)
+
+
+def format_day_and_time(moment: datetime) -> str:
+    """A stored moment in the workspace's words: the local day as its tables write a day
+    ("medium": 2026年11月20日, Nov 20, 2026) and the 24-hour time they write beside it, joined
+    the locale's way. Babel's "short" date-time would say 11/20/26, 2:05 PM in English."""
+    joined = get_datetime_format("medium", locale=get_locale() or "zh_Hans")  # "{1} {0}"; English "{1}, {0}"
+    return joined.format(format_time(moment, "HH:mm"), format_date(moment, "medium"))

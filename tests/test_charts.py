@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from formsvc.charts import CHART_WIDTH, FONT_SIZE, bar_chart_svg
+from formsvc.charts import CHART_WIDTH, FONT_SIZE, LARGE_TEXT_SCALE, bar_chart_svg
 from tests.conftest import login, skip_or_fail
 from tests.pdftools import assert_only_named_fonts, pdf_words
 from tests.survey_helpers import answer, make_template, spec, use_at_site
@@ -57,6 +57,26 @@ def test_a_label_too_long_for_its_column_is_cut_short_and_still_read_out_whole()
     assert f"{long}: 1" in re.search(r'aria-label="([^"]*)"', svg).group(1)
 
 
+def test_a_chart_for_larger_text_writes_its_text_larger_in_the_same_width():
+    labels, values = ["日常开放", "家教宣讲", "Volunteer service"], [10, 5, 0]
+    standard = str(bar_chart_svg(labels, values, title="各类活动次数"))
+    larger = str(bar_chart_svg(labels, values, title="各类活动次数", large_text=True))
+    assert 'class="chart" font-size="18"' in standard
+    assert f'class="chart chart-large-text" font-size="{FONT_SIZE * LARGE_TEXT_SCALE:g}"' in larger
+    width = int(re.search(r'<svg [^>]*\bwidth="(\d+)"', larger).group(1))
+    assert width == CHART_WIDTH  # app.css shows it 360 px wide: the text itself is larger
+    # Taller rows and bars; the labels take more room, and the bars and values still fit.
+    assert numbers(larger, "rect", "height")[0] == pytest.approx(
+        LARGE_TEXT_SCALE * numbers(standard, "rect", "height")[0]
+    )
+    assert numbers(larger, "rect", "x")[0] > numbers(standard, "rect", "x")[0]
+    right_edge = max(x + w for x, w in zip(numbers(larger, "rect", "x"), numbers(larger, "rect", "width"), strict=True))
+    assert right_edge + len("10") * 0.62 * FONT_SIZE * LARGE_TEXT_SCALE <= CHART_WIDTH
+    height = int(re.search(r'<svg [^>]*\bheight="(\d+)"', larger).group(1))
+    assert max(numbers(larger, "text", "y")) < height
+    assert "style=" not in larger  # CSP: no inline styles
+
+
 def test_an_empty_chart_is_still_an_image():
     svg = str(bar_chart_svg([], [], title="Nothing yet"))
     assert svg.startswith("<svg") and svg.endswith("</svg>") and 'aria-label="Nothing yet. "' in svg
@@ -86,3 +106,29 @@ def test_the_survey_pdf_prints_the_chart_labels_at_a_readable_size(app, client, 
             assert (word["y_max"] - word["y_min"]) / 1.448 >= 8, word
             assert word["x_max"] <= 595 - 20, word  # inside the page's margin
     assert_only_named_fonts(pdf)  # the chart's labels too
+
+
+def test_the_survey_pdf_is_the_same_for_a_reader_of_larger_text(app, client, make):
+    """ "Larger text" is the reader's screen: the printout keeps the chart it always had."""
+    try:
+        import weasyprint  # noqa: F401
+    except Exception as error:  # any import failure means no PDFs on this machine
+        skip_or_fail(f"WeasyPrint cannot be imported: {error}")
+    site = make.site()
+    template_id = make_template(app, [spec("single", "从哪里知道", options=["村里的广播", "孩子带回家的通知单"])])
+    token = use_at_site(app, template_id, site["id"])
+    for option in ("1", "2", "2"):
+        assert answer(app.test_client(), token, {"q1": option}).status_code == 302
+    login(client, make.user(username="boss", role="admin"))
+
+    def drawn():
+        page = client.get(f"/admin/surveys/{template_id}/results").get_data(as_text=True)
+        pdf = client.get(f"/admin/surveys/{template_id}/results.pdf").data
+        words = [(word["text"], round(word["y_max"] - word["y_min"], 1)) for word in pdf_words(pdf)]
+        return re.search(r'<svg [^>]*class="([^"]*)" font-size="([^"]*)"', page).groups(), words
+
+    standard_page, standard_pdf = drawn()
+    client.get("/text/large")
+    larger_page, larger_pdf = drawn()
+    assert standard_page == ("chart", "18") and larger_page == ("chart chart-large-text", "23.4")
+    assert larger_pdf == standard_pdf

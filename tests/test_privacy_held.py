@@ -3,12 +3,12 @@ the district admin's search across every home (PIPL Art. 45)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
-from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, Relation, Source
+from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, Child, Relation, Source
 from formsvc.audit.models import AuditEntry
 from formsvc.db import utcnow
 from formsvc.extensions import db
@@ -145,3 +145,24 @@ def test_an_erased_child_is_no_longer_found_and_its_page_shows_what_is_left(app,
     assert "What we hold about (name erased)" in text and "Name and details erased" in text
     assert "Sign-ins: 2" in text and "王小明" not in text
     assert "王奶奶" in text  # the guardian's own sign-in stays; only the child's name left it
+
+
+@pytest.mark.parametrize(
+    ("language", "day", "added", "accepted"),
+    [
+        ("zh-CN", "2026年11月20日", "2026年11月2日 09:30", "2026年11月20日 14:05"),
+        ("en", "Nov 20, 2026", "Nov 2, 2026, 09:30", "Nov 20, 2026, 14:05"),
+    ],
+)
+def test_the_page_writes_days_and_moments_as_the_workspace_does(app, make, homes, language, day, added, accepted):
+    """A day as the workspace's tables write one, a moment as that day and the 24-hour time
+    (local): not 2026/11/20 14:05 beside 2026年11月20日, nor 11/20/26, 2:05 PM beside 14:05."""
+    with app.app_context():
+        db.session.get(Child, homes["here"]).created_at = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)
+        for consent in db.session.execute(select(Consent)).scalars():
+            consent.accepted_at = datetime(2026, 11, 20, 6, 5, tzinfo=UTC)
+        db.session.commit()
+    admin = signed_in_client(app, make.user("boss", role="admin"))
+    text = page_text(admin.get(f"/admin/privacy/children/{homes['here']}", headers={"Accept-Language": language}).data)
+    assert added in text and text.count(accepted) == 3 and day in text
+    assert "2026/" not in text and "2026-" not in text and "/26" not in text and " PM" not in text

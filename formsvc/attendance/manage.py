@@ -16,6 +16,7 @@ from formsvc.activities.series import series_at
 from formsvc.attendance.dashboard import DaySpan, is_quiet, last_activity_days, month_comparison, weekly_trend
 from formsvc.attendance.daybook import DayCounts, day_counts, daybook
 from formsvc.charts import bar_chart_svg
+from formsvc.core import large_text
 from formsvc.db import utcnow
 from formsvc.documents.qr import qr_svg
 from formsvc.extensions import db
@@ -67,6 +68,7 @@ def dashboard():
         week_labels,
         [point.child_participations for point in trend],
         title=_("Child visits per week, last 12 weeks"),
+        large_text=large_text(),
     )
     months = month_comparison(site_ids, today)
     return render_template(

@@ -12,6 +12,7 @@ from formsvc.accounts.forms import ActionForm
 from formsvc.accounts.models import Role
 from formsvc.accounts.scoping import site_for, visible_site_ids, visible_sites
 from formsvc.audit.services import record
+from formsvc.core import large_text
 from formsvc.db import utcnow
 from formsvc.documents.downloads import PDF_MIMETYPE, XLSX_MIMETYPE, dated_name, download
 from formsvc.extensions import db
@@ -118,7 +119,7 @@ def results(template_id: int):
         template=template,
         form=form,
         results=found,
-        charts=charts_for(found),
+        charts=charts_for(found, large_text=large_text()),
         percent=percent,
         mean_text=mean_text,
         query=request.args.to_dict(),

@@ -26,7 +26,7 @@ def mean_text(value: float | None) -> str:
     return "—" if value is None else str(round_half_up(value, 2))
 
 
-def question_chart(question: QuestionResult) -> Markup | None:
+def question_chart(question: QuestionResult, *, large_text: bool = False) -> Markup | None:
     """The distribution of one question as a bar chart; None for text questions."""
     if not question.options:
         return None
@@ -34,17 +34,19 @@ def question_chart(question: QuestionResult) -> Markup | None:
         [option.label for option in question.options],
         [option.count for option in question.options],
         title=_("Answers to question {number}").format(number=question.number),
+        large_text=large_text,
     )
     # Name the font the printout embeds, so the PDF's labels do not fall back to another one.
     return Markup(str(chart).replace("<svg ", f'<svg font-family="{CHART_FONT}" ', 1))
 
 
-def charts_for(results: SurveyResults) -> dict[str, Markup]:
-    """Charts keyed "<version number>-<question key>", for the page and the PDF alike."""
+def charts_for(results: SurveyResults, *, large_text: bool = False) -> dict[str, Markup]:
+    """Charts keyed "<version number>-<question key>", for the page and the PDF alike (the page
+    asks for ``large_text`` when its reader chose "Larger text"; the PDF never does)."""
     charts = {}
     for version in results.versions:
         for question in version.questions:
-            chart = question_chart(question)
+            chart = question_chart(question, large_text=large_text)
             if chart is not None:
                 charts[f"{version.number}-{question.key}"] = chart
     return charts

@@ -13,6 +13,7 @@ from formsvc.accounts.models import Role, User
 from formsvc.accounts.scoping import visible_site_ids, visible_sites
 from formsvc.audit.services import record
 from formsvc.charts import bar_chart_svg
+from formsvc.core import large_text
 from formsvc.documents.downloads import CSV_MIMETYPE, PDF_MIMETYPE, XLSX_MIMETYPE, download
 from formsvc.errors import DomainError
 from formsvc.extensions import db
@@ -112,12 +113,19 @@ def index():
         context = tally_context(tally)
         kinds = [kind for kind, _title in context["kinds"]]
         titles = [title for _kind, title in context["kinds"]]
+        large = large_text()
         context["charts"] = [
-            bar_chart_svg(titles, [figures.activities_by_kind[k] for k in kinds], title=_("Activities by kind")),
+            bar_chart_svg(
+                titles,
+                [figures.activities_by_kind[k] for k in kinds],
+                title=_("Activities by kind"),
+                large_text=large,
+            ),
             bar_chart_svg(
                 titles,
                 [figures.participations_by_kind[k] for k in kinds],
                 title=_("Child visits by kind of activity"),
+                large_text=large,
             ),
         ]
         if tally.scope.kind == "district":

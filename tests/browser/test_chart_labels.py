@@ -6,6 +6,8 @@ shrank to fit the phone, so their 12-unit labels ended up about 6 px tall.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
 from tests.browser_support import PHONE, log_in
@@ -90,5 +92,44 @@ def test_chart_labels_are_legible(browser, live_server, chart_pages, screen):
                 assert text["chartRight"] <= width, f"{name}: the chart is wider than the screen"
                 if text["barLeft"] is not None:  # a label, followed by its bar
                     assert text["right"] <= text["barLeft"], f"{where} runs into its bar"
+    finally:
+        context.close()
+
+
+def chart_texts(page) -> list[dict]:
+    """The charts' labels (each followed by its bar) and values, as MEASURE draws them."""
+    texts = page.evaluate(MEASURE)
+    assert texts, "no chart text"
+    return texts
+
+
+@pytest.mark.parametrize("screen", ["phone-375", "office-1366"])
+def test_chart_labels_grow_with_larger_text(browser, live_server, chart_pages, screen):
+    """QA: with "Larger text" every word of the page grew but the charts' labels: a phone shrinks
+    the chart back to its width, so the text inside it stayed 17 px."""
+    context = browser.new_context(**SCREENS[screen])
+    context.set_default_timeout(10_000)
+    width = SCREENS[screen]["viewport"]["width"]
+    try:
+        page = context.new_page()
+        log_in(page, live_server, chart_pages["user"])
+        for name, path in chart_pages["pages"].items():
+            page.goto(f"{live_server}{path}")
+            standard = max(text["px"] for text in chart_texts(page))
+            page.goto(f"{live_server}/text/large?next={quote(path)}")
+            assert page.evaluate("document.documentElement.classList.contains('large-text')")
+            texts = chart_texts(page)
+            # The page's text grows 1.3 times ("Larger text"); the charts' text with it.
+            assert min(text["px"] for text in texts) >= 1.2 * standard, (name, standard, texts)
+            for text in texts:
+                where = f"{screen} {name} larger text: {text['text']!r}"
+                assert text["px"] <= 30, f"{where} is blown up to {text['px']:.1f} px"
+                assert text["chartLeft"] - 1 <= text["left"] and text["right"] <= text["chartRight"] + 1, (
+                    f"{where} runs out of its chart"
+                )
+                assert text["chartRight"] <= width, f"{name}: the chart is wider than the screen"
+                if text["barLeft"] is not None:
+                    assert text["right"] <= text["barLeft"], f"{where} runs into its bar"
+            page.goto(f"{live_server}/text/standard?next=/admin/")
     finally:
         context.close()
