@@ -320,3 +320,20 @@ def test_editing_cannot_take_away_an_accounts_scope(app, make):
         assert amy.role == Role.MANAGER and [s.id for s in amy.sites] == [site["id"]] and amy.display_name == "amy"
     saved = client.post(url, data={**fields, "sites": str(site["id"]), "display_name": "艾米"})
     assert saved.status_code == 302
+
+
+def test_the_accounts_list_writes_the_last_login_as_the_workspace_writes_a_moment(app, client, make):
+    """A day and the 24-hour local time, the locale's way: not 2026-11-20 14:05 beside 2026年11月20日."""
+    from datetime import UTC, datetime
+
+    boss = make.user("boss", role="admin")
+    login(client, boss)
+    with app.app_context():
+        db.session.execute(select(User).where(User.username == "boss")).scalar_one().last_login_at = datetime(
+            2026, 11, 20, 6, 5, tzinfo=UTC
+        )
+        db.session.commit()
+    english = page_text(client.get("/admin/users/", headers={"Accept-Language": "en"}).data)
+    assert "Nov 20, 2026, 14:05" in english and "2026-11-20" not in english
+    chinese = page_text(client.get("/admin/users/", headers={"Accept-Language": "zh-CN"}).data)
+    assert "2026年11月20日 14:05" in chinese

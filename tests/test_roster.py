@@ -177,6 +177,10 @@ def test_editing_a_child_keeps_category_history(app, make, home):
             (ChildCategory.LEFT_BEHIND, date(2023, 9, 1), date(2026, 6, 30))
         ]
     assert audits(app, "child.update") == 2
+    # The list writes the period's days as the workspace's tables write a day, not 2023-09-01.
+    assert "Sep 1, 2023–Jun 30, 2026" in page_text(client.get(roster_url(home), headers=EN).data)
+    chinese = page_text(client.get(roster_url(home), headers={"Accept-Language": "zh-CN"}).data)
+    assert "2023年9月1日–2026年6月30日" in chinese
 
 
 def test_an_ended_period_stays_as_history_when_the_category_comes_back(app, ctx, make, home):
