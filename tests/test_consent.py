@@ -10,7 +10,8 @@ from sqlalchemy import select
 from formsvc.attendance.models import AdultSignIn, Attendance
 from formsvc.audit.models import AuditEntry
 from formsvc.extensions import db
-from formsvc.privacy.consent import COOKIE, DEFAULT_BODY_EN, DEFAULT_BODY_ZH
+from formsvc.privacy.acceptance import COOKIE
+from formsvc.privacy.consent import DEFAULT_BODY_EN, DEFAULT_BODY_ZH
 from formsvc.privacy.models import Consent, ConsentText
 from tests.conftest import CONSENT, clock_stopped_at, form_fields, local, login, page_text
 from tests.security.test_admin_scoping import database_fingerprint

@@ -6,6 +6,10 @@ lecture from the same phone and naming their child (on the roster) did not, so t
 no consent the district could show although the guardian's sign-in holds the child's name.
 The same rules hold: once per child and version, nothing on a resend, and one lookup only when
 the phone accepted before and the name is a roster child's.
+
+The phone is the grandmother's: it remembers her from an earlier sign-in, so the consent ticked
+on its child form is hers (one whose adult is not known asks her on the guardian form, see
+tests/test_consent_shared_phone.py).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from tests.conftest import CONSENT, clock_stopped_at, form_fields, local, page_t
 from tests.test_consent import publish
 from tests.test_consent_carried_over import held_page, statements_on_consents
 from tests.test_consent_carried_over import sign_in as child_sign_in
+from tests.test_consent_shared_phone import remember_adult
 from tests.workspace_helpers import EN
 
 DAY = date(2026, 11, 27)
@@ -41,6 +46,13 @@ def home(make):
         "daily": make.daily(site, DAY),
         "lecture": make.activity(site, day=DAY, title="家庭教育讲座"),
     }
+
+
+@pytest.fixture
+def client(app, client):
+    """The grandmother's phone, which remembers her from her last sign-in."""
+    remember_adult(app, client, GRANDMOTHER["name"])
+    return client
 
 
 def guardian_url(activity: dict) -> str:

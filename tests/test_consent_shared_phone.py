@@ -1,10 +1,12 @@
-"""A phone's consent covers the adult it was given under, not whoever uses the phone next.
+"""A phone's consent covers the adults who agreed on it, not whoever uses the phone next.
 
 A grandmother's phone passed to a neighbour, or the phone at the home's door: the acceptance
-remembered on it covered the next adult too, unless they pressed "not me". Another adult's
-name typed on the guardian form now shows the consent box again, as on a new phone, keeping
-everything typed; the same adult signing in again is not asked, and a child's name never asks
-again by itself. A carried-over consent points at the consent ticked with the phone's acceptance.
+remembered on it covered the next adult too, unless they pressed "not me". The name of an adult
+who has not agreed on the phone, typed on the guardian form, now shows the consent box again,
+as on a new phone, keeping everything typed; an adult who has agreed on it (one of the last
+few) is not asked, and a child's name never asks again by itself. An acceptance whose adult is
+not known covers the child form but no adult on the guardian form. A carried-over consent
+points at the consent the adult concerned ticked.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from itsdangerous import URLSafeSerializer
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import aliased
 
+from formsvc.attendance import device
 from formsvc.attendance.models import AdultSignIn, Attendance, Child
 from formsvc.extensions import db
-from formsvc.privacy.consent import COOKIE
+from formsvc.privacy.acceptance import ADULTS_KEPT, COOKIE, adult_key
 from formsvc.privacy.models import Consent, HowGiven
 from tests.conftest import CONSENT, clock_stopped_at, form_fields, local, page_text
 from tests.security.test_admin_scoping import database_fingerprint
@@ -30,7 +33,10 @@ DAY = date(2026, 11, 27)
 TICKED, CARRIED_OVER = HowGiven.TICKED.value, HowGiven.CARRIED_OVER.value
 GRANDMOTHER = {"name": "韦秀英", "relation": "grandmother", "phone": "13812345678", "village": "新华村"}
 NEIGHBOUR = {"name": "覃丽娟", "relation": "mother", "phone": "13987654321", "village": "和平村"}
-ASKED_AGAIN = "This phone agreed under another name."
+ASKED_AGAIN = "This phone has not yet agreed under your name."
+ASKED_AS_IT_OPENS = "This phone has not yet agreed under the name above."
+# The consent text as an English phone shows it (version 1), which the reason to tick comes before.
+TEXT = "When you sign a child in, the Children's Home keeps"
 
 frozen = clock_stopped_at(local(2026, 11, 27, 16, 30))
 
@@ -63,6 +69,17 @@ def child_sign_in(phone, activity: dict, name: str, *, tick: bool = False):
     return phone.post(url, data=fields, headers=EN)
 
 
+def sign(app):
+    """Signs a consent cookie's value as the app does, to set cookies of the shapes older code wrote."""
+    return URLSafeSerializer(app.secret_key, salt="guardian-consent").dumps
+
+
+def remember_adult(app, phone, name: str) -> None:
+    """The phone's last entries hold ``name``, as after that adult's last sign-in from it."""
+    with app.app_context():
+        phone.set_cookie(device.COOKIE, URLSafeSerializer(app.secret_key, salt="device-memory").dumps({"name": name}))
+
+
 def asks(phone, activity: dict) -> bool:
     """The guardian form, as it opens on this phone, shows the consent box."""
     return b'name="consent"' in phone.get(guardian_url(activity)).data
@@ -89,6 +106,9 @@ def test_another_adults_name_on_an_accepting_phone_asks_again_and_keeps_everythi
     refused = client.post(guardian_url(second), data=fields, headers=EN)
     assert refused.status_code == 200
     assert ASKED_AGAIN in page_text(refused.data) and 'name="consent"' in refused.get_data(as_text=True)
+    # It says why and what to do above the text it asks her to read, which comes after it.
+    text = page_text(refused.data)
+    assert "please read the text below" in text and text.index(ASKED_AGAIN) < text.index(TEXT)
     again = form_fields(refused.data)
     typed = ("name", "relation", "phone", "village", "child_name", "nonce")
     assert [again[key] for key in typed] == [fields[key] for key in typed]
@@ -107,14 +127,35 @@ def test_the_same_adult_signing_in_again_is_not_asked_however_the_name_is_spaced
     assert consents(app) == [("王小明", TICKED, "韦秀英"), ("王小红", CARRIED_OVER, "韦秀英")]
 
 
-def test_once_the_neighbour_accepted_the_grandmother_is_asked_again(app, client, home):
+def test_once_the_neighbour_accepted_too_neither_of_them_is_asked_again(app, client, home):
     first, second, third = home["lectures"][:3]
     guardian_sign_in(client, first, GRANDMOTHER, "王小明", tick=True)
     guardian_sign_in(client, second, NEIGHBOUR, "覃小燕", tick=True)
-    refused = guardian_sign_in(client, third, GRANDMOTHER, "王小红")
+    assert guardian_sign_in(client, third, GRANDMOTHER, "王小红").status_code == 302
+    assert guardian_sign_in(client, third, NEIGHBOUR, "覃小燕").status_code == 302
+    assert consents(app) == [
+        ("王小明", TICKED, "韦秀英"),
+        ("覃小燕", TICKED, "覃丽娟"),
+        ("王小红", CARRIED_OVER, "韦秀英"),
+    ]
+
+
+ADULT_NAMES = ["韦秀英", "覃丽娟", "黄美玲", "陆春花", "蒙桂兰", "农玉梅"]
+CHILD_NAMES = ["王小明", "覃小燕", "黄子轩", "陆思雨", "蒙佳怡", "农浩然"]
+
+
+def test_the_phone_keeps_the_last_five_adults_who_agreed_and_asks_one_who_dropped_off(app, client, home):
+    first, second = home["lectures"][:2]
+    assert len(ADULT_NAMES) == ADULTS_KEPT + 1 == 6
+    adults = [{**NEIGHBOUR, "name": name} for name in ADULT_NAMES]
+    for adult, child in zip(adults, CHILD_NAMES, strict=True):
+        assert guardian_sign_in(client, first, adult, child, tick=True).status_code == 302
+    cookie = client.get_cookie(COOKIE)
+    assert cookie.http_only and len(cookie.value) < 300  # small, and out of the page's scripts' reach
+    for adult, child in zip(adults[1:], CHILD_NAMES[1:], strict=True):
+        assert guardian_sign_in(client, second, adult, child).status_code == 302
+    refused = guardian_sign_in(client, second, adults[0], CHILD_NAMES[0])
     assert refused.status_code == 200 and ASKED_AGAIN in page_text(refused.data)
-    assert guardian_sign_in(client, third, GRANDMOTHER, "王小红", tick=True).status_code == 302
-    assert [how for _child, how, _adult in consents(app)] == [TICKED, TICKED, TICKED]
 
 
 def test_an_adult_the_phone_remembers_without_an_acceptance_sees_the_box_as_the_form_opens(app, client, home):
@@ -128,7 +169,11 @@ def test_an_adult_the_phone_remembers_without_an_acceptance_sees_the_box_as_the_
     page = client.get(guardian_url(second), headers=EN)
     assert form_fields(page.data)["name"] == NEIGHBOUR["name"]
     assert b'name="consent"' in page.data
-    assert "Only if you want it on the record. Then please read and agree below." in page_text(page.data)
+    text = page_text(page.data)
+    assert "Only if you want it on the record. Then please read and agree below." in text
+    # Why the box is there, with the name filled in above it: said before the text, tied to the tick.
+    assert ASKED_AS_IT_OPENS in text and text.index(ASKED_AS_IT_OPENS) < text.index(TEXT)
+    assert 'aria-describedby="consent-reason"' in page.get_data(as_text=True)
     refused = guardian_sign_in(client, second, NEIGHBOUR, "覃小燕")
     assert refused.status_code == 200 and ASKED_AGAIN in page_text(refused.data)
 
@@ -147,15 +192,23 @@ def test_a_child_form_is_not_asked_again_for_a_childs_name(app, client, home):
     assert consents(app) == [("王小明", TICKED, "韦秀英"), ("王小红", CARRIED_OVER, None)]
 
 
-def test_an_acceptance_on_the_child_form_is_the_first_guardians_to_name_a_child_then_asks_the_next(app, client, home):
-    """Ticked on the child form of a phone that remembered no adult: whose it was is not known,
-    so the first adult who names a child with it is not asked, and it is theirs from then on."""
+def test_an_acceptance_on_the_child_form_of_a_phone_that_remembered_no_adult_asks_each_guardian_once(app, client, home):
+    """Whose tick it was is not known. It covers the child form, but each adult who names a child on
+    the guardian form reads and ticks for herself, once; nobody's child gets a row carried over from
+    another family's tick."""
     first, second = home["lectures"][:2]
     assert child_sign_in(client, home["daily"], "王小明", tick=True).status_code == 302
-    assert guardian_sign_in(client, first, GRANDMOTHER, "王小红").status_code == 302
-    refused = guardian_sign_in(client, second, NEIGHBOUR, "覃小燕")
+    for adult, child in ((GRANDMOTHER, "王小红"), (NEIGHBOUR, "覃小燕")):
+        refused = guardian_sign_in(client, first, adult, child)
+        assert refused.status_code == 200 and ASKED_AGAIN in page_text(refused.data)
+    assert consents(app) == [("王小明", TICKED, None)]
+
+    assert guardian_sign_in(client, first, NEIGHBOUR, "覃小燕", tick=True).status_code == 302
+    assert guardian_sign_in(client, second, NEIGHBOUR, "覃小燕").status_code == 302  # once is enough
+    refused = guardian_sign_in(client, second, GRANDMOTHER, "王小红")
     assert refused.status_code == 200 and ASKED_AGAIN in page_text(refused.data)
-    assert guardian_sign_in(client, second, GRANDMOTHER, "王小明").status_code == 302
+    assert b'name="consent"' not in client.get(f"/a/{home['daily']['token']}/child").data
+    assert consents(app) == [("王小明", TICKED, None), ("覃小燕", TICKED, "覃丽娟")]
 
 
 def test_an_acceptance_on_the_child_form_is_under_the_adult_the_phone_remembers(app, client, home):
@@ -167,19 +220,40 @@ def test_an_acceptance_on_the_child_form_is_under_the_adult_the_phone_remembers(
     assert guardian_sign_in(client, second, GRANDMOTHER, "王小红").status_code == 302
 
 
-def test_a_cookie_that_kept_only_the_version_still_counts_and_is_the_first_adults(app, client, home):
+def test_a_cookie_that_kept_only_the_version_covers_the_child_form_and_asks_each_guardian(app, client, home):
+    first = home["lectures"][0]
+    client.set_cookie(COOKIE, sign(app)(1))
+    assert b'name="consent"' not in client.get(f"/a/{home['daily']['token']}/child").data
+    refused = guardian_sign_in(client, first, GRANDMOTHER, "王小明")
+    assert refused.status_code == 200 and ASKED_AGAIN in page_text(refused.data)
+    assert child_sign_in(client, home["daily"], "王小红").status_code == 302
+    assert consents(app) == [("王小红", CARRIED_OVER, None)]
+    assert carried_from(app) == [(None, None, None)]  # the cookie named no tick
+
+
+def test_a_cookie_that_kept_one_adult_still_covers_that_adult_and_links_her_tick(app, client, home):
     first, second = home["lectures"][:2]
+    guardian_sign_in(client, first, GRANDMOTHER, "王小明", tick=True)
+    (ticked,) = ticked_ids(app)
     with app.app_context():
-        client.set_cookie(COOKIE, URLSafeSerializer(app.secret_key, salt="guardian-consent").dumps(1))
-    assert not asks(client, first)
-    assert guardian_sign_in(client, first, GRANDMOTHER, "王小明").status_code == 302
+        client.set_cookie(COOKIE, sign(app)({"v": 1, "a": adult_key(GRANDMOTHER["name"]), "c": ticked}))
+    assert not asks(client, second)
+    assert guardian_sign_in(client, second, GRANDMOTHER, "王小红").status_code == 302
     assert guardian_sign_in(client, second, NEIGHBOUR, "覃小燕").status_code == 200
-    assert consents(app) == [("王小明", CARRIED_OVER, "韦秀英")]
+    assert carried_from(app) == [(ticked, None, signin_of(app, GRANDMOTHER, first))]
+
+
+def test_an_unreadable_list_in_the_cookie_still_says_the_version_was_accepted(app, client, home):
+    client.set_cookie(COOKIE, sign(app)({"v": 1, "g": [["a", 1, 2], [7, 3], "b"]}))
+    assert b'name="consent"' not in client.get(f"/a/{home['daily']['token']}/child").data
+    refused = guardian_sign_in(client, home["lectures"][0], GRANDMOTHER, "王小明")
+    assert refused.status_code == 200 and ASKED_AGAIN in page_text(refused.data)
 
 
 def test_a_new_version_asks_everyone_and_is_then_the_adults_who_ticked_it(app, make, client, home):
     first, second, third = home["lectures"][:3]
     guardian_sign_in(client, first, GRANDMOTHER, "王小明", tick=True)
+    guardian_sign_in(client, first, NEIGHBOUR, "覃小燕", tick=True)  # both agreed to version 1
     _admin, published = publish(app, make, "新的同意书文字。", "New consent text.")
     assert published.status_code == 302
     assert asks(client, second)
@@ -221,13 +295,24 @@ def carried_from(app) -> list[tuple[int | None, int | None, int | None]]:
 
 def ticked_ids(app) -> list[int]:
     with app.app_context():
-        return list(db.session.execute(select(Consent.id).where(Consent.how_given == HowGiven.TICKED)).scalars())
+        return list(
+            db.session.execute(
+                select(Consent.id).where(Consent.how_given == HowGiven.TICKED).order_by(Consent.id)
+            ).scalars()
+        )
+
+
+def signin_of(app, adult: dict, activity: dict) -> int:
+    with app.app_context():
+        return db.session.execute(
+            select(AdultSignIn.id).where(AdultSignIn.name == adult["name"], AdultSignIn.activity_id == activity["id"])
+        ).scalar_one()
 
 
 def test_a_carried_over_row_points_at_the_consent_ticked_on_the_child_form(app, client, home):
     child_sign_in(client, home["daily"], "王小明", tick=True)
     child_sign_in(client, home["daily"], "王小红")
-    guardian_sign_in(client, home["lectures"][0], GRANDMOTHER, "覃小燕")
+    child_sign_in(client, home["daily"], "覃小燕")
     (ticked,) = ticked_ids(app)
     with app.app_context():
         visit = db.session.execute(select(Attendance.id).order_by(Attendance.id).limit(1)).scalar_one()
@@ -243,6 +328,44 @@ def test_a_carried_over_row_points_at_the_consent_ticked_on_the_guardian_form(ap
     with app.app_context():
         signin = db.session.execute(select(AdultSignIn.id)).scalar_one()
     assert carried_from(app) == [(ticked, None, signin)]
+
+
+def test_on_the_guardian_form_a_carried_over_row_points_at_the_typed_adults_own_tick(app, make, client, home):
+    first, second, third = home["lectures"][:3]
+    make.child(home["site"], "覃小龙")
+    guardian_sign_in(client, first, GRANDMOTHER, "王小明", tick=True)
+    guardian_sign_in(client, second, NEIGHBOUR, "覃小燕", tick=True)
+    grandmothers, neighbours = ticked_ids(app)
+    assert guardian_sign_in(client, third, GRANDMOTHER, "王小红").status_code == 302
+    assert guardian_sign_in(client, third, NEIGHBOUR, "覃小龙").status_code == 302
+    assert carried_from(app) == [
+        (grandmothers, None, signin_of(app, GRANDMOTHER, first)),
+        (neighbours, None, signin_of(app, NEIGHBOUR, second)),
+    ]
+
+
+def test_on_the_child_form_a_carried_over_row_points_at_the_tick_of_the_adult_the_phone_remembers(app, client, home):
+    first, second, third = home["lectures"][:3]
+    guardian_sign_in(client, first, GRANDMOTHER, "王小明", tick=True)
+    guardian_sign_in(client, second, NEIGHBOUR, "覃小燕", tick=True)
+    assert guardian_sign_in(client, third, GRANDMOTHER, "").status_code == 302  # the phone remembers her again
+    grandmothers, _neighbours = ticked_ids(app)
+    assert child_sign_in(client, home["daily"], "王小红").status_code == 302
+    assert carried_from(app) == [(grandmothers, None, signin_of(app, GRANDMOTHER, first))]
+
+
+def test_on_the_child_form_of_a_phone_remembering_nobody_who_agreed_the_row_points_at_the_most_recent_tick(
+    app, client, home
+):
+    first, second = home["lectures"][:2]
+    guardian_sign_in(client, first, GRANDMOTHER, "王小明", tick=True)
+    guardian_sign_in(client, second, NEIGHBOUR, "覃小燕", tick=True)
+    volunteer_url = f"/a/{second['token']}/volunteer"
+    fields = {**form_fields(client.get(volunteer_url).data), "name": "黄志强"}
+    assert client.post(volunteer_url, data=fields).status_code == 302  # his name is the one remembered now
+    _grandmothers, neighbours = ticked_ids(app)
+    assert child_sign_in(client, home["daily"], "王小红").status_code == 302
+    assert carried_from(app) == [(neighbours, None, signin_of(app, NEIGHBOUR, second))]
 
 
 def test_a_cookie_naming_no_ticked_consent_of_this_version_links_nothing(app, make, client, home):

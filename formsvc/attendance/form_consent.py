@@ -2,31 +2,24 @@
 
 What the form shows and asks comes from formsvc/privacy/consent.py; this ties it to one
 request's form and sign-in: whether this phone must still accept, and which consent row the
-sign-in records (ticked on this form, or carried over from the phone's earlier acceptance).
+sign-in records (ticked on this form, or carried over from an earlier acceptance on the phone).
 
-A phone's acceptance covers the adult it was given under. On a shared phone (a grandparent's
-passed to a neighbour, the phone at the home's door) another adult's name typed on the
-guardian form asks again, as on a new phone; the same adult signing in again is not asked.
-The child form types no adult, and a child's name never asks again by itself.
+A phone's acceptance covers the adults who agreed to it there (formsvc/privacy/acceptance.py).
+On a shared phone (a grandparent's passed to a neighbour, the phone at the home's door) the
+name of an adult who has not agreed on it, typed on the guardian form, asks again as on a new
+phone; an adult who has, signing in again, is not asked. An acceptance whose adult is not
+known (ticked on the child form of a phone that remembered no adult, or remembered before the
+adult was kept) covers the child form but no adult on the guardian form. The child form types
+no adult, and a child's name never asks again by itself.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from formsvc.activities.models import Activity
 from formsvc.attendance import device
 from formsvc.attendance.services import SignInResult
-from formsvc.privacy.consent import (
-    Acceptance,
-    ShownConsent,
-    adult_key,
-    carry_over_consent,
-    phone_acceptance,
-    record_consent,
-    remember_acceptance,
-    shown_consent,
-)
+from formsvc.privacy.acceptance import Acceptance, Agreement, adult_key, phone_acceptance, remember_acceptance
+from formsvc.privacy.consent import ShownConsent, carry_over_consent, record_consent, shown_consent
 
 
 class FormConsent:
@@ -47,12 +40,13 @@ class FormConsent:
         """Whether this phone must still accept, for the adult the form holds now.
 
         Run as the form is built (a sent form holds what was typed, which it validates against)
-        and again as a page shows it, after the phone's last entries were filled in. An
-        acceptance whose adult is not known asks nobody again (see ``remember``).
+        and again as a page shows it, after the phone's last entries were filled in. A form
+        holding no adult's name (the child form, a blank guardian form) is covered by any
+        acceptance of the current version; a name is covered only by that adult's own.
         """
         accepted = self.phone is not None and self.phone.version == self.shown.version
         typed = adult_key(self.form.adult_name())
-        self.form.asked_again = accepted and None not in (typed, self.phone.adult) and typed != self.phone.adult
+        self.form.asked_again = accepted and typed is not None and self.phone.of(typed) is None
         self.form.consent_needed = not accepted or self.form.asked_again
 
     @property
@@ -67,7 +61,8 @@ class FormConsent:
         Ticked on this form: recorded, also when the child was already signed in from another
         phone (this guardian accepted too). Not asked, as the phone accepted this version before:
         the child signed in, or the roster child a guardian's sign-in named, gets a row carried
-        over from that acceptance, unless the child already has one for this version. Either way
+        over from that acceptance (linked to the tick of the adult concerned, see ``_relied_on``),
+        unless the child already has one for this version. Either way
         the row covers the child the stored sign-in holds (a guardian already signed in keeps
         the child of that first sign-in).
         """
@@ -86,29 +81,32 @@ class FormConsent:
             self.ticked_id = record_consent(version=self.accepted, shown=self.shown, **covering).id
         elif not self.form.consent_needed and signed_in.child_id is not None:
             # child_id None: the child a guardian named is not on the roster; nothing is looked up.
-            carry_over_consent(shown=self.shown, carried_from_id=self.phone.consent_id, **covering)
+            carry_over_consent(shown=self.shown, carried_from_id=self._relied_on().consent_id, **covering)
+
+    def _adult(self) -> str | None:
+        """adult_key() of the adult concerned: the one typed on the guardian form; on the child form,
+        which types none, the adult the phone remembers from its last sign-in, if any."""
+        return adult_key(self.form.adult_name() or device.recall().get("name"))
+
+    def _relied_on(self) -> Agreement:
+        """The agreement a sign-in the form did not ask for relies on: the adult concerned's own
+        (on the guardian form there is one, or it would have asked), else the most recent."""
+        return self.phone.of(self._adult()) or self.phone.most_recent
 
     def remember(self, response) -> None:
         """After a sign-in went through, the phone remembers an acceptance ticked on it, under the
-        adult it was given by: the one typed, or on the child form the adult the phone remembers.
+        adult concerned, beside the adults who agreed to the same version on it before.
 
-        An acceptance whose adult is not known (ticked on the child form of a phone that
-        remembered no adult, or remembered before the adult was kept) is put under the first
-        adult who signs in naming a child with it, so the next adult is asked.
+        A sign-in the form did not ask for changes nothing: an acceptance whose adult is not
+        known stays nobody's, so each adult who names a child on the guardian form is asked once.
         """
-        if self.given:
-            given_by = adult_key(self.form.adult_name() or device.recall().get("name"))
-            remember_acceptance(response, Acceptance(self.accepted, given_by, self.ticked_id))
-        elif self._first_adult_to_rely_on_it():
-            remember_acceptance(response, replace(self.phone, adult=adult_key(self.form.adult_name())))
-
-    def _first_adult_to_rely_on_it(self) -> bool:
-        return (
-            not self.form.consent_needed
-            and self.form.names_a_child()
-            and self.phone.adult is None
-            and adult_key(self.form.adult_name()) is not None
-        )
+        if not self.given:
+            return
+        if self.phone is not None and self.phone.version == self.accepted:
+            earlier = self.phone
+        else:  # a new version: everyone is asked again, so nobody who agreed before is kept
+            earlier = Acceptance(self.accepted, ())
+        remember_acceptance(response, earlier.adding(Agreement(self._adult(), self.ticked_id)))
 
     def to_show(self) -> ShownConsent | None:
         """The consent box for the page, for the adult the form holds as it is shown."""

@@ -90,16 +90,16 @@ def short_text_field(label, max_length=VILLAGE_MAX, *validators):
 class ConsentForm(OnceForm):
     """A form that may carry a child's name, so it asks the guardian's consent (formsvc/privacy/consent.py).
 
-    Asked while this phone has not accepted the current text, or accepted it under another
-    adult's name than the one typed; the version is the one the page showed. ``consent_needed``
-    and ``asked_again`` are set by the view (formsvc/attendance/form_consent.py).
+    Asked while this phone has not accepted the current text, or the adult typed is not among
+    those who agreed to it on this phone; the version is the one the page showed.
+    ``consent_needed`` and ``asked_again`` are set by the view (formsvc/attendance/form_consent.py).
     """
 
     # Given to the text as shown, in the language shown: static/keep-typed.js never carries it over.
     consent = BooleanField(_l("I have read and agree"), render_kw={"data-ask-again": True})
     consent_version = HiddenField(validators=[Optional(), Regexp(r"^\d{1,6}$")])
     consent_needed = False
-    # The phone accepted the current text, but under another adult's name than the one typed.
+    # The phone accepted the current text, but the adult typed has not agreed to it on this phone.
     asked_again = False
 
     def names_a_child(self) -> bool:
@@ -145,9 +145,10 @@ class GuardianSignInForm(ConsentForm):
 
     def consent_refused_message(self) -> str:
         if self.asked_again:  # the page this was sent from may not have shown the box at all
+            # Shown at the top of the box, above the text (templates/public/_consent.html).
             return _(
-                "This phone agreed under another name. To give your child's name, please read the text below and "
-                "tick “I have read and agree”; or leave the child's name empty."
+                "This phone has not yet agreed under your name. To give your child's name, please read the text "
+                "below and tick “I have read and agree”; or leave the child's name empty."
             )
         return _("To give your child's name, please tick “I have read and agree”; or leave the child's name empty.")
 

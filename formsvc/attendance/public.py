@@ -27,7 +27,7 @@ from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.forms import form_problem, refuse_malformed_body
-from formsvc.privacy.consent import forget_acceptance
+from formsvc.privacy.acceptance import forget_acceptance
 from formsvc.ratelimits import signin_limits
 from formsvc.sites.models import Site
 from formsvc.sites.rotation import retired_token

@@ -2,10 +2,11 @@
 
 The district admin edits the consent text; every edit is a new version and none is ever
 changed, so a recorded consent always points at the words the guardian read. A phone that
-accepted remembers the version in a signed cookie, with the adult it was given under; a newer
-version asks again, and so does another adult's name typed on the guardian form (a shared
-phone). Refusing stores nothing and clears what the phone remembers; "not me" forgets the
-acceptance too, as the next person on a shared phone is another guardian who must read the text.
+accepted remembers the version in a signed cookie, with the adults who agreed to it there
+(formsvc/privacy/acceptance.py); a newer version asks again, and so does the name of an adult
+who has not agreed on the phone, typed on the guardian form (a shared phone). Refusing stores
+nothing and clears what the phone remembers; "not me" forgets the acceptance too, as the next
+person on a shared phone is another guardian who must read the text.
 
 A fresh install has version 1 from the migration; should the table be empty (a test, a
 restore of an old backup) the same text below is shown and saved with the first consent.
@@ -13,14 +14,11 @@ restore of an old backup) the same text below is shown and saved with the first 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 
 from babel.units import format_unit
-from flask import Response, current_app, request
+from flask import current_app
 from flask_babel import get_locale
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import ScalarSelect, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -33,10 +31,7 @@ from formsvc.extensions import db
 from formsvc.i18n import _
 from formsvc.privacy.models import Consent, ConsentText, HowGiven
 from formsvc.privacy.retention import parse_period
-from formsvc.text import name_key
 
-COOKIE = "fs_consent"
-MAX_AGE = 400 * 24 * 3600
 BODY_MAX = 2000
 
 # Version 1, as the migration seeds it (a copy: migrations never import app code).
@@ -240,9 +235,10 @@ def carry_over_consent(
     has a consent for this version (from any phone): one lookup on the sign-in path, and an
     insert once per child and version.
 
-    ``carried_from_id``: the ticked consent the phone's cookie names. The row points at it
-    (and through it at the sign-in the acceptance was ticked on) when it is a consent of this
-    version; the check is part of the insert, so it costs no statement of its own.
+    ``carried_from_id``: the ticked consent the phone's cookie names for the adult concerned
+    (formsvc/attendance/form_consent.py). The row points at it (and through it at the sign-in
+    the acceptance was ticked on) when it is a consent of this version; the check is part of
+    the insert, so it costs no statement of its own.
     """
     if shown.text_id is not None and _has_consent(child_id, shown.text_id):
         return None
@@ -312,68 +308,3 @@ def move_consents(child: Child, target: Child) -> None:
         .values(child_id=target.id)
         .execution_options(synchronize_session=False)
     )
-
-
-# --- the phone's side ------------------------------------------------------------------
-
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="guardian-consent")
-
-
-@dataclass(frozen=True)
-class Acceptance:
-    """What a phone remembers of the consent it accepted."""
-
-    version: int
-    # adult_key() of the adult it was given under. None when not known: given on the child form
-    # on a phone that remembered no adult, or remembered before the adult was kept.
-    adult: str | None = None
-    # The consent ticked with it, which the rows carried over from it point at; None when not
-    # known (a resent form, or remembered before the id was kept).
-    consent_id: int | None = None
-
-
-def adult_key(name: str | None) -> str | None:
-    """Who an acceptance was given under, without another copy of the name in a cookie: a keyed
-    digest of the name's key, so two spellings of one name (王 秀英, 王秀英) are one adult."""
-    key = name_key(name or "")
-    if not key:
-        return None
-    digest = hmac.new(current_app.secret_key.encode(), f"consent-adult:{key}".encode(), hashlib.sha256)
-    return digest.hexdigest()[:16]
-
-
-def _whole_number(value) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def phone_acceptance() -> Acceptance | None:
-    raw = request.cookies.get(COOKIE)
-    if not raw:
-        return None
-    try:
-        value = _serializer().loads(raw)
-    except BadSignature:
-        return None
-    if (version := _whole_number(value)) is not None:  # a cookie that kept the version alone
-        return Acceptance(version)
-    if not isinstance(value, dict) or (version := _whole_number(value.get("v"))) is None:
-        return None
-    adult = value.get("a")
-    return Acceptance(version, adult if isinstance(adult, str) else None, _whole_number(value.get("c")))
-
-
-def remember_acceptance(response: Response, acceptance: Acceptance) -> None:
-    response.set_cookie(
-        COOKIE,
-        _serializer().dumps({"v": acceptance.version, "a": acceptance.adult, "c": acceptance.consent_id}),
-        max_age=MAX_AGE,
-        httponly=True,
-        samesite="Lax",
-        secure=current_app.config["SESSION_COOKIE_SECURE"],
-    )
-
-
-def forget_acceptance(response: Response) -> None:
-    response.delete_cookie(COOKIE)

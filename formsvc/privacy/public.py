@@ -8,7 +8,8 @@ from formsvc.activities.models import Activity, Audience
 from formsvc.activities.services import activity_by_token
 from formsvc.attendance import device, scanpass
 from formsvc.i18n import _
-from formsvc.privacy.consent import forget_acceptance, privacy_contact, retention_words
+from formsvc.privacy.acceptance import forget_acceptance
+from formsvc.privacy.consent import privacy_contact, retention_words
 from formsvc.privacy.forms import RefuseConsentForm
 
 bp = Blueprint("privacy_public", __name__)
