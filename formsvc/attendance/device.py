@@ -97,17 +97,28 @@ def prefill(form, *, only: tuple[str, ...] = REMEMBERED_FIELDS) -> bool:
 
 
 def remember(response: Response, form) -> None:
+    """After a sign-in: the phone remembers the form's fields as they were sent.
+
+    A field left empty is forgotten, not kept from before: on a shared phone the neighbour who
+    emptied the grandmother's number and grandchild got them back under her own name. The
+    fields the form does not have (the guardian form has no "signed by", the volunteer form no
+    child) and the children signed in from this phone stay while the same adult signs in; another
+    adult's name starts afresh, so nothing of the previous one is shown to the next.
+    """
     stored = _stored()  # the cookie read once
-    data = _fields(stored)
-    for key in REMEMBERED_FIELDS:
-        field = getattr(form, key, None)
-        if field is not None and field.data:
-            data[key] = field.data
-    children = _children(stored)
-    child_name = getattr(form, "child_name", None)
-    if child_name is not None and child_name.data:  # one place per child, however it was spelt
-        key = name_key(child_name.data)
-        children = [child_name.data, *(name for name in children if name_key(name) != key)]
+    sent = {key: form[key].data or "" for key in REMEMBERED_FIELDS if key in form}
+    if _another_adult(_fields(stored).get("name", ""), sent.get("name", "")):
+        data, children = {}, []
+    else:
+        data, children = _fields(stored), _children(stored)
+    for key, value in sent.items():
+        if value:
+            data[key] = value
+        else:
+            data.pop(key, None)
+    if sent.get("child_name"):  # one place per child, however it was spelt
+        key = name_key(sent["child_name"])
+        children = [sent["child_name"], *(name for name in children if name_key(name) != key)]
     data[CHILDREN_KEY] = children[:CHILDREN_KEPT]
     response.set_cookie(
         COOKIE,
@@ -117,6 +128,15 @@ def remember(response: Response, form) -> None:
         samesite="Lax",
         secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
+
+
+def _another_adult(remembered: str, sent: str) -> bool:
+    """The form names another adult than the one the phone remembers (however the name is spaced).
+
+    A phone that remembers no adult (only children, from the child form) takes the first one
+    named as theirs, as a consent ticked there does (form_consent.py).
+    """
+    return bool(name_key(remembered)) and bool(name_key(sent)) and name_key(sent) != name_key(remembered)
 
 
 def forget(response: Response) -> None:

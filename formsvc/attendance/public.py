@@ -46,6 +46,12 @@ FORM_ENDPOINTS = {
     Audience.GUARDIANS: "public.guardian_form",
     Audience.VOLUNTEERS: "public.volunteer_form",
 }
+# The form each audience's link shows, to read what was sent to a link a rotation retired.
+FORM_CLASSES = {
+    Audience.CHILDREN: ChildSignInForm,
+    Audience.GUARDIANS: GuardianSignInForm,
+    Audience.VOLUNTEERS: VolunteerSignInForm,
+}
 # The blank form a receipt's "Sign in someone else" opens (?someone_else).
 SOMEONE_ELSE = "someone_else"
 
@@ -85,21 +91,29 @@ def _surveys_answered_here(site: Site, now=None) -> frozenset[str]:
     return answered_here(site, device_key(cookie) if cookie else None, now)
 
 
-def _refuse_retired_token(token: str) -> NoReturn:
+def _refuse_retired_token(token: str, audience: Audience | None = None) -> NoReturn:
     """410 with "this QR code is no longer valid" for a token a rotation retired, else 404.
 
     A sign-in form that counted at the activity and is sent again (Back, then the button) after
-    its link was retired leads to its receipt instead, as it would at the new link.
+    its link was retired leads to its receipt instead, as it would at the new link. Any other
+    form sent to a lecture's link (lecture mode) sends the person back to the screen, whose code
+    carries the new link by now, and so does that link loaded again while what was typed is
+    kept (Android reloads the page on Back); opened otherwise, it is the page above, which also
+    tells whoever is back from a receipt that the sign-in counts. Nothing is signed in here.
     """
     retired = retired_token(token)
     if retired is None:
         abort(404)
-    if request.method == "POST" and retired.activity_id is not None:
-        _to_receipt_if_counted(retired.activity_id)
+    activity = db.session.get(Activity, retired.activity_id) if retired.activity_id is not None else None
+    if activity is not None and request.method == "POST":
+        _to_receipt_if_counted(activity)
+    lecture = activity is not None and activity.rotating_code and audience in activity.audiences
+    if lecture and retired.site.active and (request.method == "POST" or scanpass.has_draft(activity)):
+        abort(_back_to_the_screen(activity, audience))
     abort(make_response(render_template("public/poster_retired.html", site=retired.site), 410))
 
 
-def _to_receipt_if_counted(activity_id: int) -> None:
+def _to_receipt_if_counted(activity: Activity) -> None:
     """Abort with the way to the receipt when the form sent carries a nonce counted at the activity.
 
     Only reads: whatever else the body holds is not looked at, and an unknown nonce returns.
@@ -107,16 +121,29 @@ def _to_receipt_if_counted(activity_id: int) -> None:
     form = SentAgainForm()
     if not form.validate_on_submit():
         return
-    activity = db.session.get(Activity, activity_id)
-    counted = counted_sign_in(activity, form.nonce.data) if activity is not None else None
+    counted = counted_sign_in(activity, form.nonce.data)
     if counted is not None:
         abort(_to_receipt(activity, counted.token, utcnow(), at_venue=activity.rotating_code))
+
+
+def _back_to_the_screen(activity: Activity, audience: Audience):
+    """The scan-again page (410) for a lecture's form link that a rotation retired.
+
+    A form sent there (the manager gave the home new links while the person typed) is kept as
+    the scan pass's draft, so the screen's new code brings it back filled in.
+    """
+    if request.method != "POST":
+        return make_response(scanpass.scan_again_page(activity, scanpass.code_changed_message(), status=410))
+    form = FORM_CLASSES[audience]()
+    refuse_malformed_body(form)
+    scanpass.keep_sent_here(activity, form)
+    return make_response(scanpass.scan_again_page(activity, scanpass.sent_to_a_replaced_link_message(), status=410))
 
 
 def _activity_for(token: str, audience: Audience) -> Activity:
     activity = activity_by_token(token)
     if activity is None:
-        _refuse_retired_token(token)  # an activity link the old poster led to
+        _refuse_retired_token(token, audience)  # an activity link the old poster led to
     if audience not in activity.audiences or not activity.site.active:
         abort(404)
     return activity

@@ -10,7 +10,6 @@ from formsvc.attendance import device, scanpass
 from formsvc.attendance.public import FORM_ENDPOINTS
 from formsvc.attendance.rotating import code_is_valid
 from formsvc.extensions import db
-from formsvc.i18n import _
 from formsvc.ratelimits import scan_limits
 from formsvc.sites.rotation import retired_token
 
@@ -28,7 +27,7 @@ def scan_code(token: str, code: str):
     device.ensure_device_id()
     if not code_is_valid(activity, code):
         # Expired or made up: the same friendly page either way, and nothing is counted.
-        return scanpass.scan_again_page(activity, _code_changed_message(), status=410)
+        return scanpass.scan_again_page(activity, scanpass.code_changed_message(), status=410)
     scanpass.grant(activity)
     audiences = activity.audiences
     if len(audiences) == 1:
@@ -42,10 +41,6 @@ def scan_code(token: str, code: str):
     )
 
 
-def _code_changed_message() -> str:
-    return _("This QR code has already changed. Please scan the code on the screen again.")
-
-
 def _retired_code_page(token: str):
     """A code the screen showed before the manager gave the home new links (sites/rotation.py).
 
@@ -57,4 +52,4 @@ def _retired_code_page(token: str):
     if retired is None or not retired.site.active:
         abort(404)
     activity = db.session.get(Activity, retired.activity_id) if retired.activity_id is not None else None
-    return scanpass.scan_again_page(activity, _code_changed_message(), status=410, site=retired.site)
+    return scanpass.scan_again_page(activity, scanpass.code_changed_message(), status=410, site=retired.site)

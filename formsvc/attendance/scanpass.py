@@ -16,6 +16,10 @@ When the pass runs out while a grandparent is still typing, nothing typed is los
   WeChat reloads pages instead of restoring them. The form the scan leads to comes back
   filled in from the draft, so the person only presses "Sign in".
 
+A form sent to the lecture's link after the manager gave the home new links (sites/rotation.py)
+is kept as the draft too (public.py): that link takes no sign-in any more, and the screen's new
+code brings the form back at the new one.
+
 Both pages carry the same nonce, so sending both still counts once. The draft is dropped when
 it is restored, when a sign-in succeeds, or after DRAFT_MINUTES; values are cut short so the
 cookie stays far below the browsers' 4 KB limit.
@@ -33,6 +37,7 @@ from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.i18n import _
 from formsvc.sites.models import Site
+from formsvc.tokens import looks_like_nonce
 
 PASSES_KEY = "scan_passes"
 DRAFT_KEY = "scan_draft"
@@ -93,6 +98,21 @@ def keep_draft(activity: Activity, form, now: datetime | None = None) -> None:
     session[DRAFT_KEY] = {"activity": activity.id, "until": _now(now) + 60 * DRAFT_MINUTES, "fields": fields}
 
 
+def keep_sent_here(activity: Activity, form) -> None:
+    """Keep a form sent to a link the scan cannot reach any more (a lecture's link that a
+    rotation retired) as the draft, when this phone's own page sent it.
+
+    Its CSRF token tells: the draft comes back as if typed on this phone, so another site's post
+    must not plant one. Nothing else is checked; the page it comes back on checks it when sent.
+    """
+    form.validate()
+    if "csrf_token" in form.errors:
+        return
+    if not looks_like_nonce(form.nonce.data):  # made up: the page it comes back on makes a new one
+        form.nonce.data = ""
+    keep_draft(activity, form)
+
+
 def _draft(activity: Activity, now: datetime | None = None) -> dict | None:
     draft = session.get(DRAFT_KEY)
     if not isinstance(draft, dict) or draft.get("activity") != activity.id:
@@ -139,6 +159,18 @@ def scan_again_page(activity: Activity | None, message: str, status: int = 200, 
             draft_kept=activity is not None and has_draft(activity),
         ),
         status,
+    )
+
+
+def code_changed_message() -> str:
+    return _("This QR code has already changed. Please scan the code on the screen again.")
+
+
+def sent_to_a_replaced_link_message() -> str:
+    """For a form sent to a lecture's link that a rotation retired (public.py): it did not count."""
+    return _(
+        "This QR code has just been replaced, so you are not signed in yet. "
+        "Please scan the code on the screen again, then press “Sign in” once more."
     )
 
 

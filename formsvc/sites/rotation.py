@@ -12,8 +12,9 @@ The lecture screen (lecture mode) and the site page build their links from the a
 they are shown, so they carry the new token by themselves: a screen already running shows the
 new code at its next poll (kiosk.js tells which token its code has), or without JavaScript
 at its next reload, within kiosk.NO_SCRIPT_RELOAD_SECONDS. A code scanned off the screen just
-before says to scan the screen again (scan.py). Receipts and survey links have tokens of their
-own and are not touched.
+before says to scan the screen again (scan.py), and so does a lecture form sent to its old
+link, keeping what was typed for that scan (public.py). Receipts and survey links have tokens
+of their own and are not touched.
 """
 
 from __future__ import annotations

@@ -171,3 +171,42 @@ def test_rotating_the_poster_links_changes_the_code_on_a_running_screen_at_once(
     expect(page.locator("#kiosk-qr")).to_have_attribute("data-token", new_token, timeout=10_000)
     assert urlsplit(decode_qr(page)).path.startswith(f"/k/{new_token}/")
     assert page.evaluate("window.kioskTestMarker") == "not reloaded"
+
+
+def test_a_form_sent_after_the_rotation_comes_back_filled_in_from_the_screens_new_code(
+    app, live_server, monkeypatch, projector, open_phone_with, site, lecture
+):
+    """QA: the manager gave the home new links while a grandmother typed; "签到" lost everything."""
+    from formsvc.sites.models import Site
+    from formsvc.sites.rotation import rotate_site_token
+
+    monkeypatch.setitem(app.config, "ROTATING_QR_SECONDS", 600)  # what changes is the rotation
+    _context, screen = projector
+    screen.goto(f"{live_server}/admin/activities/{lecture['id']}/kiosk")
+    phone = open_phone_with(js=False)
+    phone.page.goto(live_server + urlsplit(decode_qr(screen)).path)
+    expect(phone.page).to_have_url(f"{live_server}/a/{lecture['token']}/guardian")
+    phone.page.get_by_label("您的姓名", exact=True).fill("韦丽娟")
+    phone.page.locator("label.pill").filter(has=phone.page.get_by_text("奶奶", exact=True)).click()
+    phone.page.get_by_label("手机号（可不填）", exact=True).fill("13812345678")
+
+    with app.app_context():
+        rotate_site_token(db.session.get(Site, site["id"]))
+        db.session.commit()
+    phone.page.get_by_role("button", name="签到", exact=True).click()
+    expect(phone.page.get_by_role("heading", level=1)).to_have_text("请扫描屏幕上的二维码")
+    expect(phone.page.get_by_text("家庭教育讲座")).to_be_visible()
+    expect(phone.page.get_by_text("您填写的内容保存在这部手机上，扫码后会自动填回。")).to_be_visible()
+    phone.screenshot("lecture-form-after-rotation")
+    with app.app_context():
+        assert db.session.execute(select(AdultSignIn)).scalars().all() == []
+
+    expect(screen.locator("#kiosk-qr")).not_to_have_attribute("data-token", lecture["token"], timeout=10_000)
+    phone.page.goto(live_server + urlsplit(decode_qr(screen)).path)  # WeChat's scanner: a new page
+    expect(phone.page.get_by_label("您的姓名", exact=True)).to_have_value("韦丽娟")
+    expect(phone.page.get_by_label("手机号（可不填）", exact=True)).to_have_value("13812345678")
+    phone.page.get_by_role("button", name="签到", exact=True).click()
+    expect(phone.page).to_have_url(re.compile(r"/r/[A-Za-z0-9_-]+$"))
+    with app.app_context():
+        (signin,) = db.session.execute(select(AdultSignIn)).scalars()
+        assert (signin.name, signin.relation.value, signin.phone) == ("韦丽娟", "grandmother", "13812345678")

@@ -245,6 +245,38 @@ def test_a_neighbour_on_the_grandmothers_phone_reads_and_ticks_the_consent_herse
     assert [consent.how_given.value for consent in rows(app, Consent)] == ["ticked", "ticked"]
 
 
+def test_the_neighbour_on_the_grandmothers_phone_is_remembered_as_she_sent_it(app, live_server, phone, site, lecture):
+    """QA: the neighbour emptied the grandmother's number and grandchild on the filled-in form;
+    the next form showed them again under the neighbour's name."""
+    page = scan(phone, live_server, site, lecture, "guardian")
+    page.get_by_label("您的姓名", exact=True).fill("孙奶奶")
+    pill(page, "奶奶").click()
+    page.get_by_label("手机号（可不填）", exact=True).fill("13912345678")
+    page.get_by_label("孩子姓名（可不填）", exact=True).fill("孙小雨")
+    agree_if_asked(page)
+    submit(page)
+    expect(page).to_have_url(re.compile(r"/r/[A-Za-z0-9_-]+$"))
+
+    page = scan(phone, live_server, site, lecture, "guardian")  # the phone passed to the neighbour
+    expect(page.get_by_label("您的姓名", exact=True)).to_have_value("孙奶奶")
+    page.get_by_label("您的姓名", exact=True).fill("周阿姨")
+    pill(page, "其他").click()
+    page.get_by_label("手机号（可不填）", exact=True).fill("")
+    page.get_by_label("孩子姓名（可不填）", exact=True).fill("")
+    submit(page)
+    expect(page).to_have_url(re.compile(r"/r/[A-Za-z0-9_-]+$"))
+
+    page = scan(phone, live_server, site, lecture, "guardian")
+    expect(page.get_by_label("您的姓名", exact=True)).to_have_value("周阿姨")
+    expect(pill(page, "其他").locator("input")).to_be_checked()
+    expect(page.get_by_label("手机号（可不填）", exact=True)).to_have_value("")
+    expect(page.get_by_label("孩子姓名（可不填）", exact=True)).to_have_value("")
+    assert "13912345678" not in page.content() and "孙小雨" not in page.content()
+    assert sorted((signin.name, signin.phone, signin.child_name) for signin in rows(app, AdultSignIn)) == sorted(
+        [("孙奶奶", "13912345678", "孙小雨"), ("周阿姨", "", "")]
+    )
+
+
 def test_pages_load_no_web_fonts_and_no_script_but_the_form_keeper(live_server, phone, site, after_school):
     """The flow needs no script (it runs with JavaScript off too). The one a form loads, deferred,
     only carries what was typed across the language and text-size switches."""
