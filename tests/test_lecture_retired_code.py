@@ -132,6 +132,7 @@ def test_the_kept_form_is_said_in_chinese(app, client, site, lecture):
     text = page_text(client.post(old_url, data={**fields, **TYPED}, headers=ZH).data)
     assert "请扫描屏幕上的二维码" in text and "家庭教育讲座" in text
     assert "您填写的内容保存在这部手机上，扫码后会自动填回。" in text
+    assert "这个二维码刚刚更换了，您还没有签到。请重新扫描屏幕上的二维码，再点一次“签到”。" in text
 
 
 def test_the_old_link_loaded_again_says_scan_the_screen_while_the_input_is_kept(app, client, site, lecture):
