@@ -289,8 +289,8 @@ def test_duplicates_within_the_file_count_once(app, runner, district, tmp_path):
 def test_bad_files(app, district):
     client = signed_in_client(app, district["boss"])
     assert "neither UTF-8 nor GB18030" in page_text(upload(client, HEADER.encode() + b"\x80\x80\n").data)
-    # Named by the Chinese titles the help lists, whatever the file's headers are written in.
-    assert "Missing columns: 日期、身份." in page_text(upload(client, "site,kind,name\n甲,daily,乙\n".encode()).data)
+    # Named by the headers of the page's language, whatever the file's headers are written in.
+    assert "Missing columns: date, role." in page_text(upload(client, "site,kind,name\n甲,daily,乙\n".encode()).data)
     assert "Please upload a CSV or XLSX file." in page_text(upload(client, b"x", "ledger.pdf").data)
     assert "The file is empty." in page_text(upload(client, b"", "ledger.csv").data)
     assert "no rows below its header" in page_text(upload(client, (HEADER + ",,,\n\n").encode()).data)

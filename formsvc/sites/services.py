@@ -49,7 +49,8 @@ SITE_COLUMNS = {
     "地址": "address",
     "详细地址": "address",
 }
-# The required columns, named as the district's sheets title them.
+# The required columns: each key is also the column's English header, the value the Chinese one
+# the district's sheets title it by.
 REQUIRED_SITE_COLUMNS = {"township": "乡镇", "name": "名称"}
 # What an import may change on a home already in the list; the name and township identify it.
 UPDATABLE_SITE_COLUMNS = ("village", "level", "address")
