@@ -272,10 +272,11 @@ def _of_cancelled_activities(rows: list[LedgerRow], date_column: str) -> list[Ro
     for row in rows:
         if (found := cancelled.get(row.activity_key)) is None:
             continue
-        home, activity = found
+        home, activity, activity_id = found
         message = closed if row.kind == ActivityKind.DAILY else called_off
         day = format_date(row.day, "long")
-        problems.append(RowProblem(row.number, date_column, message.format(home=home, day=day, activity=activity)))
+        text = message.format(home=home, day=day, activity=activity)
+        problems.append(RowProblem(row.number, date_column, text, day_page=(row.site_id, row.day, activity_id)))
     return problems
 
 

@@ -125,6 +125,9 @@ class RowProblem:
     row: int
     column: str
     message: str
+    # Where the problem is put right, for the preview to link: (site id, day, activity id) of a
+    # cancelled activity, restored on that day's page.
+    day_page: tuple[int, date, int] | None = None
 
 
 # A change an import makes to a home already in the list: column → (old, new).
