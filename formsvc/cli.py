@@ -192,6 +192,17 @@ def sites_list(output_format: str):
 
 users_cli = AppGroup("users", help="Workspace accounts.")
 
+# check_scope's refusals speak of the account form (tick the homes, choose the role); here they
+# name the options that set the same things. By error code: the form keeps its own words.
+SCOPE_IN_FLAGS = {
+    "sites_required": "A site manager needs at least one --site.",
+    "township_required": "A township viewer needs --township.",
+    "sites_not_for_role": "--site is only for --role manager: leave it out, or use --role manager.",
+    "township_not_for_role": (
+        "--township is only for --role township_viewer: leave it out, or use --role township_viewer."
+    ),
+}
+
 
 @users_cli.command("create")
 @click.option("--username", required=True)
@@ -222,7 +233,7 @@ def users_create(username: str, password: str | None, role: str, site_ids: tuple
             username=username, password=password, role=Role(role), site_ids=list(site_ids), township_id=township_id
         )
     except DomainError as error:
-        raise click.ClickException(error.message) from error
+        raise click.ClickException(SCOPE_IN_FLAGS.get(error.code, error.message)) from error
     from formsvc.audit.services import record
 
     record("user.create", target=user.username, role=role)

@@ -18,6 +18,8 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from flask_babel import get_locale
+
 from formsvc.errors import DomainError
 from formsvc.i18n import _
 from formsvc.text import name_key
@@ -150,9 +152,9 @@ HEADER_SEARCH_ROWS = 10
 def find_header(rows: list[list[str]], aliases: dict[str, str], required: dict[str, str]) -> tuple[int, dict[str, int]]:
     """The position of the header row among the first rows, and its columns.
 
-    ``required`` maps each required column to the title the message names it by (乡镇, not
-    township): the first row that has all of them is the header; without one, the message names
-    what is missing, as the file's sheet would say it.
+    ``required`` maps each required column's key to its Chinese header (乡镇): the first row that
+    has all of them is the header. Without one, the message names what is missing by the header
+    the reader's language writes (``missing_column_titles``).
     """
     best: dict[str, int] = {}
     for position, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
@@ -161,12 +163,20 @@ def find_header(rows: list[list[str]], aliases: dict[str, str], required: dict[s
             return position, columns
         if sum(key in columns for key in required) > sum(key in best for key in required):
             best = columns
-    missing = "、".join(title for key, title in required.items() if key not in best)
+    missing = missing_column_titles({key: title for key, title in required.items() if key not in best})
     message = _("Missing columns: {columns}.").format(columns=missing)
     hint = _("The column titles must be in one row, within the first {rows} rows of the sheet.").format(
         rows=HEADER_SEARCH_ROWS
     )
     raise DomainError(f"{message} {hint}", code="missing_columns")
+
+
+def missing_column_titles(missing: dict[str, str]) -> str:
+    """Columns (key → Chinese header) as a list in the reader's language: "date, kind, role" in
+    English, "日期、类型、身份" in Chinese. A column's key is its English header, which every
+    alias table accepts; the command line, in English, named them in Chinese before."""
+    english = str(get_locale() or "").startswith("en")
+    return _(", ").join(key if english else title for key, title in missing.items())
 
 
 # The sign-off lines clerks put under a table: "填表人：李娟", "审核人：王芳", "填表日期：6月1日",

@@ -59,13 +59,13 @@ def ledger_csv(district) -> str:
     )
 
 
-def upload(client, content: bytes, filename: str = "台账.csv"):
+def upload(client, content: bytes, filename: str = "台账.csv", headers: dict = EN):
     fields = form_fields(client.get(URL).data)
     response = client.post(
         URL,
         data={"csrf_token": fields["csrf_token"], "file": (io.BytesIO(content), filename)},
         content_type="multipart/form-data",
-        headers=EN,
+        headers=headers,
     )
     # The test client spools a body over 500 KB to a temporary file and leaves it open.
     response.request.environ["wsgi.input"].close()
@@ -93,7 +93,7 @@ def test_preview_then_import_creates_activities_children_and_records(app, distri
     assert snapshot(app) == (0, 0, 0, 0, 0, 0)  # checking writes nothing
     done = confirm(client, preview)
     assert done.status_code == 302
-    assert "Imported: 6 records, 3 new activities, 3 new children, 3 category periods." in page_text(
+    assert "Imported. Records: 6, new activities: 3, new children: 3, category periods: 3." in page_text(
         client.get(done.headers["Location"], headers=EN).data
     )
     with app.app_context():
@@ -148,7 +148,10 @@ def test_re_importing_adds_nothing(app, runner, district, tmp_path):
     )
     result = runner.invoke(args=["ledger", "import", str(path)])
     assert result.exit_code == 0, result.output
-    assert "new activities 0 of 3" in result.output and "already present 6" in result.output
+    assert "new activities: 0 of 3" in result.output and "already present: 6" in result.output
+    # "label: count" reads right for one as for many (it said "1 new children, 1 category periods").
+    assert "new children: 1; category periods: 1;" in result.output
+    assert "Imported. Records: 1, new activities: 0, new children: 1, category periods: 1." in result.output
     assert snapshot(app) == (3, 4, 4, 4, 3, 2)
     assert after_first == (3, 3, 3, 3, 3, 1)
     repeat = runner.invoke(args=["ledger", "import", str(path)])
@@ -289,8 +292,8 @@ def test_duplicates_within_the_file_count_once(app, runner, district, tmp_path):
 def test_bad_files(app, district):
     client = signed_in_client(app, district["boss"])
     assert "neither UTF-8 nor GB18030" in page_text(upload(client, HEADER.encode() + b"\x80\x80\n").data)
-    # Named by the Chinese titles the help lists, whatever the file's headers are written in.
-    assert "Missing columns: 日期、身份." in page_text(upload(client, "site,kind,name\n甲,daily,乙\n".encode()).data)
+    # Named by the headers of the page's language, whatever the file's headers are written in.
+    assert "Missing columns: date, role." in page_text(upload(client, "site,kind,name\n甲,daily,乙\n".encode()).data)
     assert "Please upload a CSV or XLSX file." in page_text(upload(client, b"x", "ledger.pdf").data)
     assert "The file is empty." in page_text(upload(client, b"", "ledger.csv").data)
     assert "no rows below its header" in page_text(upload(client, (HEADER + ",,,\n\n").encode()).data)
@@ -307,6 +310,8 @@ def test_the_dry_run_writes_nothing(app, runner, district, tmp_path):
     path.write_text(HEADER + "x,2026-10-01,daily,,甲,child,,,,\n")
     bad = runner.invoke(args=["ledger", "import", str(path)])
     assert bad.exit_code != 0 and "row 2, column site" in bad.output
+    # A refused file is not matched: what it would add is unknown, not 0.
+    assert "rows: 1; rows with errors: 1" in bad.output and "new children" not in bad.output
 
 
 def test_only_district_admins(app, make, district):
@@ -346,7 +351,7 @@ def test_ten_thousand_rows_are_written_once_and_sent_again_add_nothing(app, runn
     before = snapshot(app)
     again = runner.invoke(args=["ledger", "import", str(path)])
     assert again.exit_code == 0, again.output
-    assert f"already present {written}" in again.output
+    assert f"already present: {written}" in again.output
     assert snapshot(app)[:5] == before[:5]
 
 

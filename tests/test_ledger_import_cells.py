@@ -136,10 +136,10 @@ def _rows_of(raw: bytes) -> list[list]:
     return [list(row) for row in load_workbook(io.BytesIO(raw)).active.iter_rows(values_only=True)]
 
 
-def test_missing_columns_are_named_in_chinese_and_the_help_lists_the_dates(app, district):
+def test_missing_columns_are_named_in_the_readers_language_and_the_help_lists_the_dates(app, district):
     client = signed_in_client(app, district["boss"])
     text = page_text(upload(client, "2025年台账\n站点,姓名\n东门,王小明\n".encode()).data)
-    assert "Missing columns: 日期、类型、身份." in text
+    assert "Missing columns: date, kind, role." in text
     help_text = page_text(client.get(URL, headers=EN).data)
     assert "2026.11.27, 2026年11月27日, or an Excel date cell" in help_text
 

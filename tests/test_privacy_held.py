@@ -3,6 +3,7 @@ the district admin's search across every home (PIPL Art. 45)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -147,22 +148,45 @@ def test_an_erased_child_is_no_longer_found_and_its_page_shows_what_is_left(app,
     assert "王奶奶" in text  # the guardian's own sign-in stays; only the child's name left it
 
 
-@pytest.mark.parametrize(
-    ("language", "day", "added", "accepted"),
-    [
-        ("zh-CN", "2026年11月20日", "2026年11月2日 09:30", "2026年11月20日 14:05"),
-        ("en", "Nov 20, 2026", "Nov 2, 2026, 09:30", "Nov 20, 2026, 14:05"),
-    ],
-)
+MOMENTS = [
+    ("zh-CN", "2026年11月20日", "2026年11月2日 09:30", "2026年11月20日 14:05"),
+    ("en", "Nov 20, 2026", "Nov 2, 2026, 09:30", "Nov 20, 2026, 14:05"),
+]
+
+
+@pytest.mark.parametrize(("language", "day", "added", "accepted"), MOMENTS)
 def test_the_page_writes_days_and_moments_as_the_workspace_does(app, make, homes, language, day, added, accepted):
     """A day as the workspace's tables write one, a moment as that day and the 24-hour time
-    (local): not 2026/11/20 14:05 beside 2026年11月20日, nor 11/20/26, 2:05 PM beside 14:05."""
+    (local): not 2026/11/20 14:05 beside 2026年11月20日, nor 11/20/26, 2:05 PM beside 14:05.
+    The three tables write a moment alike: the child's sign-ins had the day and the time in two
+    columns, the guardians' the day alone, the consents both in one."""
     with app.app_context():
         db.session.get(Child, homes["here"]).created_at = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)
-        for consent in db.session.execute(select(Consent)).scalars():
-            consent.accepted_at = datetime(2026, 11, 20, 6, 5, tzinfo=UTC)
+        for model, column in ((Consent, "accepted_at"), (Attendance, "signed_in_at"), (AdultSignIn, "signed_in_at")):
+            for row in db.session.execute(select(model)).scalars():
+                setattr(row, column, datetime(2026, 11, 20, 6, 5, tzinfo=UTC))
         db.session.commit()
     admin = signed_in_client(app, make.user("boss", role="admin"))
     text = page_text(admin.get(f"/admin/privacy/children/{homes['here']}", headers={"Accept-Language": language}).data)
-    assert added in text and text.count(accepted) == 3 and day in text
+    # 2 child sign-ins, 1 guardian's, 3 consents
+    assert added in text and text.count(accepted) == 6 and day in text
     assert "2026/" not in text and "2026-" not in text and "/26" not in text and " PM" not in text
+
+
+@pytest.mark.parametrize(("language", "day", "_added", "_accepted"), MOMENTS)
+def test_a_paper_sign_in_shows_its_day_without_a_made_up_time(app, make, homes, language, day, _added, _accepted):
+    """Entered from paper, a sign-in's time was made up to fit the activity: the day page shows
+    none, and neither does this page."""
+    with app.app_context():
+        for visit in db.session.execute(select(Attendance).where(Attendance.child_id == homes["here"])).scalars():
+            visit.source, visit.signed_in_at = Source.PAPER, datetime(2026, 11, 20, 13, 0, tzinfo=UTC)  # 21:00
+        db.session.commit()
+    admin = signed_in_client(app, make.user("boss", role="admin"))
+    text = page_text(admin.get(f"/admin/privacy/children/{homes['here']}", headers={"Accept-Language": language}).data)
+    assert "21:00" not in text and f"{day} 家庭教育讲座" in text and f"{day} 周末读书会" in text
+
+
+def test_the_headings_in_chinese_take_a_chinese_colon(app, make, homes):
+    admin = signed_in_client(app, make.user("boss", role="admin"))
+    text = page_text(admin.get(f"/admin/privacy/children/{homes['here']}", headers={"Accept-Language": "zh-CN"}).data)
+    assert re.findall(r"[\u4e00-\u9fff]: ", text) == []  # "签到记录: 2"

@@ -156,11 +156,11 @@ def test_a_title_row_and_common_header_variants(app, make):
     assert home(app, site_id)[3] == SiteLevel.CITY_MODEL
 
 
-def test_missing_columns_are_named_in_chinese(app, make):
+def test_missing_columns_are_named_even_under_a_title_row(app, make):
     client = admin_client(app, make)
     title_only = "2025年儿童之家名单\n序号,站名,村\n1,东门,东门社区\n"
     text = page_text(upload(client, title_only.encode()).data)
-    assert "Missing columns: 乡镇、名称." in text
+    assert "Missing columns: township, name." in text
     assert "within the first 10 rows" in text
     assert counts(app) == (0, 0)
 

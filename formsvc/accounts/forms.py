@@ -3,11 +3,11 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from formsvc.accounts.models import ROLE_TITLES, Role
-from formsvc.accounts.services import check_scope, scope_for_role
+from formsvc.accounts.models import ROLE_TITLES, Role, User
+from formsvc.accounts.services import check_scope, scope_for_role, well_formed_username
 from formsvc.errors import DomainError
 from formsvc.forms import strip_filter
 from formsvc.i18n import _l
@@ -98,11 +98,14 @@ class UserForm(FlaskForm):
 class NewUserForm(UserForm):
     username = StringField(
         _l("Username"),
-        validators=[
-            DataRequired(message=_l("A username is required.")),
-            Length(max=40),
-            Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, dot, dash or underscore.")),
-        ],
+        validators=[DataRequired(message=_l("A username is required."))],
         filters=[strip_filter],
-        render_kw={"autocapitalize": "none"},
+        render_kw={"autocapitalize": "none", "maxlength": User.username.type.length},
     )
+
+    def validate_username(self, field) -> None:
+        """The accounts service's rule, which ``flask users create`` applies too."""
+        try:
+            well_formed_username(field.data)
+        except DomainError as error:
+            raise ValidationError(error.message) from error

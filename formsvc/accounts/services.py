@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import unicodedata
 
@@ -62,9 +63,15 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-def _new_username(username: str) -> str:
-    """The username as stored (trimmed, lower case), if it can be a new account's."""
-    username = username.strip().lower()
+# Typed at login on a phone's Latin keyboard, read out over the phone, written in the audit log.
+USERNAME_CHARACTERS = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def well_formed_username(username: str) -> str:
+    """The username as stored (trimmed, lower case), if it is one: the rule the account form and
+    ``flask users create`` share, so the command line no longer makes accounts ("bad name!",
+    王专干) the form would refuse."""
+    username = username.strip()
     if not username:
         raise DomainError(_("A username is required."), code="username_required")
     # SQLite would store a longer one as it is, PostgreSQL refuse it with an error.
@@ -73,6 +80,17 @@ def _new_username(username: str) -> str:
         raise DomainError(
             _("A username can have at most {count} characters.").format(count=longest), code="username_too_long"
         )
+    # Checked before lower(): the Kelvin sign "K" lowers to an ASCII "k".
+    if not USERNAME_CHARACTERS.fullmatch(username):
+        raise DomainError(
+            _("A username can have only letters, digits, dots, dashes and underscores."), code="username_characters"
+        )
+    return username.lower()
+
+
+def _new_username(username: str) -> str:
+    """The username as stored, if it can be a new account's."""
+    username = well_formed_username(username)
     if user_by_username(username):
         raise DomainError(_("That username is taken."), code="username_taken")
     return username

@@ -212,6 +212,11 @@ def set_cancelled(activity_id: int, action: str):
     else:
         counted_again = restore_activity(activity)
         details = {"counted_again": counted_again} if counted_again else {}
+        restored = _("Restored.")
+        if counted_again:
+            again = _("Sign-ins voided when it was cancelled count again: {count}.")
+            restored += " " + again.format(count=counted_again)
+        flash(restored)
     record(
         f"activity.{action}", user=current_user, site_id=activity.site_id, target=f"activities:{activity.id}", **details
     )

@@ -42,7 +42,7 @@ from formsvc.tabular import find_header, footer_notice, is_footer_row, read_rows
 from formsvc.text import clean_text, name_key
 from formsvc.timeutil import local_today
 
-# The required column, named as the Chinese header of a roster titles it.
+# The required column: its key is also its English header, the value its Chinese one.
 REQUIRED_ROSTER_COLUMNS = {"name": "姓名"}
 # A home has dozens of children, a large one a few hundred: a file far longer is not its roster.
 MAX_ROWS = 1000

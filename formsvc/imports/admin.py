@@ -126,8 +126,8 @@ def confirm_ledger_import():
     else:
         flash(
             _(
-                "Imported: {records} records, {activities} new activities, {children} new children, "
-                "{categories} category periods."
+                "Imported. Records: {records}, new activities: {activities}, new children: {children}, "
+                "category periods: {categories}."
             ).format(
                 records=result.records,
                 activities=result.activities_created,

@@ -90,15 +90,18 @@ def ledger_import(path: Path, dry_run: bool):
         click.echo(f"row {row}: new on the roster of {site_name}: {name}")
     if plan.previous:
         click.echo(_previous(plan.previous))
+    if plan.problems:
+        # A refused file is not matched against the database: what it would add is not known.
+        click.echo(f"rows: {plan.rows}; rows with errors: {plan.rows_with_problems}")
+        raise click.ClickException("The file has errors; nothing was imported.")
+    # "label: count" reads right for one and for many ("1 new children" did not).
     click.echo(
-        f"rows {plan.rows}; new activities {plan.new_activities} of {len(plan.activities)}; "
-        f"new children {len(plan.new_children)}; category periods {len(plan.new_periods)}; "
+        f"rows: {plan.rows}; new activities: {plan.new_activities} of {len(plan.activities)}; "
+        f"new children: {len(plan.new_children)}; category periods: {len(plan.new_periods)}; "
         f"records to write: children {plan.new_records(Audience.CHILDREN)}, "
         f"guardians {plan.new_records(Audience.GUARDIANS)}, volunteers {plan.new_records(Audience.VOLUNTEERS)}; "
-        f"already present {plan.already_present}; repeated in the file {len(plan.duplicates)}"
+        f"already present: {plan.already_present}; repeated in the file: {len(plan.duplicates)}"
     )
-    if plan.problems:
-        raise click.ClickException("The file has errors; nothing was imported.")
     if dry_run:
         click.echo("Dry run: nothing written.")
         return
@@ -112,6 +115,6 @@ def ledger_import(path: Path, dry_run: bool):
         click.echo("Nothing new was written.")
     else:
         click.echo(
-            f"Imported {result.records} records, {result.activities_created} new activities, "
-            f"{result.children_created} new children, {result.categories_added} category periods."
+            f"Imported. Records: {result.records}, new activities: {result.activities_created}, "
+            f"new children: {result.children_created}, category periods: {result.categories_added}."
         )

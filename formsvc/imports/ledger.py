@@ -101,7 +101,11 @@ class PlannedActivity:
 
 @dataclass
 class LedgerPlan:
-    """What a ledger import would write; nothing is written unless ``problems`` is empty."""
+    """What a ledger import would write; nothing is written unless ``problems`` is empty.
+
+    A file with problems is not matched against the database: its activities, new children and
+    category periods stay empty, and are not to be shown as counts of 0.
+    """
 
     filename: str
     sha256: str
@@ -125,6 +129,10 @@ class LedgerPlan:
     @property
     def footer_notice(self) -> str:
         return footer_notice(self.footer_row)
+
+    @property
+    def rows_with_problems(self) -> int:
+        return len({problem.row for problem in self.problems})
 
     @property
     def new_activities(self) -> int:
@@ -264,10 +272,11 @@ def _of_cancelled_activities(rows: list[LedgerRow], date_column: str) -> list[Ro
     for row in rows:
         if (found := cancelled.get(row.activity_key)) is None:
             continue
-        home, activity = found
+        home, activity, activity_id = found
         message = closed if row.kind == ActivityKind.DAILY else called_off
         day = format_date(row.day, "long")
-        problems.append(RowProblem(row.number, date_column, message.format(home=home, day=day, activity=activity)))
+        text = message.format(home=home, day=day, activity=activity)
+        problems.append(RowProblem(row.number, date_column, text, day_page=(row.site_id, row.day, activity_id)))
     return problems
 
 

@@ -55,26 +55,27 @@ def existing_activities(rows: list[LedgerRow]) -> dict[ActivityKey, Activity]:
     return found
 
 
-def cancelled_activities(rows: list[LedgerRow]) -> dict[ActivityKey, tuple[str, str]]:
+def cancelled_activities(rows: list[LedgerRow]) -> dict[ActivityKey, tuple[str, str, int]]:
     """The rows' activity keys that name a cancelled activity and none still held, with the home's
-    name and the activity's title: it did not happen, so a record of it has nowhere to go until it
-    is restored.
+    name, the activity's title and its id: it did not happen, so a record of it has nowhere to go
+    until it is restored.
 
     A home has one daily opening a day, cancelled or not (``uq_activities_daily_per_day``). Of a
     lecture cancelled and then scheduled again under the same title, the one still held takes the
     rows, as ``existing_activities`` finds it. Only the rows of a day with a cancelled activity
     have their key folded: ten thousand titles through ``name_key`` take a noticeable part of a second.
     """
-    cancelled: dict[ActivityKey, tuple[str, str]] = {}
+    cancelled: dict[ActivityKey, tuple[str, str, int]] = {}
     for chunk in chunks(sorted({(row.site_id, row.day) for row in rows})):
         query = (
-            select(Activity.site_id, Activity.on_date, Activity.kind, Activity.title, Site.name)
+            select(Activity.site_id, Activity.on_date, Activity.kind, Activity.title, Site.name, Activity.id)
             .join(Site, Site.id == Activity.site_id)
             .where(tuple_(Activity.site_id, Activity.on_date).in_(chunk), Activity.cancelled.is_(True))
             .order_by(Activity.id)
         )
-        for site_id, day, kind, title, home in db.session.execute(query):
-            cancelled.setdefault((site_id, day, kind, _folded(kind, title)), (home, title or kind.title))
+        for site_id, day, kind, title, home, activity_id in db.session.execute(query):
+            found = (home, title or kind.title, activity_id)
+            cancelled.setdefault((site_id, day, kind, _folded(kind, title)), found)
     if not cancelled:
         return {}
     days = {(site_id, day) for site_id, day, _kind, _title in cancelled}

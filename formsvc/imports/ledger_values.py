@@ -58,7 +58,7 @@ LEDGER_COLUMNS = {
     "类别": "categories",
     "儿童类别": "categories",
 }
-# The required columns, named as the Chinese header of a ledger titles them.
+# The required columns: each key is also the column's English header, the value its Chinese one.
 REQUIRED_LEDGER_COLUMNS = {"site": "站点", "date": "日期", "kind": "类型", "name": "姓名", "role": "身份"}
 LEDGER_KEYS = ("site", "date", "kind", "title", "name", "role", "village", "relation", "phone", "categories")
 TITLE_MAX = 100

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from formsvc.accounts.models import User
 from formsvc.accounts.scoping import visible_site_ids
 from formsvc.activities.models import Activity
+from formsvc.attendance.daybook import own_time
 from formsvc.attendance.models import AdultSignIn, Attendance, Child
 from formsvc.attendance.namesearch import name_matches, pinyin_sort_key
 from formsvc.audit.services import record
@@ -38,6 +39,9 @@ class HeldSignIn:
     record_id: int
     day: date
     signed_in_at: datetime
+    # The moment to show: None for a paper or imported entry, whose time was made up to fit the
+    # activity (``daybook.own_time``); the page then writes the activity's day alone.
+    shown_time: datetime | None
     activity: str
     home: str
     how: str
@@ -118,6 +122,7 @@ def _signin(row: Attendance | AdultSignIn, activity: Activity, home: str) -> Hel
         record_id=row.id,
         day=activity.on_date,
         signed_in_at=row.signed_in_at,
+        shown_time=own_time(row, activity),
         activity=activity.display_title,
         home=home,
         how=row.source.title,

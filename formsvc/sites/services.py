@@ -49,7 +49,8 @@ SITE_COLUMNS = {
     "地址": "address",
     "详细地址": "address",
 }
-# The required columns, named as the district's sheets title them.
+# The required columns: each key is also the column's English header, the value the Chinese one
+# the district's sheets title it by.
 REQUIRED_SITE_COLUMNS = {"township": "乡镇", "name": "名称"}
 # What an import may change on a home already in the list; the name and township identify it.
 UPDATABLE_SITE_COLUMNS = ("village", "level", "address")
@@ -124,6 +125,9 @@ class RowProblem:
     row: int
     column: str
     message: str
+    # Where the problem is put right, for the preview to link: (site id, day, activity id) of a
+    # cancelled activity, restored on that day's page.
+    day_page: tuple[int, date, int] | None = None
 
 
 # A change an import makes to a home already in the list: column → (old, new).
