@@ -98,4 +98,4 @@ def test_the_preview_in_chinese_takes_a_chinese_colon(app, district):
     client = signed_in_client(app, district["boss"])
     twice = rows(district, NEW_CHILD_ROW, NEW_CHILD_ROW)  # the repeated rows' summary: "重复的行: 1"
     text = page_text(upload(client, twice, headers={"Accept-Language": "zh-CN"}).data)
-    assert "2" in text and re.findall(r"[\u4e00-\u9fff]: ", text) == []
+    assert "重复的行：1" in text and re.findall(r"[\u4e00-\u9fff]: ", text) == []
