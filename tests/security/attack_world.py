@@ -90,7 +90,8 @@ def sign_in_everywhere(app, world: AttackWorld, payloads=PAYLOADS) -> None:
         guardian = post_form(
             phone,
             f"/a/{token}/guardian",
-            {"name": name, "relation": "mother", "village": payload, "child_name": name},
+            # The child form's tick knew no adult, so the guardian naming a child ticks her own.
+            {"name": name, "relation": "mother", "village": payload, "child_name": name, **CONSENT},
         )
         volunteer = post_form(phone, f"/a/{token}/volunteer", {"name": name, "village": payload})
         survey = post_form(phone, f"/q/{world.survey_token}", {"q1": "4", "q2": payload, "q3": payload})
