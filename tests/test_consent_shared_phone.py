@@ -198,6 +198,7 @@ def test_an_acceptance_on_the_child_form_of_a_phone_that_remembered_no_adult_ask
     another family's tick."""
     first, second = home["lectures"][:2]
     assert child_sign_in(client, home["daily"], "王小明", tick=True).status_code == 302
+    assert asks(client, first)  # the blank guardian form shows the box as it opens, not after "Sign in"
     for adult, child in ((GRANDMOTHER, "王小红"), (NEIGHBOUR, "覃小燕")):
         refused = guardian_sign_in(client, first, adult, child)
         assert refused.status_code == 200 and ASKED_AGAIN in page_text(refused.data)

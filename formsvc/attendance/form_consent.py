@@ -111,4 +111,17 @@ class FormConsent:
     def to_show(self) -> ShownConsent | None:
         """The consent box for the page, for the adult the form holds as it is shown."""
         self.check()
-        return self.shown if self.form.consent_needed else None
+        return self.shown if self.form.consent_needed or self._nobody_known_yet() else None
+
+    def _nobody_known_yet(self) -> bool:
+        """A guardian form with no name in it yet, on a phone whose acceptance knows no adult (ticked
+        on the child form): whoever writes a name and a child's will be asked, so the box is there
+        from the start instead of after "Sign in". Whether the tick is needed is decided on what is
+        sent, as always (``check``)."""
+        return (
+            hasattr(self.form, "name")
+            and not self.form.adult_name()
+            and self.phone is not None
+            and self.phone.version == self.shown.version
+            and all(agreement.adult is None for agreement in self.phone.agreements)
+        )
