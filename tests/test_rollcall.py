@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -69,6 +70,8 @@ def test_the_page_lists_the_roster_as_toggles_with_present_children_ticked(app, 
     assert 'aria-pressed="true"' in html
     assert toggle_fields(client, home, home["children"]["王小明"])["state"] == "present"
     assert "Present: 1" in page_text(html)
+    chinese = client.get(page_url(home), headers={"Accept-Language": "zh-CN"}).data.decode()
+    assert re.search(r"已到：<strong[^>]*>1</strong>", chinese)  # a Chinese colon, and no space after it
     # The script is an external file: the Content-Security-Policy allows no inline script.
     assert "/static/rollcall.js" in html and "<script>" not in html
 
