@@ -104,7 +104,7 @@ def _refuse_retired_token(token: str, audience: Audience | None = None) -> NoRet
     retired = retired_token(token)
     if retired is None:
         abort(404)
-    activity = db.session.get(Activity, retired.activity_id) if retired.activity_id is not None else None
+    activity = retired.activity
     if activity is not None and request.method == "POST":
         _to_receipt_if_counted(activity)
     lecture = activity is not None and activity.rotating_code and audience in activity.audiences

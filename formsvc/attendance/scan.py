@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 
-from formsvc.activities.models import Activity
 from formsvc.activities.services import activity_by_token
 from formsvc.attendance import device, scanpass
 from formsvc.attendance.public import FORM_ENDPOINTS
 from formsvc.attendance.rotating import code_is_valid
-from formsvc.extensions import db
 from formsvc.ratelimits import scan_limits
 from formsvc.sites.rotation import retired_token
 
@@ -51,5 +49,5 @@ def _retired_code_page(token: str):
     retired = retired_token(token)
     if retired is None or not retired.site.active:
         abort(404)
-    activity = db.session.get(Activity, retired.activity_id) if retired.activity_id is not None else None
+    activity = retired.activity
     return scanpass.scan_again_page(activity, scanpass.code_changed_message(), status=410, site=retired.site)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,9 @@ from formsvc.db import Base, TimestampMixin, UTCDateTime, utcnow
 from formsvc.enums import enum_column_type
 from formsvc.i18n import _l
 from formsvc.tokens import random_token
+
+if TYPE_CHECKING:  # activities.models imports this module
+    from formsvc.activities.models import Activity
 
 
 def new_site_token() -> str:
@@ -106,3 +110,4 @@ class RetiredSiteToken(Base):
     retired_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     site: Mapped[Site] = relationship()
+    activity: Mapped[Activity | None] = relationship()
