@@ -44,10 +44,14 @@ class FormConsent:
         holding no adult's name (the child form, a blank guardian form) is covered by any
         acceptance of the current version; a name is covered only by that adult's own.
         """
-        accepted = self.phone is not None and self.phone.version == self.shown.version
         typed = adult_key(self.form.adult_name())
-        self.form.asked_again = accepted and typed is not None and self.phone.of(typed) is None
-        self.form.consent_needed = not accepted or self.form.asked_again
+        self.form.asked_again = self._accepted_shown and typed is not None and self.phone.of(typed) is None
+        self.form.consent_needed = not self._accepted_shown or self.form.asked_again
+
+    @property
+    def _accepted_shown(self) -> bool:
+        """This phone accepted the version the page shows."""
+        return self.phone is not None and self.phone.version == self.shown.version
 
     @property
     def given(self) -> bool:
@@ -121,7 +125,6 @@ class FormConsent:
         return (
             hasattr(self.form, "name")
             and not self.form.adult_name()
-            and self.phone is not None
-            and self.phone.version == self.shown.version
+            and self._accepted_shown
             and all(agreement.adult is None for agreement in self.phone.agreements)
         )
