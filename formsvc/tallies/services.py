@@ -146,12 +146,18 @@ def checked_request(scope: Scope | str, date_from: date, date_to: date) -> Scope
     Raises DomainError for a scope that is not written right or names no home or township, and
     for a period that runs backwards or past the years a tally covers.
     """
+    scope = _well_formed(scope, date_from, date_to)
+    _scope_label(scope)  # it names a home or township that exists
+    return scope
+
+
+def _well_formed(scope: Scope | str, date_from: date, date_to: date) -> Scope:
+    """The scope parsed, once the period is known to run forwards within the years a tally covers."""
     if isinstance(scope, str):
         scope = parse_scope(scope)
     if date_from > date_to:
         raise DomainError(_("The period starts after it ends."), code="bad_period")
     check_years(date_from, date_to)
-    _scope_label(scope)
     return scope
 
 
@@ -181,9 +187,9 @@ def compute_tally(
     ``allowed_site_ids`` is the caller's scoping subquery (``visible_site_ids(user)``): a view
     always passes it, so a tally never reaches past what the person may see.
     """
-    scope = checked_request(scope, date_from, date_to)
+    scope = _well_formed(scope, date_from, date_to)
     as_of = as_of or utcnow()
-    scope_label = _scope_label(scope)
+    scope_label = _scope_label(scope)  # also refuses a scope that names no home or township
     conditions = [_scope_condition(scope)]
     if allowed_site_ids is not None:
         conditions.append(Site.id.in_(allowed_site_ids))
