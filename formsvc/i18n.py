@@ -40,6 +40,11 @@ def locale_from_tag(tag: str | None) -> str | None:
     return None
 
 
+def reads_english() -> bool:
+    """The reader chose English (the command line always does, see ``in_english``); else Chinese."""
+    return str(get_locale() or "").startswith("en")
+
+
 def select_locale() -> str:
     if not has_request_context():  # background work speaks the district's language (see in_english)
         return LOCALES[0]

@@ -18,10 +18,8 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from flask_babel import get_locale
-
 from formsvc.errors import DomainError
-from formsvc.i18n import _
+from formsvc.i18n import _, reads_english
 from formsvc.text import name_key
 
 
@@ -175,7 +173,7 @@ def missing_column_titles(missing: dict[str, str]) -> str:
     """Columns (key → Chinese header) as a list in the reader's language: "date, kind, role" in
     English, "日期、类型、身份" in Chinese. A column's key is its English header, which every
     alias table accepts; the command line, in English, named them in Chinese before."""
-    english = str(get_locale() or "").startswith("en")
+    english = reads_english()
     return _(", ").join(key if english else title for key, title in missing.items())
 
 

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from flask_babel import get_locale
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -40,7 +39,7 @@ from formsvc.attendance.services import activity_as_committed
 from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
-from formsvc.i18n import _
+from formsvc.i18n import _, reads_english
 from formsvc.surveys.builder import changed_keys, is_empty, shown_keys
 from formsvc.surveys.models import (
     QuestionKind,
@@ -138,7 +137,7 @@ def answer_day(link: SurveyLink, now: datetime | None = None) -> date:
 
 def survey_locale() -> str:
     """The language a phone sees a survey in: English when it asks for English, else Chinese."""
-    return "en" if str(get_locale() or "").startswith("en") else "zh_Hans"
+    return "en" if reads_english() else "zh_Hans"
 
 
 def device_key(device_token: str) -> str:
