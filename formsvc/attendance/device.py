@@ -134,7 +134,8 @@ def _another_adult(remembered: str, sent: str) -> bool:
     """The form names another adult than the one the phone remembers (however the name is spaced).
 
     A phone that remembers no adult (only children, from the child form) takes the first one
-    named as theirs, as a consent ticked there does (form_consent.py).
+    named as theirs: its children are that adult's. (The consent does not: an acceptance ticked
+    with no adult known asks each adult who names a child, form_consent.py.)
     """
     return bool(name_key(remembered)) and bool(name_key(sent)) and name_key(sent) != name_key(remembered)
 
