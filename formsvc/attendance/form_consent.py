@@ -19,7 +19,7 @@ from formsvc.activities.models import Activity
 from formsvc.attendance import device
 from formsvc.attendance.services import SignInResult
 from formsvc.privacy.acceptance import Acceptance, Agreement, adult_key, phone_acceptance, remember_acceptance
-from formsvc.privacy.consent import ShownConsent, carry_over_consent, record_consent, shown_consent
+from formsvc.privacy.consent import ShownConsent, carry_over_consent, record_consent, shown_consent, ticked_with
 
 
 class FormConsent:
@@ -60,7 +60,7 @@ class FormConsent:
 
     def record(self, activity: Activity, result: SignInResult) -> None:
         """Record this phone's acceptance with a sign-in that named a child; a resend of the same form
-        records nothing.
+        records nothing, and finds the consent its first sending ticked.
 
         Ticked on this form: recorded, also when the child was already signed in from another
         phone (this guardian accepted too). Not asked, as the phone accepted this version before:
@@ -70,7 +70,11 @@ class FormConsent:
         the row covers the child the stored sign-in holds (a guardian already signed in keeps
         the child of that first sign-in).
         """
-        if result.repeated or not self.form.names_a_child():
+        if not self.form.names_a_child():
+            return
+        if result.repeated:
+            if self.given:  # its answer was lost: the phone is to remember the tick it sent then
+                self.ticked_id = ticked_with(result.submission)
             return
         submission = result.submission
         signed_in = submission.adult_signin if submission.attendance_id is None else submission.attendance

@@ -5,8 +5,8 @@ phone, most recent first: a grandmother's phone that her neighbour borrowed once
 of them again. A few are kept (ADULTS_KEPT); an adult who has dropped off the end is asked
 again, as on a new phone. A newer version starts the list afresh, as it asks everyone.
 
-Cookies written before the list was kept are still read: an integer (the version alone) and
-``{"v", "a", "c"}`` (the version with the one adult who agreed last and their consent's id).
+A cookie written before the adults were kept, an integer (the version alone), is still read
+as an acceptance whose adult is not known.
 """
 
 from __future__ import annotations
@@ -104,11 +104,8 @@ def phone_acceptance() -> Acceptance | None:
     if not isinstance(value, dict) or (version := _whole_number(value.get("v"))) is None:
         return None
     listed = value.get("g")
-    if isinstance(listed, list):
-        agreements = tuple(agreement for entry in listed if (agreement := _agreement(entry)) is not None)
-    else:  # a cookie that kept the one adult who agreed last
-        adult = value.get("a")
-        agreements = (Agreement(adult if isinstance(adult, str) and adult else None, _whole_number(value.get("c"))),)
+    entries = listed if isinstance(listed, list) else []
+    agreements = tuple(agreement for entry in entries if (agreement := _agreement(entry)) is not None)
     # Even a list with nothing readable left says this version was accepted on this phone.
     return Acceptance(version, agreements[:ADULTS_KEPT] or (Agreement(None),))
 

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from formsvc.activities.models import Activity
-from formsvc.attendance.models import Child
+from formsvc.attendance.models import Child, Submission
 from formsvc.audit.services import record
 from formsvc.errors import DomainError
 from formsvc.extensions import db
@@ -275,6 +275,26 @@ def _ticked_of_version(consent_id: int, shown: ShownConsent):
         )
         .scalar_subquery()
     )
+
+
+def ticked_with(submission: Submission) -> int | None:
+    """The consent ticked with the sign-in ``submission`` made, when exactly one was.
+
+    A form sent again (its answer lost on the way) records nothing new, but the phone must still
+    remember the tick it sent. Two phones may each have ticked for one sign-in (a child already
+    signed in from another phone); then which was this form's is not known, and nothing is named.
+    """
+    signed_in = (
+        Consent.attendance_id == submission.attendance_id
+        if submission.attendance_id is not None
+        else Consent.adult_signin_id == submission.adult_signin_id
+    )
+    ticked = (
+        db.session.execute(select(Consent.id).where(signed_in, Consent.how_given == HowGiven.TICKED).limit(2))
+        .scalars()
+        .all()
+    )
+    return ticked[0] if len(ticked) == 1 else None
 
 
 def _has_consent(child_id: int, text_id: int) -> bool:
