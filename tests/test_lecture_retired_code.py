@@ -14,7 +14,7 @@ import pytest
 
 from formsvc.attendance.models import AdultSignIn
 from formsvc.extensions import db
-from tests.conftest import clock_stopped_at, form_fields, page_text
+from tests.conftest import clock_stopped_at, form_fields, local, page_text
 from tests.lecture_helpers import DAY, EN, START, TYPED, count, open_form, scan, scan_path
 from tests.test_signin_resent_after_rotation import writes
 
@@ -136,19 +136,34 @@ def test_the_kept_form_is_said_in_chinese(app, client, site, lecture):
 
 
 def test_the_old_link_loaded_again_says_scan_the_screen_while_the_input_is_kept(app, client, site, lecture):
-    """Android WeChat reloads a page on Back: the old form link says what the POST said. Opened
-    without a kept form (Back from a receipt, a forwarded link) it stays "no longer valid", which
-    tells a person already signed in that it counts."""
+    """Android WeChat reloads a page on Back: the old form link says what the POST said."""
     old_url, fields = open_form(client, app, lecture)
     rotate_links(app, site)
-    for phone in (app.test_client(), client):
-        opened = page_text(phone.get(old_url, headers=EN).data)
-        assert "This QR code is no longer valid" in opened and "your sign-in still counts" in opened
     client.post(old_url, data={**fields, **TYPED})
     reloaded = client.get(old_url, headers=EN)
     assert reloaded.status_code == 410 and KEPT in page_text(reloaded.data)
     assert "This QR code has already changed" in page_text(reloaded.data)
     assert 'name="name"' not in reloaded.get_data(as_text=True)
+
+
+def test_the_old_link_opened_during_the_lecture_leads_to_the_screen_and_afterwards_is_no_longer_valid(
+    app, client, site, lecture, frozen
+):
+    """Opened with nothing kept (Back from a receipt, a photo of the old code, a forwarded link):
+    while the lecture is on, the screen carries the new link, so that is where the page sends the
+    person, not to a poster; after it, the link is simply no longer valid. Both say that a sign-in
+    already made counts."""
+    old_url, _fields = open_form(client, app, lecture)
+    rotate_links(app, site)
+    for phone in (app.test_client(), client):
+        opened = phone.get(old_url, headers=EN)
+        text = page_text(opened.data)
+        assert opened.status_code == 410 and "Scan the code on the screen" in text and "家庭教育讲座" in text
+        assert "This QR code has already changed" in text and "your sign-in still counts" in text
+        assert KEPT not in text and "new poster" not in text
+    frozen.move_to(local(2026, 11, 27, 16, 45))  # the lecture has closed
+    text = page_text(app.test_client().get(old_url, headers=EN).data)
+    assert "This QR code is no longer valid" in text and "your sign-in still counts" in text
 
 
 def test_a_form_from_another_site_or_session_keeps_nothing(app, client, site, lecture):

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from formsvc.activities.models import Activity, Audience
 from formsvc.activities.services import activity_by_token, reopens_at, todays_activities
-from formsvc.attendance import attended, device, scanpass
+from formsvc.attendance import attended, device, retired_links, scanpass
 from formsvc.attendance.form_consent import FormConsent
-from formsvc.attendance.forms import ChildSignInForm, GuardianSignInForm, SentAgainForm, VolunteerSignInForm
+from formsvc.attendance.forms import ChildSignInForm, GuardianSignInForm, VolunteerSignInForm
 from formsvc.attendance.models import AdultRole, Relation
 from formsvc.attendance.services import (
     WindowClosed,
@@ -30,7 +30,6 @@ from formsvc.forms import form_problem, refuse_malformed_body
 from formsvc.privacy.acceptance import forget_acceptance
 from formsvc.ratelimits import signin_limits
 from formsvc.sites.models import Site
-from formsvc.sites.rotation import retired_token
 from formsvc.surveys.answering import device_key
 from formsvc.surveys.offers import answered_here, open_surveys_at_site, receipt_survey
 from formsvc.surveys.public import DEVICE_COOKIE
@@ -45,12 +44,6 @@ FORM_ENDPOINTS = {
     Audience.CHILDREN: "public.child_form",
     Audience.GUARDIANS: "public.guardian_form",
     Audience.VOLUNTEERS: "public.volunteer_form",
-}
-# The form each audience's link shows, to read what was sent to a link a rotation retired.
-FORM_CLASSES = {
-    Audience.CHILDREN: ChildSignInForm,
-    Audience.GUARDIANS: GuardianSignInForm,
-    Audience.VOLUNTEERS: VolunteerSignInForm,
 }
 # The blank form a receipt's "Sign in someone else" opens (?someone_else).
 SOMEONE_ELSE = "someone_else"
@@ -92,52 +85,12 @@ def _surveys_answered_here(site: Site, now=None) -> frozenset[str]:
 
 
 def _refuse_retired_token(token: str, audience: Audience | None = None) -> NoReturn:
-    """410 with "this QR code is no longer valid" for a token a rotation retired, else 404.
-
-    A sign-in form that counted at the activity and is sent again (Back, then the button) after
-    its link was retired leads to its receipt instead, as it would at the new link. Any other
-    form sent to a lecture's link (lecture mode) sends the person back to the screen, whose code
-    carries the new link by now, and so does that link loaded again while what was typed is
-    kept (Android reloads the page on Back); opened otherwise, it is the page above, which also
-    tells whoever is back from a receipt that the sign-in counts. Nothing is signed in here.
-    """
-    retired = retired_token(token)
-    if retired is None:
-        abort(404)
-    activity = retired.activity
-    if activity is not None and request.method == "POST":
-        _to_receipt_if_counted(activity)
-    lecture = activity is not None and activity.rotating_code and audience in activity.audiences
-    if lecture and retired.site.active and (request.method == "POST" or scanpass.has_draft(activity)):
-        abort(_back_to_the_screen(activity, audience))
-    abort(make_response(render_template("public/poster_retired.html", site=retired.site), 410))
-
-
-def _to_receipt_if_counted(activity: Activity) -> None:
-    """Abort with the way to the receipt when the form sent carries a nonce counted at the activity.
-
-    Only reads: whatever else the body holds is not looked at, and an unknown nonce returns.
-    """
-    form = SentAgainForm()
-    if not form.validate_on_submit():
-        return
-    counted = counted_sign_in(activity, form.nonce.data)
-    if counted is not None:
+    """The answer of a link a rotation retired (formsvc/attendance/retired_links.py), else 404."""
+    retired = retired_links.retired_or_404(token)
+    if (counted := retired_links.counted_sign_in_sent(retired)) is not None:
+        activity = retired.activity
         abort(_to_receipt(activity, counted.token, utcnow(), at_venue=activity.rotating_code))
-
-
-def _back_to_the_screen(activity: Activity, audience: Audience):
-    """The scan-again page (410) for a lecture's form link that a rotation retired.
-
-    A form sent there (the manager gave the home new links while the person typed) is kept as
-    the scan pass's draft, so the screen's new code brings it back filled in.
-    """
-    if request.method != "POST":
-        return make_response(scanpass.scan_again_page(activity, scanpass.code_changed_message(), status=410))
-    form = FORM_CLASSES[audience]()
-    refuse_malformed_body(form)
-    scanpass.keep_sent_here(activity, form)
-    return make_response(scanpass.scan_again_page(activity, scanpass.sent_to_a_replaced_link_message(), status=410))
+    abort(retired_links.refusal(retired, audience))
 
 
 def _activity_for(token: str, audience: Audience) -> Activity:

@@ -144,11 +144,14 @@ def forget_draft() -> None:
     session.pop(DRAFT_KEY, None)
 
 
-def scan_again_page(activity: Activity | None, message: str, status: int = 200, *, site: Site | None = None):
+def scan_again_page(
+    activity: Activity | None, message: str, status: int = 200, *, site: Site | None = None, back_from_receipt=False
+):
     """The page instead of a form: scan the code on the screen (what was typed is kept).
 
     Without ``activity`` (a code whose link a rotation retired names only its ``site``), the
-    page names the home alone.
+    page names the home alone. ``back_from_receipt``: the page stands where a form was, which
+    Back from a receipt loads again, so it says a sign-in already made counts.
     """
     return (
         render_template(
@@ -157,6 +160,7 @@ def scan_again_page(activity: Activity | None, message: str, status: int = 200, 
             site=activity.site if activity is not None else site,
             message=message,
             draft_kept=activity is not None and has_draft(activity),
+            back_from_receipt=back_from_receipt,
         ),
         status,
     )
