@@ -14,12 +14,18 @@
   /* A proxy or a restarting server answers these for a moment: no answer yet, not a refusal. */
   var AWAY = {502: true, 503: true, 504: true};
 
+  /* "Waiting to send", or "… then undo" when the manager tapped the waiting name again. */
+  function sayWaiting(form) {
+    var word = form.rollcallUndo ? "data-waiting-undo" : "data-waiting";
+    form.querySelector(".state").textContent = list.getAttribute(word);
+  }
+
   function waiting(form, yes) {
     var button = form.querySelector("button");
     var starts = yes && !button.classList.contains("unsaved");
     if (starts) {
       button.classList.add("unsaved");
-      button.querySelector(".state").textContent = list.getAttribute("data-waiting");
+      sayWaiting(form);
     } else if (!yes) {
       button.classList.remove("unsaved");
     }
@@ -71,6 +77,12 @@
       if (!data) return;
       form.removeAttribute("aria-busy");
       saved(form, data);
+      /* Tapped again while it waited: now that the tap has gone, send the undo (the answer
+         brought its nonce and state), never before, so the two cannot arrive out of order. */
+      if (form.rollcallUndo) {
+        form.rollcallUndo = false;
+        send(form, 0);
+      }
     }, function () {  /* no answer: the network dropped; try again with the same nonce */
       clearTimeout(slow);
       clearTimeout(hung);
@@ -86,8 +98,17 @@
     var form = event.target;
     if (!form.hasAttribute("data-toggle")) return;
     event.preventDefault();
-    /* A tap while its send is out waits for the answer; a tap on a waiting row sends it now. */
-    if (form.getAttribute("aria-busy") !== "true") send(form, 0);
+    var busy = form.getAttribute("aria-busy") === "true";
+    /* A tap on a row waiting to send changes the manager's mind: it is undone once sent (a
+       second tap takes that back), and the wait ends now if no send is out. A tap while a send
+       is out but not yet waiting (a double tap) waits for the answer. */
+    if (form.querySelector(".unsaved")) {
+      form.rollcallUndo = !form.rollcallUndo;
+      sayWaiting(form);
+      if (!busy) send(form, 0);
+    } else if (!busy) {
+      send(form, 0);
+    }
   });
 
   /* The phone says it is online again: send what is waiting now, not at its next retry. */

@@ -154,3 +154,55 @@ def test_a_send_that_hangs_is_shown_as_waiting_until_its_answer_comes(app, after
     assert_sent(page, button)
     expect(page.locator("[data-offline]")).to_be_hidden()
     assert written(app, after_school["id"], children["李思琪"]) == {"attendances": 1, "submissions": 1, "audits": 1}
+
+
+def present_at(app, activity_id: int, child_id: int) -> bool:
+    with app.app_context():
+        found = db.session.execute(
+            select(Attendance.id).where(
+                Attendance.activity_id == activity_id, Attendance.child_id == child_id, Attendance.voided_at.is_(None)
+            )
+        ).first()
+        return found is not None
+
+
+def test_a_waiting_name_tapped_again_is_undone_once_its_tick_has_gone(app, after_school, roll_call):
+    """QA: the second tap on a waiting name (the manager tapped the wrong child) sent the tick
+    once more and left the child present. It now says the name will be undone, and once the tick
+    has gone the undo follows it, in that order; a third tap takes the undo back."""
+    phone, children = roll_call
+    page = phone.page
+    page.route(TOGGLE, lambda route: route.abort("internetdisconnected"))
+    wrong, right = row(page, children["王小明"]), row(page, children["李思琪"])
+    wrong.click()
+    assert_waiting(page, wrong)
+    wrong.click()
+    undo_word = page.locator("[data-rollcall]").get_attribute("data-waiting-undo")
+    expect(wrong.locator(".state")).to_have_text(undo_word)
+    right.click()
+    assert_waiting(page, right)
+    right.click()
+    right.click()  # changed her mind twice: the tick stands
+    expect(right.locator(".state")).not_to_have_text(undo_word)
+    page.unroute(TOGGLE)
+    assert_sent(page, right)
+    expect(wrong).to_have_attribute("aria-pressed", "false", timeout=20_000)
+    expect(wrong).not_to_have_class(re.compile(r"\bunsaved\b"))
+    expect(wrong.locator(".state")).to_have_text("未到")
+    expect(page.locator("[data-offline]")).to_be_hidden()
+    expect(page.locator("[data-present-count]")).to_have_text("1")
+    assert not present_at(app, after_school["id"], children["王小明"])
+    assert present_at(app, after_school["id"], children["李思琪"])
+    with app.app_context():
+        attendance_of_wrong = db.session.execute(
+            select(Attendance.id).where(Attendance.child_id == children["王小明"])
+        ).scalar_one()
+        actions = db.session.execute(
+            select(AuditEntry.action)
+            .where(AuditEntry.target == f"attendance:{attendance_of_wrong}")
+            .order_by(AuditEntry.id)
+        ).scalars()
+        assert list(actions) == ["rollcall.present", "rollcall.absent"]  # the tick went, then its undo
+    page.reload()  # what the server holds, drawn afresh
+    expect(row(page, children["王小明"])).to_have_attribute("aria-pressed", "false")
+    expect(row(page, children["李思琪"])).to_have_attribute("aria-pressed", "true")
