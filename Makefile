@@ -52,11 +52,14 @@ test: $(BIN)/.installed translations
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
+# pytest-xdist workers (tests/conftest.py gives each its own database); 0 runs in one process.
+PYTEST_WORKERS ?= 2
+
 test-sqlite: $(BIN)/.installed translations quality-deps
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 test-postgres: $(BIN)/.installed translations quality-deps
-	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/pytest
+	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS)
 
 # Benchmarks (bench/, not part of `make test`): start-up, documents, tallies, ledger import and sign-in
 # throughput on SQLite and PostgreSQL, then one summary table. BENCH_SCALE=city adds the

@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from formsvc import create_app
 from formsvc.extensions import db
+from tests.quality_summary import pytest_terminal_summary  # noqa: F401  (a hook; see its module)
 
 # The browser fixtures live in their own module; registering it here makes them visible to
 # every test folder (tests/browser and tests/quality share one Chromium per session).

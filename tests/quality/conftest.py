@@ -6,8 +6,9 @@ Lighthouse, axe-core and the Nu HTML Checker come from npm, pinned in ``package.
 those packages the tests skip outside CI and fail in CI (``skip_or_fail``).
 
 Every gate records what it measured with ``record_property("quality", …)``; the terminal
-summary at the end of the run prints those tables, so the scores show in CI logs on a pass
-too (and survive pytest-xdist, which ships user properties to the controller).
+summary at the end of the run (tests/quality_summary.py) prints those tables, so the scores
+show in CI logs on a pass too (and survive pytest-xdist, which ships user properties to the
+controller).
 """
 
 from __future__ import annotations
@@ -188,40 +189,9 @@ def public_site(app, today) -> PublicSite:
     return seed_public_site(app, today)
 
 
-# --- the summary in the terminal -------------------------------------------------------
+# --- the tables for the summary in the terminal ---------------------------------------
 
 
 def quality_table(title: str, columns: list[str], rows: list[list]) -> dict:
     """What a gate records with ``record_property("quality", …)`` for the summary."""
     return {"title": title, "columns": columns, "rows": [[str(cell) for cell in row] for row in rows]}
-
-
-def _format_table(table: dict) -> list[str]:
-    columns = table["columns"]
-    widths = [len(column) for column in columns]
-    for row in table["rows"]:
-        widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=False)]
-    lines = [table["title"]]
-    for row in [columns, *table["rows"]]:
-        cells = [
-            cell.ljust(width) if index == 0 else cell.rjust(width)
-            for index, (cell, width) in enumerate(zip(row, widths, strict=False))
-        ]
-        lines.append("  " + "  ".join(cells))
-    return lines
-
-
-def pytest_terminal_summary(terminalreporter):
-    tables = []
-    for reports in terminalreporter.stats.values():
-        for report in reports:
-            if getattr(report, "when", None) != "call":
-                continue
-            tables.extend(value for key, value in getattr(report, "user_properties", ()) if key == "quality")
-    if not tables:
-        return
-    terminalreporter.section("page quality (tests/quality)")
-    for table in sorted(tables, key=lambda table: table["title"]):
-        for line in _format_table(table):
-            terminalreporter.write_line(line)
-        terminalreporter.write_line("")
