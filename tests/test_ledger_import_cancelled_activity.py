@@ -40,6 +40,11 @@ REASON = (
 
 @pytest.fixture
 def district(app, make):
+    return with_a_cancelled_lecture(app, make)
+
+
+def with_a_cancelled_lecture(app, make) -> dict:
+    """A home whose lecture of CALLED_OFF was cancelled, and an admin."""
     hexi = make.site("河西村儿童之家", township="城关镇")
     lecture = make.activity(hexi, day=CALLED_OFF, title="家教宣讲")
     with app.app_context():

@@ -18,20 +18,15 @@ from formsvc.extensions import db
 from formsvc.imports.ledger import plan_ledger_import
 from tests.conftest import clock_stopped_at, page_text
 from tests.test_ledger_import import HEADER, upload
+from tests.test_ledger_import_cancelled_activity import CALLED_OFF, with_a_cancelled_lecture
 from tests.workspace_helpers import NOW, signed_in_client
 
 frozen_afternoon = clock_stopped_at(NOW)
-CALLED_OFF = date(2026, 10, 8)
 
 
 @pytest.fixture
 def district(app, make):
-    hexi = make.site("河西村儿童之家", township="城关镇")
-    lecture = make.activity(hexi, day=CALLED_OFF, title="家教宣讲")
-    with app.app_context():
-        cancel_activity(db.session.get(Activity, lecture["id"]))
-        db.session.commit()
-    return {"hexi": hexi, "lecture": lecture, "boss": make.user("boss", role="admin")}
+    return with_a_cancelled_lecture(app, make)
 
 
 def rows(district, *lines: str) -> bytes:
