@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -47,14 +49,37 @@ WORKSPACE_HINTS = {
 }
 
 
-def render_error(status: int, detail: str | None = None):
+def render_error(status: int, detail: str | None = None, back: str | None = None):
+    """The error page; ``back``: a page of this site to return to (the form a refused upload came from)."""
     in_workspace = request.path.startswith("/admin/")
     title = ERROR_TITLES.get(status) or ERROR_TITLES[500 if status >= 500 else 400]
     hint = (in_workspace and WORKSPACE_HINTS.get(status)) or ERROR_HINTS.get(status)
     hint = hint or ERROR_HINTS[500 if status >= 500 else 400]
     return render_template(
-        "errors/error.html", status=status, title=title, hint=hint, detail=detail, in_workspace=in_workspace
+        "errors/error.html",
+        status=status,
+        title=title,
+        hint=hint,
+        detail=detail,
+        in_workspace=in_workspace,
+        back=back,
     ), status
+
+
+def _upload_too_large():
+    """A workspace upload over MAX_CONTENT_LENGTH is cut off before its view reads it: the page says
+    the file limit, as the upload form says it for a smaller file over it, and leads back to the form."""
+    from formsvc.tabular import file_too_large_message
+
+    return render_error(413, detail=file_too_large_message(), back=_page_sent_from())
+
+
+def _page_sent_from() -> str | None:
+    """The page of this site the request was sent from (its Referer), as a path; None if another site's."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host or not referrer.path.startswith("/"):
+        return None
+    return referrer.path + (f"?{referrer.query}" if referrer.query else "")
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -66,6 +91,8 @@ def register_error_handlers(app: Flask) -> None:
             from formsvc.ratelimits import render_too_many_requests
 
             return render_too_many_requests()
+        if error.code == 413 and request.path.startswith("/admin/") and request.method == "POST":
+            return _upload_too_large()
         return render_error(error.code)
 
     @app.errorhandler(Exception)

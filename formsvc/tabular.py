@@ -37,13 +37,14 @@ UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 XLSX_MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 
 
+def file_too_large_message() -> str:
+    return _("The file is too large: at most {size} MB.").format(size=UPLOAD_MAX_BYTES // (1024 * 1024))
+
+
 def read_rows(raw: bytes, filename: str) -> list[list[str]]:
     """All rows of the first sheet as lists of trimmed strings (header included)."""
     if len(raw) > UPLOAD_MAX_BYTES:
-        raise DomainError(
-            _("The file is too large: at most {size} MB.").format(size=UPLOAD_MAX_BYTES // (1024 * 1024)),
-            code="upload_too_large",
-        )
+        raise DomainError(file_too_large_message(), code="upload_too_large")
     suffix = Path(filename).suffix.lower()
     if suffix == ".xlsx":
         return _xlsx_rows(raw)

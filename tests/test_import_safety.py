@@ -7,6 +7,8 @@ import time
 import zipfile
 
 import pytest
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from formsvc.errors import DomainError
 from formsvc.tabular import UPLOAD_MAX_BYTES, read_rows
@@ -134,4 +136,35 @@ def test_a_confirm_whose_kept_upload_has_expired_says_so_and_writes_nothing(app,
     assert "The upload has expired" in page_text(
         client.get(answer.headers["Location"], headers={"Accept-Language": "en"}).data
     )
+    assert database_fingerprint(app) == before
+
+
+def test_a_file_over_the_request_limit_is_told_the_file_limit_and_led_back_to_its_form(app, make):
+    """QA: a 30 MB sheet was cut off before the import page read it, and the bare "too large" page
+    named no limit and had no way back but the dashboard."""
+    admin = make.user("boss", role="admin")
+    client = app.test_client()
+    login(client, admin)
+    fields = form_fields(client.get("/admin/sites/import").data)
+    huge = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    before = database_fingerprint(app)
+
+    # Encoded here, in memory: the test client would spool a body this large to a file it never closes.
+    boundary, body = encode_multipart({**fields, "file": FileStorage(io.BytesIO(huge), "sites.csv")})
+
+    def send(referrer: str):
+        return client.post(
+            "/admin/sites/import",
+            data=body,
+            content_type=f"multipart/form-data; boundary={boundary}",
+            headers={"Accept-Language": "en", "Referer": referrer},
+        )
+
+    refused = send("http://localhost/admin/sites/import?step=1")
+    text = page_text(refused.data)
+    assert refused.status_code == 413
+    assert f"The file is too large: at most {UPLOAD_MAX_BYTES // (1024 * 1024)} MB." in text
+    assert 'href="/admin/sites/import?step=1">Back to the form</a>' in refused.get_data(as_text=True)
+    elsewhere = send("https://evil.example/admin/sites/import").get_data(as_text=True)
+    assert "Back to the form" not in elsewhere and 'href="/admin/"' in elsewhere
     assert database_fingerprint(app) == before
