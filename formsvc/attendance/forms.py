@@ -112,8 +112,25 @@ class ConsentForm(OnceForm):
     def consent_refused_message(self) -> str:
         return _("Please tick “I have read and agree”, or press “I do not agree”.")
 
+    def signed_by_the_child(self) -> bool:
+        """The child says they are signing themself in: the guardian form has no such choice."""
+        return False
+
     def validate_consent(self, field):
-        if self.consent_needed and self.names_a_child() and not field.data:
+        if not (self.consent_needed and self.names_a_child()):
+            return
+        if self.signed_by_the_child():
+            # Under 14, only a guardian consents (PIPL Art. 31): a child's own tick is not kept on the
+            # page sent back, so the guardian who takes the phone ticks it themself.
+            field.data = False
+            raise ValidationError(
+                _(
+                    "A child cannot agree to this alone. Please ask a parent or guardian to read the text below, "
+                    "tick “I have read and agree” and choose above who is signing in; or ask the manager of the "
+                    "Children's Home to mark you present."
+                )
+            )
+        if not field.data:
             raise ValidationError(self.consent_refused_message())
 
 
@@ -124,6 +141,9 @@ class ChildSignInForm(ConsentForm):
         choices=_relation_choices(include_self=True),
         validators=[Optional()],
     )
+
+    def signed_by_the_child(self) -> bool:
+        return self.signed_by.data == Relation.SELF.value
 
 
 class GuardianSignInForm(ConsentForm):
