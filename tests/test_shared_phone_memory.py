@@ -16,9 +16,10 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import CONSENT, clock_stopped_at, form_fields, local
+from tests.conftest import CONSENT, clock_stopped_at, form_fields, local, page_text
 
 DAY = date(2026, 11, 27)
+EN = {"Accept-Language": "en"}
 GRANDMOTHER = {
     "name": "孙奶奶",
     "relation": "grandmother",
@@ -120,3 +121,16 @@ def test_a_volunteer_on_the_grandmothers_phone_takes_nothing_of_hers_that_she_di
     }
     assert offered_children(client, home["daily"]) == ("", [])
     assert "signed_by" not in form_fields(client.get(f"/a/{home['daily']['token']}/child").data)
+
+
+def test_not_me_says_on_the_page_it_returns_to_that_the_phone_forgot(client, home):
+    """QA: "不是我" cleared the phone but the form came back without a word, as if nothing had happened."""
+    send_child_form(client, home["daily"], "孙小雨")
+    url = f"/a/{home['daily']['token']}/child"
+    page = client.get(f"/forget?next={url}", headers=EN, follow_redirects=True)
+    assert client.get_cookie("fs_me") is None
+    assert '<p class="notice" role="status">What this phone remembered has been cleared.</p>' in page.get_data(
+        as_text=True
+    )
+    assert form_fields(page.data).get("child_name", "") == ""
+    assert "has been cleared" not in page_text(client.get(url, headers=EN).data)  # said once

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NoReturn
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from formsvc.activities.models import Activity, Audience
@@ -27,6 +27,7 @@ from formsvc.db import utcnow
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.forms import form_problem, refuse_malformed_body
+from formsvc.i18n import _
 from formsvc.privacy.acceptance import forget_acceptance
 from formsvc.ratelimits import signin_limits
 from formsvc.sites.models import Site
@@ -47,6 +48,8 @@ FORM_ENDPOINTS = {
 }
 # The blank form a receipt's "Sign in someone else" opens (?someone_else).
 SOMEONE_ELSE = "someone_else"
+# The category of a message for the next phone page (templates/public/base.html shows only these).
+PUBLIC_NOTICE = "public"
 
 
 def site_by_token(token: str) -> Site | None:
@@ -342,10 +345,12 @@ def forget_me():
 
     Another person means another guardian: the entries, a draft kept for a re-scan and the
     consent this phone accepted are all forgotten, so the consent text is shown (and its
-    acceptance recorded) again.
+    acceptance recorded) again. The page it goes back to says so: the link's page, empty
+    again, might otherwise look as if nothing had happened.
     """
     response = make_response(redirect(safe_next(request.args.get("next"), "/")))
     device.forget(response)
     forget_acceptance(response)
     scanpass.forget_draft()
+    flash(_("What this phone remembered has been cleared."), PUBLIC_NOTICE)
     return response
