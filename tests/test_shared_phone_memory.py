@@ -134,3 +134,30 @@ def test_not_me_says_on_the_page_it_returns_to_that_the_phone_forgot(client, hom
     )
     assert form_fields(page.data).get("child_name", "") == ""
     assert "has been cleared" not in page_text(client.get(url, headers=EN).data)  # said once
+
+
+def test_who_signed_a_child_in_is_her_relation_on_the_guardian_form(client, home):
+    """QA: a grandmother who chose 外婆 on the child form found the child's name on a lecture's
+    guardian form but had to choose 外婆 again."""
+    send_child_form(client, home["daily"], "孙小雨", signed_by="maternal_grandmother")
+    opened = guardian_form(client, home["lecture"])
+    assert (opened["child_name"], opened["relation"], opened.get("name", "")) == ("孙小雨", "maternal_grandmother", "")
+    # "Sign in someone else" on a receipt opens the form for another adult: nothing of hers.
+    other = form_fields(client.get(f"/a/{home['lecture']['token']}/guardian?someone_else=1").data)
+    assert other.get("relation", "") == ""
+
+    send_guardian_form(client, home["lecture"], name="孙秀英", child_name="孙小雨")
+    assert guardian_form(client, home["talk"])["relation"] == "maternal_grandmother"  # as she sent it
+
+
+def test_a_child_who_signed_themself_in_gives_the_guardian_form_no_relation(client, home):
+    send_child_form(client, home["daily"], "孙小雨")  # the grandmother agreed on this phone
+    send_child_form(client, home["daily"], "孙小雷", signed_by="self")
+    opened = guardian_form(client, home["lecture"])
+    assert (opened["child_name"], opened.get("relation", "")) == ("孙小雷", "")
+
+
+def test_a_relation_sent_with_a_name_comes_before_who_last_signed_a_child_in(client, home):
+    send_guardian_form(client, home["lecture"], **GRANDMOTHER)
+    send_child_form(client, home["daily"], "孙小雨", signed_by="mother")  # who held the phone is not known
+    assert guardian_form(client, home["talk"])["relation"] == "grandmother"

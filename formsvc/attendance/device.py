@@ -12,6 +12,7 @@ import hmac
 from flask import Response, current_app, request, session
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from formsvc.attendance.models import Relation
 from formsvc.attendance.services import match_roster
 from formsvc.sites.models import Site
 from formsvc.text import name_key
@@ -88,12 +89,25 @@ def pick_token(name: str) -> str:
 def prefill(form, *, only: tuple[str, ...] = REMEMBERED_FIELDS) -> bool:
     """Fill the form's empty fields (of ``only``) from the device; True when anything was filled."""
     filled = False
-    for key, value in recall().items():
+    for key, value in _with_relation_from_signed_by(recall()).items():
         field = getattr(form, key, None)
         if key in only and field is not None and not field.data:
             field.data = value
             filled = True
     return filled
+
+
+def _with_relation_from_signed_by(remembered: dict[str, str]) -> dict[str, str]:
+    """The guardian form's relation, when the phone remembers none, is who signed a child in on it.
+
+    A grandmother who chose 外婆 on the child form finds it chosen on a lecture's form too, as she
+    finds the child's name there. A relation sent on the guardian form comes first (it was given
+    with the adult's name), and "the child themself" is no guardian's relation.
+    """
+    signed_by = remembered.get("signed_by")
+    if "relation" in remembered or signed_by in (None, Relation.SELF.value):
+        return remembered
+    return {**remembered, "relation": signed_by}
 
 
 def remember(response: Response, form) -> None:
