@@ -278,8 +278,9 @@ def test_the_neighbour_on_the_grandmothers_phone_is_remembered_as_she_sent_it(ap
 
 
 def test_pages_load_no_web_fonts_and_no_script_but_the_form_keeper(live_server, phone, site, after_school):
-    """The flow needs no script (it runs with JavaScript off too). The one a form loads, deferred,
-    only carries what was typed across the language and text-size switches."""
+    """The flow needs no script (it runs with JavaScript off too). The one forms and receipts load,
+    deferred, only keeps what was typed across the language and text-size switches and an answer
+    lost on the way, until a receipt shows."""
     sign_child_in(phone, live_server, site, after_school, "黄子轩", "母亲")
     fetched = {(request.resource_type, request.url.split("?")[0]) for request in phone.requests}
     assert any(kind == "stylesheet" for kind, _url in fetched), fetched

@@ -5,7 +5,7 @@
 responses itself (formsvc/compression.py), so the test measures the bodies exactly as the
 app sends them to a browser that accepts gzip. No web fonts, no script required (the survey
 page's small script only shows and hides follow-up questions; a form's keeps what was typed
-across the language and text-size switches).
+across the language and text-size switches, and a sign-in sent on a connection that dropped).
 """
 
 from __future__ import annotations
