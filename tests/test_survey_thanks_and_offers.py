@@ -52,13 +52,14 @@ def test_on_a_stopped_link_an_unanswered_phone_is_told_the_survey_has_ended(app,
 
 def test_an_answered_survey_shows_as_answered_on_the_receipt_and_the_poster_page(app, client, make):
     """QA: after answering, the receipt and the poster page still offered the same survey."""
-    from datetime import date
-
+    from formsvc.timeutil import local_today
     from tests.conftest import form_fields
     from tests.survey_helpers import use_at_activity
 
     site = make.site()
-    lecture = make.activity(site, day=date.today(), opens="00:00", closes="23:59")
+    with app.app_context():  # the home's day, not the machine's: they differ from 16:00 UTC
+        today = local_today()
+    lecture = make.activity(site, day=today, opens="00:00", closes="23:59")
     template_id = make_template(app, [spec("rating", "满意吗", required=True)], title="讲座满意度")
     token = use_at_activity(app, template_id, lecture["id"])
     url = f"/a/{lecture['token']}/guardian"
