@@ -13,6 +13,10 @@ Syntax, also explained on the page:
   in groups (+86 138 1234 5678), and a line whose number is not an 11-digit mobile (or that
   has two) must be corrected. On the children's sheet a name with such a word is refused.
 
+A name that is a roster child's name followed by other words ("吉𠮷 9岁", "蓝天天 外星人") is not
+read as a new child: the line must be corrected (the check names the roster child). Nobody is
+called "吉𠮷 9岁"; a new child whose name starts like a roster child's is added on the roster first.
+
 A manager typing their own sheet is trusted: an unknown child's name is added to the roster
 as an active child (not sent to the review queue). People already signed in are skipped,
 and a name written twice counts once.
@@ -32,7 +36,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -41,7 +45,7 @@ from formsvc.accounts.models import User
 from formsvc.activities.models import Activity, Audience
 from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, Child, ChildStatus, Source, Submission
 from formsvc.attendance.once import Once, moment_within, run_once
-from formsvc.attendance.paper_syntax import ParsedLine, parse_sheet
+from formsvc.attendance.paper_syntax import ParsedLine, parse_sheet, shorter_names
 from formsvc.attendance.review import likely_slip
 from formsvc.attendance.roster import roster
 from formsvc.attendance.services import (
@@ -165,6 +169,8 @@ def _classify(
     seen.add(key)
     if audience == Audience.CHILDREN:
         child = match_roster(activity.site, parsed.name)
+        if child is None and (problem := _words_after_a_roster_name(activity, parsed.name)):
+            return PreviewLine(replace(parsed, problem=problem), LineStatus.INVALID)
         if child is None:
             alike = tuple(other for other in listed if other.name and likely_slip(parsed.name, other.name))
             return PreviewLine(parsed, LineStatus.NEW, look_alikes=alike)
@@ -175,6 +181,23 @@ def _classify(
     if _active_adult_signin(activity, ROLES[audience], parsed.name):
         return PreviewLine(parsed, LineStatus.ALREADY_SIGNED_IN, child)
     return PreviewLine(parsed, LineStatus.NEW, child)
+
+
+def _words_after_a_roster_name(activity: Activity, name: str) -> str:
+    """What is wrong with a new name that is a roster child's name and more ("吉𠮷 9岁"); empty if none.
+
+    Saved as typed it would add a child called "吉𠮷 9岁" to the roster, and no look-alike check
+    catches it: the words after the name (an age, a note) are never a relation, or the line
+    would have read them as who signed.
+    """
+    for shorter, words in shorter_names(name):
+        child = match_roster(activity.site, shorter)
+        if child is not None:
+            return _(
+                "Not understood: “{words}” after the name. If this is {name} on the roster, write only the"
+                " name; a new child whose name starts the same way is added on the roster page first."
+            ).format(words=words, name=child.name)
+    return ""
 
 
 def classify_lines(activity: Activity, audience: Audience, parsed: list[ParsedLine]) -> PaperPreview:

@@ -126,6 +126,22 @@ def split_signer(name: str) -> tuple[str, str | None]:
     return name, None
 
 
+def shorter_names(name: str) -> list[tuple[str, str]]:
+    """``name`` read as a shorter name and the words after it, longest name first.
+
+    "吉𠮷 9岁" is 吉𠮷 and "9岁"; "王小明（大）" is 王小明 and "大". Only where a space, a bracket
+    or a dash sets the words apart: a name with a digit or a character stuck to it (韦丽丽2) may be
+    a second child's.
+    """
+    words = name.split()
+    readings = [(" ".join(words[:end]), " ".join(words[end:])) for end in range(len(words) - 1, 0, -1)]
+    for pattern in (BRACKETED_TAIL, JOINED_TAIL):
+        found = pattern.match(name)
+        if found and found["name"]:
+            readings.append((found["name"].strip(), found["word"]))
+    return readings
+
+
 def _child_line(number: int, text: str, name: str) -> ParsedLine:
     """One child's name, perhaps followed by who signed them in: "王小明 奶奶", "王小明（奶奶）", "王小明奶奶"."""
     words = name.split()

@@ -252,7 +252,10 @@ def plan_sheet_upload(activity: Activity, raw: bytes, filename: str, now: dateti
             plan.lines.append((who, PreviewLine(parsed, LineStatus.INVALID)))
             plan.problems.append(RowProblem(parsed.number, parsed.column, parsed.problem))
         else:
-            plan.lines.append(by_row[parsed.number])
+            who, line = by_row[parsed.number]
+            plan.lines.append((who, line))
+            if line.status == LineStatus.INVALID:  # found against the roster ("吉𠮷 9岁")
+                plan.problems.append(RowProblem(parsed.number, letters.get("name", ""), line.parsed.problem))
     return plan
 
 
