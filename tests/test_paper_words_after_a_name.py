@@ -1,7 +1,9 @@
 """A paper line is a roster name and more ("吉𠮷 9岁", "蓝天天 外星人"): flagged, never a new child.
 
 QA (a village site manager): such a line previewed as "new, will join the roster" and saving it
-put an active child called "吉𠮷 9岁" on the roster, with no look-alike hint either.
+put an active child called "吉𠮷 9岁" on the roster, with no look-alike hint either. And who
+signed, written after a comma as the help text teaches ("王小明,妈妈"), was refused as a line
+without a name.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ import pytest
 
 from formsvc.accounts.models import User
 from formsvc.activities.models import Activity, Audience
-from formsvc.attendance.models import Attendance, Child, Source
+from formsvc.attendance.models import Attendance, Child, Relation, Source
 from formsvc.attendance.paper import LineStatus, PaperError, enter_paper, preview_paper
+from formsvc.attendance.paper_syntax import parse_sheet
 from formsvc.extensions import db
 from formsvc.forms import new_nonce
 from tests.conftest import clock_stopped_at, form_fields, page_text
@@ -115,3 +118,47 @@ def test_an_uploaded_sheet_flags_it_in_the_name_column(app, home):
     assert f"B 姓名 {not_understood('9岁', '吉𠮷')}" in text
     assert "upload" not in form_fields(preview.data)
     assert children_named(app) == ["吉𠮷", "王小明", "蓝天天"] and count(app, Attendance) == 0
+
+
+# --- who signed, after a comma: "王小明,妈妈" as the help text teaches ----------------------
+
+
+def test_who_signed_after_a_comma_belongs_to_the_name_before_it(app):
+    with app.test_request_context(headers=EN):
+        lines = parse_sheet("王小明,妈妈\n王小明，妈妈，李思琪、由奶奶代签\n黄子轩，家长", Audience.CHILDREN)
+    assert [(line.number, line.name, line.signed_by, line.problem) for line in lines] == [
+        (1, "王小明", Relation.MOTHER, ""),
+        (2, "王小明", Relation.MOTHER, ""),
+        (2, "李思琪", Relation.GRANDMOTHER, ""),
+        (3, "黄子轩", None, ""),  # 家长 names no relation, as in "黄子轩 家长"
+    ]
+
+
+def test_who_signed_after_a_comma_that_could_belong_to_several_names_is_asked(app):
+    with app.test_request_context(headers=EN):
+        written = "王小明、李思琪，奶奶\n王小明 奶奶，妈妈\n王小明，妈妈 李华\n奶奶，王小明"
+        lines = parse_sheet(written, Audience.CHILDREN)
+    problems = [(line.number, line.name, line.problem) for line in lines if line.problem]
+    assert problems == [
+        (
+            1,
+            "奶奶",
+            "“奶奶” comes after several names (王小明、李思琪): write who signed right after each child's name,"
+            " as in “王小明 奶奶”.",
+        ),
+        (2, "妈妈", "Cannot tell what “妈妈” is."),  # the grandmother, or the mother?
+        (3, "妈妈 李华", "Cannot tell what “妈妈 李华” is."),
+        (4, "奶奶", "Please start the line with the person's name."),
+    ]
+
+
+def test_a_child_and_who_signed_after_a_comma_is_saved(app, home):
+    """QA: "王小明,妈妈" was refused with "每行请以姓名开头"."""
+    client = signed_in_client(app, home["manager"])
+    checked = check(client, home, "王小明,妈妈")
+    assert "王小明 Signed in by Mother On the roster — will be signed in" in page_text(checked.data)
+    assert save(client, checked, "王小明,妈妈").status_code == 302
+    with app.app_context():
+        paper = db.session.execute(db.select(Attendance)).scalar_one()
+        assert (paper.child_id, paper.signed_by, paper.source) == (home["wang"], Relation.MOTHER, Source.PAPER)
+    assert count(app, Child) == 3

@@ -3,8 +3,9 @@
 Syntax, also explained on the page:
 
 - children: one name per line (commas or 、 may separate several names on a line),
-  perhaps followed by who signed the child in ("王小明 奶奶", "王小明（奶奶）"); a line that
-  starts with such a word (奶奶, 家长 …) has no name and must be corrected;
+  perhaps followed by who signed the child in ("王小明 奶奶", "王小明（奶奶）", "王小明，奶奶");
+  a line that starts with such a word (奶奶, 家长 …) has no name and must be corrected, and so
+  must such a word after several names ("王小明、李思琪，奶奶": whose?);
 - guardians: the name first (a line starting with 奶奶 or 家长 lacks it), then in any order
   a relation word (奶奶, 妈妈 …), a mobile number, a village (a word ending in 村, 社区,
   屯 …) and the child's name, separated by spaces or commas;
