@@ -299,8 +299,11 @@ def _review_page(site: Site, bound: dict | None = None, problem: str | None = No
             "merge": MergeForm(prefix=f"m{child_id}", formdata=None),
             "reject": RejectForm(prefix=f"r{child_id}", formdata=None),
         }
-        forms[child_id].update((bound or {}).get(child_id, {}))
+        sent = (bound or {}).get(child_id, {})
+        forms[child_id].update(sent)
         forms[child_id]["merge"].target.choices = _merge_choices(active, entry.suggestions)
+        if "merge" not in sent and entry.likely_target is not None:  # what was sent back stays as sent
+            forms[child_id]["merge"].target.data = str(entry.likely_target.id)
     return render_template(
         "admin/roster/review.html", site=site, entries=entries, active=active, forms=forms, problem=problem
     )
