@@ -41,6 +41,16 @@ def file_too_large_message() -> str:
     return _("The file is too large: at most {size} MB.").format(size=UPLOAD_MAX_BYTES // (1024 * 1024))
 
 
+def too_many_rows_message(rows: int, most: int) -> str:
+    """Why a file is refused for its length, and what to do: a clerk's 2,000-row sheet is split."""
+    from flask_babel import format_number
+
+    return _(
+        "The file has {rows} rows; at most {most} can be imported at once. Please split it into files of"
+        " at most {most} rows each and import them one after another."
+    ).format(rows=format_number(rows), most=format_number(most))
+
+
 def read_rows(raw: bytes, filename: str) -> list[list[str]]:
     """All rows of the first sheet as lists of trimmed strings (header included)."""
     if len(raw) > UPLOAD_MAX_BYTES:
