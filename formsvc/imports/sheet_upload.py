@@ -62,18 +62,12 @@ from formsvc.sites.services import RowProblem
 from formsvc.tabular import footer_notice, header_index, read_rows, rows_above_footer, too_many_rows_message
 
 SHEET_KEYS = ("number", "name", "relation", "village", "phone", "signed")
-# Besides the template's own titles (in Chinese and English): what a clerk may write instead.
+# Besides the template's own titles (in Chinese and English) and the titles that mean the same in
+# every sheet (tabular.SAME_TITLES: 名字, 电话, 村 …): what a clerk may write instead on this one.
 EXTRA_ALIASES = {
-    "编号": "number",
-    "名字": "name",
     "关系": "relation",
     "身份": "relation",
-    "村": "village",
-    "社区": "village",
     "单位": "village",
-    "电话": "phone",
-    "手机": "phone",
-    "联系电话": "phone",
 }
 MAX_ROWS = 1000
 HEADER_SEARCH_ROWS = 30
