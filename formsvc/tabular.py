@@ -41,6 +41,16 @@ def file_too_large_message() -> str:
     return _("The file is too large: at most {size} MB.").format(size=UPLOAD_MAX_BYTES // (1024 * 1024))
 
 
+def too_many_rows_message(rows: int, most: int) -> str:
+    """Why a file is refused for its length, and what to do: a clerk's 2,000-row sheet is split."""
+    from flask_babel import format_number
+
+    return _(
+        "The file has {rows} rows; at most {most} can be imported at once. Please split it into files of"
+        " at most {most} rows each and import them one after another."
+    ).format(rows=format_number(rows), most=format_number(most))
+
+
 def read_rows(raw: bytes, filename: str) -> list[list[str]]:
     """All rows of the first sheet as lists of trimmed strings (header included)."""
     if len(raw) > UPLOAD_MAX_BYTES:
@@ -129,16 +139,52 @@ def _cell_text(cell) -> str:
     return str(cell).strip()
 
 
+# Column titles that mean the same in every sheet the district keeps, whichever import reads it:
+# each group under the title the imports' tables know it by. A table that accepts one title of a
+# group accepts them all (名字 wherever 姓名 is read). Only titles that cannot mean anything else in
+# any of the imports: 类型 (an activity's kind in a ledger) is not 类别 (a child's categories), and
+# 身份 (who someone is) is not 关系 (a relation). tests/test_import_header_synonyms.py checks that
+# no table reads two titles of one group as different columns.
+SAME_TITLES = {
+    "姓名": ("名字",),
+    "电话": ("手机", "手机号", "手机号码", "联系电话", "电话号码", "联系方式", "联系手机", "移动电话"),
+    "村/社区": ("村", "社区", "村(社区)", "村(居)", "村/居", "村居", "村社区", "所在村", "所在社区", "行政村"),
+    "乡镇": ("乡镇/街道", "乡镇(街道)", "乡镇街道", "乡(镇)", "所属乡镇", "所在乡镇", "所属乡镇(街道)", "街道"),
+    "儿童之家": ("儿童之家名称", "站点", "站点名称", "所在儿童之家"),
+    "日期": ("活动日期", "签到日期", "活动时间"),
+    "活动名称": ("活动", "活动主题", "活动标题"),
+    "活动类型": ("活动类别", "活动种类"),
+    "关系": ("与儿童关系", "与孩子关系", "与儿童的关系", "与孩子的关系", "监护关系", "监护人关系", "亲属关系"),
+    "类别": ("儿童类别", "儿童类型", "儿童分类", "困境类别"),
+    "出生年月": ("出生日期", "出生年份", "出生年", "出生年月日", "生日", "出生时间"),
+    "年级": ("班级", "年级班级", "就读年级", "所在年级", "年级(班级)"),
+    "监护人": ("监护人姓名", "监护人名字", "家长", "家长姓名", "家长名字", "父母姓名"),
+    "级别": ("等级", "示范级别"),
+    "地址": ("详细地址",),
+    "序号": ("编号",),
+}
+_SAME_TITLE = {name_key(other): name_key(title) for title, others in SAME_TITLES.items() for other in (title, *others)}
+
+
+def _title_class(title: str) -> str:
+    """A title folded (``name_key``) and then to the first title of its group in ``SAME_TITLES``."""
+    folded = name_key(title)
+    return _SAME_TITLE.get(folded, folded)
+
+
 def header_index(header: list[str], aliases: dict[str, str]) -> dict[str, int]:
     """Map canonical column names to positions, accepting English or Chinese headers.
 
     A title is also compared folded (``name_key``): "乡镇（街道）" matches the alias "乡镇(街道)",
-    "名 称" or a title broken over two lines in its cell matches "名称".
+    "名 称" or a title broken over two lines in its cell matches "名称"; and by its group of
+    ``SAME_TITLES``: "名字" matches the alias "姓名".
     """
-    folded = {name_key(title): key for title, key in aliases.items()}
+    folded: dict[str, str] = {}
+    for title, key in aliases.items():
+        folded.setdefault(_title_class(title), key)
     positions = {}
     for position, title in enumerate(header):
-        key = aliases.get(title.strip().lower()) or folded.get(name_key(title))
+        key = aliases.get(title.strip().lower()) or folded.get(_title_class(title))
         if key and key not in positions:
             positions[key] = position
     return positions

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from formsvc.accounts.models import User
@@ -11,7 +13,16 @@ from formsvc.attendance.services import sign_in_adult
 from formsvc.extensions import db
 from formsvc.forms import new_nonce
 from tests.conftest import clock_stopped_at, form_fields, page_text
-from tests.workspace_helpers import DAY, EN, NOW, audits, count, qr_sign_in, signed_in_client, township_viewer
+from tests.workspace_helpers import (
+    DAY,
+    EN,
+    NOW,
+    audits,
+    count,
+    qr_sign_in,
+    signed_in_client,
+    township_viewer,
+)
 
 frozen_afternoon = clock_stopped_at(NOW)
 
@@ -251,3 +262,52 @@ def test_a_rejected_name_signed_in_again_says_it_was_rejected_before(app, home):
     assert "A child of this name was rejected here on November 27, 2026. Reason: 不是本村的孩子" in text
     zh = page_text(client.get(review_url(home), headers={"Accept-Language": "zh-CN"}).data)
     assert "这个名字此前在本儿童之家被设为不通过（2026年11月27日）。原因：不是本村的孩子" in zh
+
+
+def merge_list(html: bytes, child_id: int) -> list[tuple[str, str, bool]]:
+    """The merge list of a child's entry: each option's value, name, and whether it is chosen."""
+    select = re.search(rf'<select[^>]*name="m{child_id}-target".*?</select>', html.decode(), flags=re.S)
+    assert select, "no merge list"
+    options = re.findall(r"<option([^>]*)>([^<]*)</option>", select.group(0))
+    value = re.compile(r'value="([^"]*)"')
+    return [(value.search(attributes)[1], name, " selected" in attributes) for attributes, name in options]
+
+
+def merge_options(html: bytes, child_id: int) -> dict[str, bool]:
+    return {name: chosen for _value, name, chosen in merge_list(html, child_id)}
+
+
+def test_the_merge_list_offers_the_suggested_child_chosen(app, make, home):
+    """QA: the page said "Similar names on the roster: 王小明" but the merge list still said "—"."""
+    make.child(home["site"], "李思琪")
+    client = signed_in_client(app, home["manager"])
+    page = client.get(review_url(home), headers=EN)
+    assert merge_options(page.data, home["typo"]) == {"—": False, "王小明": True, "李思琪": False}
+    assert count(app, Child, Child.status == ChildStatus.MERGED) == 0  # offered, not done
+    # The manager confirms with the button, the list as it came.
+    (chosen,) = [value for value, _name, selected in merge_list(page.data, home["typo"]) if selected]
+    assert post_action(client, home, "merge", target=chosen).status_code == 302
+    with app.app_context():
+        assert db.session.get(Child, home["typo"]).merged_into_id == home["wang"]
+
+
+def test_a_merge_sent_back_keeps_what_was_chosen(app, home):
+    """ "—" sent on purpose comes back as "—", with the reason, not replaced by the suggestion."""
+    client = signed_in_client(app, home["manager"])
+    response = post_action(client, home, "merge", target="")
+    assert "Please choose the child to merge into." in page_text(response.data)
+    assert merge_options(response.data, home["typo"]) == {"—": True, "王小明": False}
+
+
+def test_of_several_similar_names_only_the_one_slip_is_chosen(app, ctx, make, home):
+    from formsvc.attendance.review import review_queue
+    from formsvc.sites.models import Site
+
+    site = db.session.get(Site, home["site"]["id"])
+    make.child(home["site"], "吴晓梅")  # the same initials (wxm) as 王晓明: similar, not a slip
+    (entry,) = review_queue(site)[0]
+    assert [child.name for child in entry.suggestions] == ["王小明", "吴晓梅"]
+    assert entry.likely_target.id == home["wang"]
+    make.child(home["site"], "汪小明")  # the same sound as 王晓明 too: which one, the manager says
+    (entry,) = review_queue(site)[0]
+    assert len(entry.suggestions) == 3 and entry.likely_target is None

@@ -137,6 +137,33 @@ def test_a_second_child_of_the_same_name_is_added_only_on_purpose(app, make, hom
     assert again.status_code == 302 and count(app, Child) == 2  # a resend adds nothing
 
 
+def test_the_same_name_is_explained_on_the_name_whatever_else_is_wrong(app, make, home):
+    """QA: with a bad phone too, only the box "Yes, this is another child …" showed, unexplained."""
+    make.child(home["site"], "黄子轩")
+    client = signed_in_client(app, home["manager"])
+    data = new_child_data(client, home, name="黄子轩", guardian_phone="12345", grade="三年级")
+    first = client.post(roster_url(home, "/new"), data=data, headers=EN)
+    html = first.data.decode()
+    said = "黄子轩 is already on the roster. If this is another child with the same name, tick the box"
+    assert first.status_code == 200 and count(app, Child) == 1
+    error = f'<p class="error" id="name-error">{said}'
+    name_input = '<input aria-describedby="name-error" aria-invalid="true" autocomplete="off" class="input" id="name"'
+    box = '<input aria-describedby="name-error" id="another_with_same_name"'
+    assert html.index(error) < html.index(name_input) < html.index(box)  # the name marked, the box tied to why
+    assert "another_with_same_name" in html and "11-digit mobile number" in page_text(html)
+    kept = form_fields(html)
+    assert (kept["name"], kept["grade"], kept["guardian_phone"]) == ("黄子轩", "三年级", "12345")
+
+    ticked = client.post(roster_url(home, "/new"), data={**kept, "another_with_same_name": "y"}, headers=EN)
+    assert ticked.status_code == 200 and count(app, Child) == 1  # the phone is still wrong
+    assert said not in page_text(ticked.data)  # the box is ticked: nothing more to explain
+    assert form_fields(ticked.data).get("another_with_same_name") == "y"
+    fixed = {**form_fields(ticked.data), "guardian_phone": "13812345678"}
+    assert client.post(roster_url(home, "/new"), data=fixed, headers=EN).status_code == 302
+    assert client.post(roster_url(home, "/new"), data=fixed, headers=EN).status_code == 302  # a resend
+    assert count(app, Child, Child.name == "黄子轩") == 2
+
+
 def test_renaming_a_child_to_a_name_on_the_roster_says_so(app, make, home):
     make.child(home["site"], "王小明")
     child_id = make.child(home["site"], "李思琪")

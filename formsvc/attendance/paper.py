@@ -3,8 +3,9 @@
 Syntax, also explained on the page:
 
 - children: one name per line (commas or 、 may separate several names on a line),
-  perhaps followed by who signed the child in ("王小明 奶奶", "王小明（奶奶）"); a line that
-  starts with such a word (奶奶, 家长 …) has no name and must be corrected;
+  perhaps followed by who signed the child in ("王小明 奶奶", "王小明（奶奶）", "王小明，奶奶");
+  a line that starts with such a word (奶奶, 家长 …) has no name and must be corrected, and so
+  must such a word after several names ("王小明、李思琪，奶奶": whose?);
 - guardians: the name first (a line starting with 奶奶 or 家长 lacks it), then in any order
   a relation word (奶奶, 妈妈 …), a mobile number, a village (a word ending in 村, 社区,
   屯 …) and the child's name, separated by spaces or commas;
@@ -12,6 +13,10 @@ Syntax, also explained on the page:
 - a word of digits is always the mobile number, never a name or a village: it may be written
   in groups (+86 138 1234 5678), and a line whose number is not an 11-digit mobile (or that
   has two) must be corrected. On the children's sheet a name with such a word is refused.
+
+A name that is a roster child's name followed by other words ("吉𠮷 9岁", "蓝天天 外星人") is not
+read as a new child: the line must be corrected (the check names the roster child). Nobody is
+called "吉𠮷 9岁"; a new child whose name starts like a roster child's is added on the roster first.
 
 A manager typing their own sheet is trusted: an unknown child's name is added to the roster
 as an active child (not sent to the review queue). People already signed in are skipped,
@@ -32,7 +37,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -41,7 +46,7 @@ from formsvc.accounts.models import User
 from formsvc.activities.models import Activity, Audience
 from formsvc.attendance.models import AdultRole, AdultSignIn, Attendance, Child, ChildStatus, Source, Submission
 from formsvc.attendance.once import Once, moment_within, run_once
-from formsvc.attendance.paper_syntax import ParsedLine, parse_sheet
+from formsvc.attendance.paper_syntax import ParsedLine, parse_sheet, shorter_names
 from formsvc.attendance.review import likely_slip
 from formsvc.attendance.roster import roster
 from formsvc.attendance.services import (
@@ -165,6 +170,8 @@ def _classify(
     seen.add(key)
     if audience == Audience.CHILDREN:
         child = match_roster(activity.site, parsed.name)
+        if child is None and (problem := _words_after_a_roster_name(activity, parsed.name)):
+            return PreviewLine(replace(parsed, problem=problem), LineStatus.INVALID)
         if child is None:
             alike = tuple(other for other in listed if other.name and likely_slip(parsed.name, other.name))
             return PreviewLine(parsed, LineStatus.NEW, look_alikes=alike)
@@ -175,6 +182,23 @@ def _classify(
     if _active_adult_signin(activity, ROLES[audience], parsed.name):
         return PreviewLine(parsed, LineStatus.ALREADY_SIGNED_IN, child)
     return PreviewLine(parsed, LineStatus.NEW, child)
+
+
+def _words_after_a_roster_name(activity: Activity, name: str) -> str:
+    """What is wrong with a new name that is a roster child's name and more ("吉𠮷 9岁"); empty if none.
+
+    Saved as typed it would add a child called "吉𠮷 9岁" to the roster, and no look-alike check
+    catches it: the words after the name (an age, a note) are never a relation, or the line
+    would have read them as who signed.
+    """
+    for shorter, words in shorter_names(name):
+        child = match_roster(activity.site, shorter)
+        if child is not None:
+            return _(
+                "Not understood: “{words}” after the name. If this is {name} on the roster, write only the"
+                " name; a new child whose name starts the same way is added on the roster page first."
+            ).format(words=words, name=child.name)
+    return ""
 
 
 def classify_lines(activity: Activity, audience: Audience, parsed: list[ParsedLine]) -> PaperPreview:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from formsvc.activities.models import Audience
 from formsvc.attendance.models import Relation
@@ -126,6 +126,22 @@ def split_signer(name: str) -> tuple[str, str | None]:
     return name, None
 
 
+def shorter_names(name: str) -> list[tuple[str, str]]:
+    """``name`` read as a shorter name and the words after it, longest name first.
+
+    "吉𠮷 9岁" is 吉𠮷 and "9岁"; "王小明（大）" is 王小明 and "大". Only where a space, a bracket
+    or a dash sets the words apart: a name with a digit or a character stuck to it (韦丽丽2) may be
+    a second child's.
+    """
+    words = name.split()
+    readings = [(" ".join(words[:end]), " ".join(words[end:])) for end in range(len(words) - 1, 0, -1)]
+    for pattern in (BRACKETED_TAIL, JOINED_TAIL):
+        found = pattern.match(name)
+        if found and found["name"]:
+            readings.append((found["name"].strip(), found["word"]))
+    return readings
+
+
 def _child_line(number: int, text: str, name: str) -> ParsedLine:
     """One child's name, perhaps followed by who signed them in: "王小明 奶奶", "王小明（奶奶）", "王小明奶奶"."""
     words = name.split()
@@ -137,8 +153,39 @@ def _child_line(number: int, text: str, name: str) -> ParsedLine:
 
 
 def _child_lines(number: int, text: str) -> list[ParsedLine]:
-    names = [clean_text(part) for part in CHILD_SEPARATORS.split(text)]
-    return [_child_line(number, text, name) for name in names if name]
+    """The children of one line; who signed may follow a name after a comma too ("王小明，妈妈")."""
+    lines: list[ParsedLine] = []
+    # The names since the line began, or since the last one that said who signed it in: a word
+    # like 妈妈 standing alone belongs to the name before it only when that is the one name.
+    unsigned: list[int] = []
+    for name in (clean_text(part) for part in CHILD_SEPARATORS.split(text)):
+        if not name:
+            continue
+        if lines and len(name.split()) == 1 and says_who(signer_word(name)):
+            if len(unsigned) == 1:
+                index = unsigned.pop()
+                lines[index] = replace(lines[index], signed_by=relation_word(signer_word(name)))
+            else:
+                lines.append(ParsedLine(number, text, name=name, problem=_signer_problem(name, lines, unsigned)))
+            continue
+        if lines and says_who(signer_word(name.split()[0])):  # "王小明，妈妈 李华": whose mother?
+            problem = _("Cannot tell what “{text}” is.").format(text=name)
+            lines.append(ParsedLine(number, text, name=name, problem=problem))
+            continue
+        lines.append(_child_line(number, text, name))
+        unsigned = [] if split_signer(name)[1] else [*unsigned, len(lines) - 1]
+    return lines
+
+
+def _signer_problem(word: str, lines: list[ParsedLine], unsigned: list[int]) -> str:
+    """Why a word saying who signed, standing alone after a comma, cannot be given to a name."""
+    if not unsigned:  # "王小明 奶奶，妈妈": the name before already says who signed
+        return _("Cannot tell what “{text}” is.").format(text=word)
+    names = [lines[index].name for index in unsigned]
+    return _(
+        "“{word}” comes after several names ({names}): write who signed right after each child's name,"
+        " as in “{example}”."
+    ).format(word=word, names="、".join(names), example=f"{names[0]} {signer_word(word)}")
 
 
 def _adult_tokens(text: str) -> list[str]:

@@ -45,6 +45,15 @@ class ReviewEntry:
     # The same name was rejected here before: when, and why (the reason its sign-ins were voided).
     rejected_before: tuple[datetime, str] | None = None
 
+    @property
+    def likely_target(self) -> Child | None:
+        """The child the merge form offers chosen: the one suggestion, or of several the only one a
+        slip of the keyboard explains (王晓明 for 王小明 beside 吴晓梅). The manager still merges."""
+        if len(self.suggestions) == 1:
+            return self.suggestions[0]
+        slips = [other for other in self.suggestions if likely_slip(self.child.name, other.name)]
+        return slips[0] if len(slips) == 1 else None
+
 
 def looks_alike(a: str, b: str) -> bool:
     """Whether two names may be the same child written two ways: a typo, a homophone, a nickname.

@@ -95,25 +95,28 @@ def new_child(site_id: int):
         and not nonce_used(form.nonce.data or "")  # a resend of a saved form answers as saved
         and same_name_on_roster(site, form.name.data)
     )
-    if form.validate_on_submit():
-        if twin and not form.another_with_same_name.data:
-            problem = _(
-                "{name} is already on the roster. If this is another child with the same name, tick the box"
-                " below and save again; if not, there is nothing to add."
-            ).format(name=twin.name)
+    valid = form.validate_on_submit()
+    twin_unconfirmed = twin and not form.another_with_same_name.data
+    if twin_unconfirmed:
+        # On the name itself, right above the box it asks for, whatever else is wrong on the form.
+        twin_problem = _(
+            "{name} is already on the roster. If this is another child with the same name, tick the box"
+            " below and save again; if not, there is nothing to add."
+        ).format(name=twin.name)
+        form.name.errors = [*form.name.errors, twin_problem]
+    if valid and not twin_unconfirmed:
+        try:
+            child = create_child(site, form.child_data(), user=current_user, nonce=form.nonce.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            problem = error.message
         else:
-            try:
-                child = create_child(site, form.child_data(), user=current_user, nonce=form.nonce.data)
-                db.session.commit()
-            except DomainError as error:
-                db.session.rollback()
-                problem = error.message
-            else:
-                if child is None:
-                    flash(_("This form had already been saved; nothing new was added."), "warning")
-                    return redirect(url_for(".children", site_id=site.id))
-                added = _("{name} was added to the roster.").format(name=child.name)
-                return _after_save(site, child, added, twin_expected=bool(twin))
+            if child is None:
+                flash(_("This form had already been saved; nothing new was added."), "warning")
+                return redirect(url_for(".children", site_id=site.id))
+            added = _("{name} was added to the roster.").format(name=child.name)
+            return _after_save(site, child, added, twin_expected=bool(twin))
     elif form.is_submitted():
         problem = form_problem(form)
     form.ensure_nonce()
@@ -296,8 +299,11 @@ def _review_page(site: Site, bound: dict | None = None, problem: str | None = No
             "merge": MergeForm(prefix=f"m{child_id}", formdata=None),
             "reject": RejectForm(prefix=f"r{child_id}", formdata=None),
         }
-        forms[child_id].update((bound or {}).get(child_id, {}))
+        sent = (bound or {}).get(child_id, {})
+        forms[child_id].update(sent)
         forms[child_id]["merge"].target.choices = _merge_choices(active, entry.suggestions)
+        if "merge" not in sent and entry.likely_target is not None:  # what was sent back stays as sent
+            forms[child_id]["merge"].target.data = str(entry.likely_target.id)
     return render_template(
         "admin/roster/review.html", site=site, entries=entries, active=active, forms=forms, problem=problem
     )

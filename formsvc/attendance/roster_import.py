@@ -38,7 +38,7 @@ from formsvc.imports.models import SheetImport
 from formsvc.imports.services import FileImportError, file_sha256, import_once, previous_import
 from formsvc.sites.models import Site
 from formsvc.sites.services import RowProblem
-from formsvc.tabular import find_header, footer_notice, is_footer_row, read_rows
+from formsvc.tabular import find_header, footer_notice, is_footer_row, read_rows, too_many_rows_message
 from formsvc.text import clean_text, name_key
 from formsvc.timeutil import local_today
 
@@ -324,6 +324,7 @@ def plan_roster_import(site: Site, raw: bytes, filename: str) -> RosterPlan:
     plan.titles, plan.unread_titles = columns.titles, columns.unread
     roster = _Roster(site)
     seen: dict[str, int] = {}
+    beyond = 0  # the children's rows past MAX_ROWS
     for number, row in enumerate(rows[columns.first :], start=columns.first + 1):
         if is_footer_row(row):
             # What follows the sign-off (a second one, a note on the sources) is no child either.
@@ -343,8 +344,11 @@ def plan_roster_import(site: Site, raw: bytes, filename: str) -> RosterPlan:
         if not any(cells.values()):
             continue
         if len(plan.rows) == MAX_ROWS:
-            raise FileImportError(_("At most {max} rows at once.").format(max=MAX_ROWS), code="too_many_rows")
+            beyond += 1  # only counted, for the message
+            continue
         plan.rows.append(_plan_row(number, cells, plan, roster, seen))
+    if beyond:
+        raise FileImportError(too_many_rows_message(MAX_ROWS + beyond, MAX_ROWS), code="too_many_rows")
     if not plan.rows:
         raise FileImportError(_("The file has no rows below its header."), code="no_rows")
     plan.previous = previous_import(roster_scope(site.id), plan.sha256)

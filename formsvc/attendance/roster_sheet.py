@@ -10,20 +10,22 @@ from dataclasses import dataclass
 from formsvc.tabular import header_index
 from formsvc.text import name_key
 
-# The titles a column goes by in the homes' rosters (English ones too), and each title's column.
+# The titles a column goes by in the homes' rosters (English ones too), and each title's column;
+# the titles that mean the same in every sheet (名字, 出生日期, 班级, 手机号 …) are read through
+# tabular.SAME_TITLES.
 ROSTER_TITLES = {
     "name": ("name", "姓名", "儿童姓名", "学生姓名", "孩子姓名"),
     "gender": ("gender", "sex", "性别"),
-    "birth": ("birth_year", "birth", "出生年月", "出生日期", "出生年份", "出生年", "出生年月日", "生日"),
-    "grade": ("grade", "年级", "班级", "年级班级", "就读年级"),
-    "guardian_name": ("guardian", "guardian_name", "监护人", "监护人姓名", "家长", "家长姓名", "父母姓名"),
-    "relation": ("relation", "关系", "与儿童关系", "与孩子关系", "监护人关系", "监护关系"),
+    "birth": ("birth_year", "birth", "出生年月"),
+    "grade": ("grade", "年级"),
+    "guardian_name": ("guardian", "guardian_name", "监护人"),
+    "relation": ("relation", "关系"),
     "phone": (
-        *("phone", "电话", "联系电话", "联系方式", "手机", "手机号", "手机号码"),
+        *("phone", "电话"),
         *("监护人电话", "监护人联系电话", "监护人手机", "监护人手机号", "监护人联系方式"),
         *("家长电话", "家长联系电话", "家长手机", "家长手机号", "家长联系方式"),
     ),
-    "categories": ("categories", "category", "类别", "儿童类别", "儿童类型"),
+    "categories": ("categories", "category", "类别"),
 }
 ROSTER_COLUMNS = {title: column for column, titles in ROSTER_TITLES.items() for title in titles}
 # Titles of what a roster keeps and this import leaves out on purpose (minimum data: no

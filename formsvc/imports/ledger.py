@@ -42,7 +42,7 @@ from formsvc.imports.models import LEDGER_SCOPE, SheetImport
 from formsvc.imports.services import FileImportError, file_sha256, previous_import
 from formsvc.sites.models import Site, Township
 from formsvc.sites.services import RowProblem
-from formsvc.tabular import find_header, footer_notice, read_rows, rows_above_footer
+from formsvc.tabular import find_header, footer_notice, read_rows, rows_above_footer, too_many_rows_message
 from formsvc.text import clean_text, is_mainland_mobile, name_key, normalise_phone
 from formsvc.timeutil import local_today
 
@@ -350,17 +350,16 @@ def plan_ledger_import(raw: bytes, filename: str, today: date | None = None) -> 
     rows = read_rows(raw, filename)
     if not rows:
         raise FileImportError(_("The file is empty."), code="empty_file")
-    if len(rows) > MAX_ROWS + 1:
-        raise FileImportError(_("At most {max} rows at once.").format(max=MAX_ROWS), code="too_many_rows")
     header_at, columns = find_header(rows, values.LEDGER_COLUMNS, values.REQUIRED_LEDGER_COLUMNS)
     header = {key: rows[header_at][position].strip() for key, position in columns.items()}
     sites = _Sites()
     today = today or local_today()
     parsed: list[LedgerRow] = []
     body, plan.footer_row = rows_above_footer(rows, header_at)
-    for number, row in body:
-        if not any(cell.strip() for cell in row):
-            continue
+    filled = [(number, row) for number, row in body if any(cell.strip() for cell in row)]
+    if len(filled) > MAX_ROWS:
+        raise FileImportError(too_many_rows_message(len(filled), MAX_ROWS), code="too_many_rows")
+    for number, row in filled:
         plan.rows += 1
         cells = {
             key: row[columns[key]].strip() if key in columns and columns[key] < len(row) else ""

@@ -17,46 +17,32 @@ from formsvc.attendance.paper_syntax import RELATION_BY_WORD
 from formsvc.i18n import _
 from formsvc.text import name_key
 
+# Each column by its English and Chinese titles; the titles that mean the same in every sheet
+# (儿童之家名称, 活动日期, 名字, 手机号 …) are read through tabular.SAME_TITLES.
 LEDGER_COLUMNS = {
     "site": "site",
     "site_id": "site",
     "站点": "site",
-    "站点名称": "site",
-    "儿童之家": "site",
-    "儿童之家名称": "site",
     "date": "date",
     "日期": "date",
-    "活动日期": "date",
     "kind": "kind",
     "类型": "kind",
     "活动类型": "kind",
-    "活动类别": "kind",
     "title": "title",
     "活动名称": "title",
-    "活动": "title",
     "name": "name",
     "姓名": "name",
     "role": "role",
     "身份": "role",
     "village": "village",
     "村/社区": "village",
-    "村(社区)": "village",
-    "村": "village",
-    "社区": "village",
     "relation": "relation",
     "关系": "relation",
-    "与儿童关系": "relation",
-    "与孩子关系": "relation",
     "phone": "phone",
     "电话": "phone",
-    "手机": "phone",
-    "手机号": "phone",
-    "手机号码": "phone",
-    "联系电话": "phone",
     "categories": "categories",
     "category": "categories",
     "类别": "categories",
-    "儿童类别": "categories",
 }
 # The required columns: each key is also the column's English header, the value its Chinese one.
 REQUIRED_LEDGER_COLUMNS = {"site": "站点", "date": "日期", "kind": "类型", "name": "姓名", "role": "身份"}

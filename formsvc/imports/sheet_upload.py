@@ -59,21 +59,15 @@ from formsvc.imports.services import FileImportError, file_sha256, import_once, 
 from formsvc.imports.sheet_rows import listed_mark, listed_row, read_row
 from formsvc.printables.sheets import XLSX_ACTIVITY_ID_CELL, XLSX_ACTIVITY_ID_NAME, column_titles
 from formsvc.sites.services import RowProblem
-from formsvc.tabular import footer_notice, header_index, read_rows, rows_above_footer
+from formsvc.tabular import footer_notice, header_index, read_rows, rows_above_footer, too_many_rows_message
 
 SHEET_KEYS = ("number", "name", "relation", "village", "phone", "signed")
-# Besides the template's own titles (in Chinese and English): what a clerk may write instead.
+# Besides the template's own titles (in Chinese and English) and the titles that mean the same in
+# every sheet (tabular.SAME_TITLES: 名字, 电话, 村 …): what a clerk may write instead on this one.
 EXTRA_ALIASES = {
-    "编号": "number",
-    "名字": "name",
     "关系": "relation",
     "身份": "relation",
-    "村": "village",
-    "社区": "village",
     "单位": "village",
-    "电话": "phone",
-    "手机": "phone",
-    "联系电话": "phone",
 }
 MAX_ROWS = 1000
 HEADER_SEARCH_ROWS = 30
@@ -217,8 +211,11 @@ def plan_sheet_upload(activity: Activity, raw: bytes, filename: str, now: dateti
     titles = rows[header_row]
     letters = {key: f"{get_column_letter(position + 1)} {titles[position]}" for key, position in columns.items()}
     body, plan.footer_row = rows_above_footer(rows, header_row)
-    if len(body) > MAX_ROWS:
-        raise FileImportError(_("At most {max} rows at once.").format(max=MAX_ROWS), code="too_many_rows")
+    # The template's numbered empty rows are no one's: only rows with more than their 序号 count.
+    number_at = columns.get("number")
+    filled = sum(1 for _number, row in body if any(cell.strip() for at, cell in enumerate(row) if at != number_at))
+    if filled > MAX_ROWS:
+        raise FileImportError(too_many_rows_message(filled, MAX_ROWS), code="too_many_rows")
     read: list[tuple[Audience | None, ParsedLine]] = []
     # Row numbers of the rows the sheet listed: recorded already, never written again.
     recorded: set[int] = set()
@@ -252,7 +249,10 @@ def plan_sheet_upload(activity: Activity, raw: bytes, filename: str, now: dateti
             plan.lines.append((who, PreviewLine(parsed, LineStatus.INVALID)))
             plan.problems.append(RowProblem(parsed.number, parsed.column, parsed.problem))
         else:
-            plan.lines.append(by_row[parsed.number])
+            who, line = by_row[parsed.number]
+            plan.lines.append((who, line))
+            if line.status == LineStatus.INVALID:  # found against the roster ("吉𠮷 9岁")
+                plan.problems.append(RowProblem(parsed.number, letters.get("name", ""), line.parsed.problem))
     return plan
 
 

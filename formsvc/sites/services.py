@@ -19,35 +19,21 @@ from formsvc.sites.models import SITE_LEVEL_ALIASES, Site, SiteLevel, Township
 from formsvc.tabular import find_header, footer_notice, read_rows, rows_above_footer
 from formsvc.text import clean_text, name_key
 
+# Each column by its English and Chinese titles; the titles that mean the same in every sheet
+# (乡镇（街道）, 儿童之家名称, 所在村 …) are read through tabular.SAME_TITLES.
 SITE_COLUMNS = {
     "township": "township",
     "乡镇": "township",
-    "乡镇/街道": "township",
-    "乡镇(街道)": "township",
-    "乡镇街道": "township",
-    "乡(镇)": "township",
-    "所属乡镇": "township",
-    "街道": "township",
     "name": "name",
     "site": "name",
     "名称": "name",
     "儿童之家": "name",
-    "儿童之家名称": "name",
-    "站点": "name",
-    "站点名称": "name",
     "village": "village",
     "村/社区": "village",
-    "村(社区)": "village",
-    "村": "village",
-    "社区": "village",
-    "所在村": "village",
     "level": "level",
     "级别": "level",
-    "等级": "level",
-    "示范级别": "level",
     "address": "address",
     "地址": "address",
-    "详细地址": "address",
 }
 # The required columns: each key is also the column's English header, the value the Chinese one
 # the district's sheets title it by.
