@@ -7,12 +7,12 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import abort, current_app, request
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectMultipleField, StringField
+from wtforms import DateField, HiddenField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
 
 from formsvc.i18n import _, _l
-from formsvc.text import clean_text, is_mainland_mobile, normalise_phone
+from formsvc.text import clean_text, fold_width, is_mainland_mobile, normalise_phone
 from formsvc.timeutil import near_today
 from formsvc.tokens import NONCE_PATTERN
 
@@ -20,6 +20,11 @@ from formsvc.tokens import NONCE_PATTERN
 def strip_filter(value):
     """Cleaned text; a field missing from the request is empty text, never None in a NOT NULL column."""
     return clean_text(value) if isinstance(value, str) else "" if value is None else value
+
+
+def width_filter(value):
+    """``strip_filter`` that also reads full-width digits and letters as ASCII (text typed to a pattern)."""
+    return fold_width(value) if isinstance(value, str) else "" if value is None else value
 
 
 def phone_filter(value):
@@ -58,6 +63,18 @@ class PhoneField(StringField):
         if self.errors and self.raw_data:
             return self.raw_data[0]
         return super()._value()
+
+
+class TypedDateField(DateField):
+    """A date field whose text may be typed full-width (２０２６－１１－０１).
+
+    Browsers show a date picker and send 2026-11-01; where one shows a plain text box instead
+    (older WebViews, a browser in compatibility mode), the person types the date, perhaps with
+    the keyboard in full-width mode. On an error it shows back what was typed.
+    """
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([fold_width(value) for value in valuelist])
 
 
 class NearToday:

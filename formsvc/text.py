@@ -51,6 +51,15 @@ _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 
 
+def fold_width(value: str | None) -> str:
+    """``clean_text`` with full-width digits, letters and signs read as ASCII: ２０２６－Ｑ４ is 2026-Q4.
+
+    For what is typed to a pattern (a period, a date): a Chinese keyboard in full-width mode
+    types the digits that way, and the person sees no difference.
+    """
+    return unicodedata.normalize("NFKC", clean_text(value))
+
+
 def has_han(value: str | None) -> bool:
     """Whether ``value`` holds a Chinese character: a name typed, not pinyin or its initials (wxm)."""
     return bool(value and _HAN.search(value))

@@ -26,6 +26,15 @@ def pdf_text(pdf: bytes) -> str:
     return result.stdout.decode("utf-8")
 
 
+def pdf_pages(pdf: bytes, *, layout: bool = False) -> list[str]:
+    """The text of each page, as pdftotext reads it; ``layout`` keeps each printed line on one line."""
+    options = ["-layout"] if layout else []
+    result = subprocess.run(
+        [_tool("pdftotext"), *options, "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
+    )
+    return result.stdout.decode("utf-8").split("\f")[:-1]  # a form feed ends every page
+
+
 def pdf_words(pdf: bytes) -> list[dict]:
     """Every word pdftotext finds, with its box in points (x_min, y_min, x_max, y_max), off the page or not."""
     html = subprocess.run(

@@ -70,11 +70,70 @@ def _keep_as_text(workbook) -> None:
 
 def display_width(text: str) -> int:
     """Columns a text takes in a spreadsheet: a Chinese character is about two Latin ones."""
-    return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text)
+    return sum(_char_width(char) for char in text)
 
 
-def fit_columns(sheet, *, first_row: int = 1, minimum: int = 6, maximum: int = 40) -> None:
-    """Set each column's width from its widest cell at or below ``first_row``."""
+def _char_width(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _pieces(text: str) -> list[tuple[int, bool]]:
+    """What a wrapping cell may put on different lines: (width, after a space) of each word
+    and of each Chinese character, which a line may end after."""
+    pieces: list[tuple[int, bool]] = []
+    run, spaced = 0, False
+    for char in text:
+        if char.isspace() or _char_width(char) == 2:
+            if run:
+                pieces.append((run, spaced))
+                run, spaced = 0, False
+            if char.isspace():
+                spaced = bool(pieces)
+            else:
+                pieces.append((2, spaced))
+                spaced = False
+        else:
+            run += 1
+    if run:
+        pieces.append((run, spaced))
+    return pieces
+
+
+def _wrapped_width(text: str, lines: int) -> int:
+    """The least width at which ``text`` wraps onto at most ``lines`` lines, no word cut."""
+    pieces = _pieces(text)
+    width = max((piece for piece, _spaced in pieces), default=0)
+    while True:
+        count, used = 1, 0
+        for piece, spaced in pieces:
+            need = piece + (1 if spaced and used else 0)
+            if used and used + need > width:
+                count, used = count + 1, piece
+            else:
+                used += need
+        if count <= lines:
+            return width
+        width += 1
+
+
+# The drop-down arrow of an autofilter covers about two characters at a heading's right end.
+FILTER_BUTTON = 2
+
+
+def fit_columns(
+    sheet,
+    *,
+    first_row: int = 1,
+    minimum: int = 6,
+    maximum: int = 40,
+    header_row: int | None = None,
+    header_lines: int = 3,
+) -> None:
+    """Set each column's width from its widest cell at or below ``first_row``.
+
+    With ``header_row``, the headings there count too: each may wrap onto ``header_lines``
+    lines (its cell wraps text) beside its filter button, without cutting a word.
+    """
     from openpyxl.utils import get_column_letter
 
     widths: dict[int, int] = {}
@@ -83,9 +142,14 @@ def fit_columns(sheet, *, first_row: int = 1, minimum: int = 6, maximum: int = 4
             if cell.value is None:
                 continue
             text = f"{cell.value:,}" if isinstance(cell.value, int | float) else str(cell.value)
-            widths[cell.column] = max(widths.get(cell.column, 0), display_width(text))
+            widths[cell.column] = max(widths.get(cell.column, 0), display_width(text) + 2)
+    if header_row is not None:
+        for cell in sheet[header_row]:
+            if cell.value is not None:
+                heading = _wrapped_width(str(cell.value), header_lines) + FILTER_BUTTON + 1
+                widths[cell.column] = max(widths.get(cell.column, 0), heading)
     for column, width in widths.items():
-        sheet.column_dimensions[get_column_letter(column)].width = max(minimum, min(maximum, width + 2))
+        sheet.column_dimensions[get_column_letter(column)].width = max(minimum, min(maximum, width))
 
 
 def print_to_fit(sheet, *, landscape: bool = False) -> None:

@@ -46,6 +46,12 @@ def _rate_note(results: SurveyResults) -> str | None:
     ).format(answers=results.activity_responses, guardians=results.guardian_sign_ins)
 
 
+def _keep_header_in_view(sheet, *, header_row: int) -> None:
+    """The rows down to the column headings stay on screen while scrolling, and head every printed page."""
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    sheet.print_title_rows = f"1:{header_row}"
+
+
 def results_xlsx(results: SurveyResults, *, scope_label: str, period_label: str) -> bytes:
     from openpyxl import Workbook  # heavy: imported only when a workbook is made
     from openpyxl.styles import Font
@@ -110,6 +116,7 @@ def results_xlsx(results: SurveyResults, *, scope_label: str, period_label: str)
             for comment in question.comments or []:
                 comments.append((version.number, question.number, question.title, comment))
         fit_columns(sheet, first_row=2)
+        _keep_header_in_view(sheet, header_row=2)
 
     sheet = workbook.create_sheet(_("Comments")[:31])
     _append(sheet, (_("Version"), _("No."), _("Question"), _("Date"), _("Children's Home"), _("Comment")))
@@ -119,6 +126,7 @@ def results_xlsx(results: SurveyResults, *, scope_label: str, period_label: str)
         _append(sheet, (version_number, number, title, comment.on_date, comment.site_name, comment.text))
         sheet.cell(row=sheet.max_row, column=4).number_format = "yyyy-mm-dd"
     fit_columns(sheet, maximum=80)
+    _keep_header_in_view(sheet, header_row=1)
     fit_columns(summary)
     for each in workbook.worksheets:
         print_to_fit(each)

@@ -118,7 +118,7 @@ def tally_title(tally: Tally) -> str:
 
 
 def tally_xlsx(tally: Tally) -> bytes:
-    """One sheet: a title, the header row (frozen, with the name columns), one row per row."""
+    """One sheet: a title, the header row (frozen, with the name columns), then the rows as the page shows them."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -135,22 +135,26 @@ def tally_xlsx(tally: Tally) -> bytes:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="EEEEEE")
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for offset, row in enumerate(tally.rows, start=1):
-        number = XLSX_HEADER_ROW + offset
+    # As on the page and in the PDF: each township's homes, then its 小计 in bold; the 合计 last.
+    # The homes' rows are one outline level down, so Excel's "1 2" buttons fold the sheet to
+    # the subtotals, as its own 分类汇总 does; filtering column B to the homes counts each once.
+    rows = tally.rows_by_township
+    for number, row in enumerate(rows, start=XLSX_HEADER_ROW + 1):
         values = [*_row_labels(row), *(column.value(row.figures) for column in columns)]
         for index, value in enumerate(values, start=1):
             cell = ws.cell(row=number, column=index, value=xlsx_value(value))
             if row.row_type != "site":
                 cell.font = Font(bold=True)
-    fit_columns(ws, first_row=XLSX_HEADER_ROW + 1, minimum=8)
+        if row.row_type == "site":
+            ws.row_dimensions[number].outline_level = 1
+    ws.sheet_format.outlineLevelRow = 1  # Excel draws the outline's buttons only when told its depth
+    fit_columns(ws, first_row=XLSX_HEADER_ROW + 1, header_row=XLSX_HEADER_ROW, minimum=8)
     for index in range(3, len(headers) + 1):
         letter = ws.cell(row=XLSX_HEADER_ROW, column=index).column_letter
         ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, 12)
     ws.row_dimensions[XLSX_HEADER_ROW].height = 48
     ws.freeze_panes = ws.cell(row=XLSX_HEADER_ROW + 1, column=3)
-    # The homes' rows come first, then the subtotals and the total in bold: a clerk who sums a
-    # column over the homes' rows, or filters the 小计 rows out, gets each figure once.
-    last = ws.cell(row=XLSX_HEADER_ROW + len(tally.rows), column=len(headers)).coordinate
+    last = ws.cell(row=XLSX_HEADER_ROW + len(rows), column=len(headers)).coordinate
     ws.auto_filter.ref = f"A{XLSX_HEADER_ROW}:{last}"
     ws.print_title_rows = f"{XLSX_HEADER_ROW}:{XLSX_HEADER_ROW}"
     print_to_fit(ws, landscape=True)

@@ -115,9 +115,14 @@ class Tally:
 
     @property
     def rows(self) -> list[TallyRow]:
-        """Every row in export order: each site, then each township subtotal, then the total."""
+        """Every row in the CSV's order: each site, then each township subtotal, then the total."""
         sites = [row for block in self.townships for row in block.sites]
         return sites + [block.subtotal for block in self.townships] + [self.total]
+
+    @property
+    def rows_by_township(self) -> list[TallyRow]:
+        """Every row as the page and the PDF show them: each township's homes, then its subtotal; then the total."""
+        return [row for block in self.townships for row in (*block.sites, block.subtotal)] + [self.total]
 
 
 def _scope_condition(scope: Scope):
