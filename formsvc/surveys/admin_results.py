@@ -61,15 +61,20 @@ def _period_label(date_from: date | None, date_to: date | None) -> str:
 
 def _filtered(template_id: int, *, for_print: bool):
     """The template, the filter form (from the query string), the results it asks for, their
-    labels, the home they are limited to (None for several) and what an export of them covers."""
+    labels, the home they are limited to (None for several) and what an export of them covers.
+
+    Dates that cannot be read, or that run backwards, give no results (None): figures for
+    other days than the ones asked for, or none at all, would read as the answer.
+    """
     template = template_for(current_user, template_id)
     form = ResultsFilterForm(request.args)
     scopes = _scope_choices(template)
     form.scope.choices = choices(scopes)
     form.validate()
+    if form.date_from.errors or form.date_to.errors:
+        return template, form, None, {}, None, {}
     scope = form.scope.data if form.scope.data in dict(scopes) else "all"
-    date_from = form.date_from.data if not form.date_from.errors else None
-    date_to = form.date_to.data if not form.date_to.errors else None
+    date_from, date_to = form.date_from.data, form.date_to.data
     search = form.q.data if not form.q.errors else ""
     flt = ResultFilter(
         site_ids=_scope_site_ids(scope),
@@ -117,9 +122,10 @@ def results(template_id: int):
     return render_template(
         "admin/surveys/results.html",
         template=template,
+        title=template.current.title(survey_locale()),
         form=form,
         results=found,
-        charts=charts_for(found, large_text=large_text()),
+        charts=charts_for(found, large_text=large_text()) if found else {},
         percent=percent,
         mean_text=mean_text,
         query=request.args.to_dict(),
@@ -134,6 +140,8 @@ def results(template_id: int):
 @download_view
 def export(template_id: int, fmt: str):
     template, _form, found, labels, one_home, covered = _filtered(template_id, for_print=True)
+    if found is None:
+        abort(400)
     record(
         "survey.export",
         user=current_user,

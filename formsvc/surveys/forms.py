@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from formsvc.accounts.forms import CheckboxListField
-from formsvc.forms import choices, strip_filter
+from formsvc.forms import EndsAfterStart, choices, strip_filter
 from formsvc.i18n import _, _l
 from formsvc.surveys.builder import multiline_filter, paragraphs_filter
 from formsvc.surveys.models import QUESTION_KIND_TITLES, QuestionKind
@@ -130,5 +130,5 @@ class ResultsFilterForm(FlaskForm):
 
     scope = SelectField(_l("Where"), validators=[Optional()])
     date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional(), EndsAfterStart()])
     q = StringField(_l("Comments containing"), validators=[Length(max=50)], filters=[strip_filter])

@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from formsvc.forms import EndsAfterStart
 from formsvc.i18n import _l
 
 
@@ -18,4 +19,4 @@ class TallyForm(FlaskForm):
         _l("Period"), validators=[Optional(), Length(max=12)], description=_l("2026, 2026-Q4 or 2026-11")
     )
     date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional(), EndsAfterStart()])
