@@ -275,6 +275,11 @@ def use(template_id: int):
     return _use_page(template, activity_form, site_form)
 
 
+def _link_place(link: SurveyLink) -> str:
+    """Where a link asks its survey: the home, and the activity after which it is asked."""
+    return f"{link.site.name} · {activity_name(link.activity)}" if link.activity else link.site.name
+
+
 def _use_page(template: SurveyTemplate, activity_form, site_form, problem: str | None = None):
     links = list(
         db.session.execute(
@@ -291,13 +296,16 @@ def _use_page(template: SurveyTemplate, activity_form, site_form, problem: str |
     return render_template(
         "admin/surveys/use.html",
         template=template,
-        title=template.current.title_zh,
+        title=template.current.title(survey_locale()),
         activity_form=activity_form,
         site_form=site_form,
         links=links,
         urls=urls,
         qrs={link.id: qr_svg(url) for link, url in zip(links, urls.values(), strict=True)},
         windows={link.id: link_window(link) for link in links},
+        places={link.id: _link_place(link) for link in links},
+        # A manager cannot stop what the district asks at her home: no button that only says so.
+        stoppable={link.id for link in links if may_replace(current_user, link)},
         action_form=ActionForm(),
         # Whether to offer "replace": some listed activity asks another survey now.
         others_asked=any(
@@ -314,9 +322,8 @@ def use_at(template_id: int, where: str):
     template = template_for(current_user, template_id)
     activity_form, site_form = _use_forms(template)
     form = activity_form if where == "activities" else site_form
-    if not form.validate_on_submit():
-        flash(_("Please choose at least one and try again."))
-        return redirect(url_for("surveys_admin.use", template_id=template.id))
+    if not form.validate_on_submit():  # nothing ticked, or an expired page: said on the form, ticks kept
+        return _use_page(template, activity_form, site_form, form_problem(form))
     if where == "activities":
         picked = [db.session.get(Activity, activity_id) for activity_id in activity_form.activities.data or []]
         asking_another = [activity for activity in picked if other_survey_at(template, activity) is not None]
@@ -365,4 +372,6 @@ def stop(link_id: int):
         stop_link(link)
         record("survey.stop", user=current_user, site_id=link.site_id, target=_target(link.template), link=link.id)
         db.session.commit()
+        survey = link.template.current.title(survey_locale())
+        flash(_("“{survey}” is no longer asked at {place}.").format(survey=survey, place=_link_place(link)))
     return redirect(url_for("surveys_admin.use", template_id=link.template_id))

@@ -117,9 +117,18 @@ class UseAtActivitiesForm(FlaskForm):
     def opens_before_close(self) -> int | None:
         return None if self.window.data == "start" else int(self.window.data)
 
+    # Not DataRequired: its "required" flag would mark every checkbox as one that must be ticked.
+    def validate_activities(self, field):
+        if not field.data:
+            raise ValidationError(_("Choose at least one activity."))
+
 
 class UseAtSitesForm(FlaskForm):
     sites = CheckboxListField(_l("Children's Homes"), coerce=int, validate_choice=True)
+
+    def validate_sites(self, field):
+        if not field.data:
+            raise ValidationError(_("Choose at least one Children's Home."))
 
 
 class ResultsFilterForm(FlaskForm):
