@@ -18,6 +18,7 @@ from formsvc.audit.readable import detail_lines, named_in, site_names_in, target
 from formsvc.extensions import db
 from formsvc.forms import NO_CHOICE, EndsAfterStart, choices
 from formsvc.i18n import _l
+from formsvc.places import home_choices
 from formsvc.sites.models import Site
 from formsvc.timeutil import local_day_bounds
 
@@ -52,9 +53,7 @@ def index():
         [NO_CHOICE]
         + [(user.id, user.username) for user in db.session.execute(select(User).order_by(User.username)).scalars()]
     )
-    form.site.choices = choices(
-        [NO_CHOICE] + [(site.id, site.name) for site in db.session.execute(select(Site).order_by(Site.name)).scalars()]
-    )
+    form.site.choices = choices([NO_CHOICE]) + home_choices(db.session.execute(select(Site)).scalars())
     query = select(AuditEntry, User.username, Site.name).outerjoin(User, User.id == AuditEntry.user_id)
     query = query.outerjoin(Site, Site.id == AuditEntry.site_id)
     if not form.validate():

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 
 from formsvc.accounts.forms import ActionForm
 from formsvc.accounts.permissions import writer_required
@@ -17,6 +18,7 @@ from formsvc.documents.qr import qr_svg
 from formsvc.extensions import db
 from formsvc.forms import choices, form_problem
 from formsvc.i18n import _
+from formsvc.places import home_choices
 from formsvc.surveys.access import can_edit, owner_label, template_for, visible_templates
 from formsvc.surveys.answering import link_window, survey_locale
 from formsvc.surveys.builder import question_defs
@@ -77,10 +79,10 @@ def index():
 @writer_required
 def new():
     form = NewTemplateForm()
-    owners = [(str(site.id), site.name) for site in visible_sites(current_user)]
+    owners = home_choices(visible_sites(current_user), value=lambda site: str(site.id))
     if current_user.is_admin:
-        owners.insert(0, ("district", _("District (every Children's Home may use it)")))
-    form.owner.choices = choices(owners)
+        owners.insert(0, SelectChoice("district", _("District (every Children's Home may use it)")))
+    form.owner.choices = owners
     if form.validate_on_submit():
         site = None if form.owner.data == "district" else site_for(current_user, int(form.owner.data), write=True)
         template = create_template(
@@ -263,7 +265,7 @@ def _use_forms(template: SurveyTemplate) -> tuple[UseAtActivitiesForm, UseAtSite
     activity_form.activities.choices = choices(
         (activity.id, _activity_choice(template, activity)) for activity in _upcoming_activities(template)
     )
-    site_form.sites.choices = choices((site.id, site.name) for site in _usable_sites(template))
+    site_form.sites.choices = home_choices(_usable_sites(template))
     return activity_form, site_form
 
 
