@@ -14,7 +14,7 @@ from formsvc.accounts.models import User
 from formsvc.accounts.permissions import admin_required
 from formsvc.audit.actions import ACTION_TITLES, action_title
 from formsvc.audit.models import AuditEntry
-from formsvc.audit.readable import detail_lines, named_in, site_names_in, target_names
+from formsvc.audit.readable import detail_lines, labelled, named_in, site_names_in, target_names
 from formsvc.extensions import db
 from formsvc.forms import NO_CHOICE, EndsAfterStart, choices
 from formsvc.i18n import _l
@@ -85,6 +85,7 @@ def index():
         rows=rows,
         target_names=target_names(named_in(entry for entry, _username, _site_name in rows)),
         detail_lines=detail_lines,
+        labelled=labelled,
         site_names=site_names_in(entry.details for entry, _username, _site_name in rows),
         page=page,
         has_more=has_more,
