@@ -85,6 +85,23 @@ class NearToday:
             raise ValidationError(_("Please give a date within two years of today."))
 
 
+class EndsAfterStart:
+    """On the end date of a from–to range: an end before the start is refused in words.
+
+    A range that runs backwards finds nothing, and a page that then says "nothing recorded" or
+    an export without rows reads as if nothing had happened in those days. The tallies, the
+    survey results and the audit log filter with it, so all three say it alike.
+    """
+
+    def __init__(self, start: str = "date_from"):
+        self.start = start
+
+    def __call__(self, form, field):
+        start = form[self.start].data
+        if start is not None and field.data is not None and field.data < start:
+            raise ValidationError(_("The period starts after it ends."))
+
+
 def foreign_origin() -> bool:
     """True when a request's Origin (or, lacking one, its Referer) names another site.
 

@@ -62,12 +62,35 @@ def select_locale() -> str:
 # from disk on every request unless the request already carries one in this attribute.
 _WTFORMS_CATALOGS: dict[str, object] = {}
 
-# WTForms' defaults that speak of a "field" (字段长度不能超过 100 个字符。), said the way the rest of
-# the app says it, for every validator left with its default message.
+# WTForms' defaults said the way the rest of the app says it, for every validator and field left
+# with its default message: those that speak of a "field" (字段长度不能超过 100 个字符。) or of
+# coercion, and those WTForms' own Chinese catalog leaves untranslated (fuzzy, empty or missing,
+# so they came out in English: "'4' is not a valid choice for this field."). Keyed by the
+# singular of a plural message. tests/test_wtforms_messages.py reads the installed WTForms for
+# every message it can give, so a new one in an upgrade is noticed.
+_CHOOSE_ONE = _l("Please choose one of the options.")
+_ONLY_LISTED = _l("Please choose only from the options shown.")
 _PLAINER_WTFORMS = {
+    "Field must be equal to %(other_name)s.": _l("The two entries differ."),
+    "Field must be at least %(min)d character long.": _l("Please write at least %(min)d characters."),
     "Field cannot be longer than %(max)d character.": _l("Please keep this to at most %(max)d characters."),
+    "Field must be exactly %(max)d character long.": _l("Please write exactly %(max)d characters."),
+    "Field must be between %(min)d and %(max)d characters long.": _l("Please write %(min)d to %(max)d characters."),
+    "Number must be at least %(min)s.": _l("Please give a number of at least %(min)s."),
+    "Number must be at most %(max)s.": _l("Please give a number of at most %(max)s."),
+    "Number must be between %(min)s and %(max)s.": _l("Please give a number from %(min)s to %(max)s."),
+    "Date must be at least %(min)s.": _l("Please give a date on or after %(min)s."),
+    "Date must be at most %(max)s.": _l("Please give a date on or before %(max)s."),
+    "Date must be between %(min)s and %(max)s.": _l("Please give a date from %(min)s to %(max)s."),
     "This field is required.": _l("Please fill this in."),
-    "Not a valid choice.": _l("Please choose one of the options."),
+    "This field cannot be edited.": _l("This cannot be changed here."),
+    "This field is disabled and cannot have a value.": _l("This cannot be filled in here."),
+    "Invalid value, must be one of: %(values)s.": _CHOOSE_ONE,
+    "Invalid Choice: could not coerce.": _CHOOSE_ONE,
+    "Not a valid choice.": _CHOOSE_ONE,
+    "Invalid choice(s): one or more data inputs could not be coerced.": _ONLY_LISTED,
+    "'%(value)s' is not a valid choice for this field.": _ONLY_LISTED,
+    "Not a valid week value.": _l("Please give a week as 2026-W48."),
 }
 
 

@@ -1,5 +1,5 @@
 /* Loaded on a page that gives a form back with something to correct: the answer to a POST
-   (templates/base.html), and the tallies' filter.
+   (templates/base.html), and the date filters of the tallies, survey results and audit log.
    - Its history entry becomes a plain visit of the same address, so Back to it later (from
      the receipt, say) opens the form afresh instead of the browser's "Confirm Form
      Resubmission" page: every page is no-store, so the POST's answer cannot be shown again

@@ -24,6 +24,7 @@ from formsvc.text import mask_phones_in
 from tests.conftest import login, page_text, skip_or_fail
 from tests.pdftools import pdf_text
 from tests.survey_helpers import make_template, spec, use_at_site
+from tests.test_audit_view import table_rows
 
 COMMENT = "请联系我 135 1111 2222，或奶奶电话：一三九，一二三四，五六七八，谢谢"
 MASKED = "请联系我 135****2222，或奶奶电话：139****5678，谢谢"
@@ -146,8 +147,11 @@ def test_one_homes_exports_are_found_by_the_audit_logs_home_filter(app, client, 
     exports = [(action, site_id) for action, site_id, _target in entries if action.endswith(".export")]
     assert exports == [("tally.export", east), ("tally.export", None), ("survey.export", east)]
 
-    listed = page_text(client.get("/admin/audit/", query_string={"site": east}, headers={"Accept-Language": "en"}).data)
-    assert listed.count("site:") == 1  # the home's tally, not the district's
+    listed = table_rows(
+        client.get("/admin/audit/", query_string={"site": east}, headers={"Accept-Language": "en"}).data
+    )
+    tallies = [row for row in listed if "Tally exported" in row]
+    assert len(tallies) == 1 and "东门社区儿童之家" in tallies[0]  # the home's tally, not the district's
 
 
 def test_searching_the_hidden_digits_finds_nothing_where_they_are_masked(app, client, make, surveyed):
@@ -225,6 +229,6 @@ def test_an_exports_scope_is_stored_as_codes_and_read_in_the_readers_language(ap
         ("homes_of_account", None, None),
     ]
     text = page_text(client.get("/admin/audit/?action=survey.export", headers={"Accept-Language": "zh-CN"}).data)
-    assert "范围: 那坡乡" in text and "范围: 全区" in text and "从: 2026-11-01" in text
-    assert "范围: 该账号的全部儿童之家" in text
+    assert "范围：那坡乡" in text and "范围：全区" in text and "从：2026-11-01" in text
+    assert "范围：该账号的全部儿童之家" in text
     assert "Whole district" not in text and "All time" not in text

@@ -24,7 +24,7 @@ from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.forms import NO_CHOICE, choices, form_problem
 from formsvc.i18n import _
-from formsvc.places import townships_in_order
+from formsvc.places import home_choices, townships_in_order
 from formsvc.sites.models import Township
 from formsvc.sites.services import all_sites
 
@@ -32,7 +32,7 @@ bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
 
 def _fill_choices(form: UserForm) -> None:
-    form.sites.choices = choices((site.id, f"{site.township.name} · {site.name}") for site in all_sites())
+    form.sites.choices = home_choices(all_sites())
     townships = townships_in_order(db.session.execute(select(Township)).scalars())
     form.township.choices = choices([NO_CHOICE] + [(township.id, township.name) for township in townships])
 

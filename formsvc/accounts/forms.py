@@ -58,8 +58,18 @@ class ChangePasswordForm(FlaskForm):
 
 
 class CheckboxListField(SelectMultipleField):
+    """Checkboxes. A list of them has no groups, so a choice's group (a home's township) is
+    written before its label, as a select would show it above (places.home_choices)."""
+
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def iter_choices(self):
+        declared = self._choices_from_input(self.choices) or []
+        return [
+            choice._replace(label=f"{option.optgroup} · {choice.label}") if option.optgroup else choice
+            for choice, option in zip(super().iter_choices(), declared, strict=True)
+        ]
 
 
 # Least power first: a new account left at the first role is a site manager, never a district admin.

@@ -20,7 +20,7 @@ from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.forms import NO_CHOICE, choices, form_problem
 from formsvc.i18n import _
-from formsvc.places import townships_in_order
+from formsvc.places import home_choices, townships_in_order
 from formsvc.sites.models import Township
 from formsvc.timeutil import local_today, to_local
 
@@ -38,7 +38,7 @@ def activity_for(user, activity_id: int, *, write: bool = False) -> Activity:
 
 def _fill_choices(form: ScheduleForm) -> None:
     sites = [site for site in visible_sites(current_user) if site.active]
-    form.sites.choices = choices((site.id, f"{site.township.name} · {site.name}") for site in sites)
+    form.sites.choices = home_choices(sites)
     township_ids = sorted({site.township_id for site in sites})
     townships = townships_in_order(db.session.execute(select(Township).where(Township.id.in_(township_ids))).scalars())
     form.township.choices = choices([NO_CHOICE] + [(township.id, township.name) for township in townships])

@@ -3,13 +3,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, TimeField
+from wtforms import BooleanField, SelectField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from formsvc.accounts.forms import CheckboxListField
 from formsvc.activities.models import ACTIVITY_KIND_TITLES, ActivityKind
-from formsvc.forms import NearToday, choices, strip_filter
+from formsvc.forms import NearToday, TypedDateField, choices, strip_filter
 from formsvc.i18n import _, _l
 from formsvc.timeutil import local_today
 
@@ -41,7 +41,7 @@ class ActivityDetailsForm(FlaskForm):
         filters=[strip_filter],
     )
     # The edit page removes it for a daily opening, which never moves.
-    day = DateField(_l("Date"), validators=[InputRequired(message=_l("Please give a date."))])
+    day = TypedDateField(_l("Date"), validators=[InputRequired(message=_l("Please give a date."))])
     opens = TimeField(_l("Sign-in opens"), validators=[InputRequired(message=_l("Please give a time."))])
     closes = TimeField(_l("Sign-in closes"), validators=[InputRequired(message=_l("Please give a time."))])
     for_children = BooleanField(_l("Children sign in"))
@@ -75,13 +75,13 @@ SERIES_BACKDATE = timedelta(days=7)
 
 class ScheduleForm(ActivityDetailsForm):
     kind = SelectField(_l("Kind"), choices=schedulable_kinds, validators=[DataRequired()])
-    day = DateField(
+    day = TypedDateField(
         _l("Date (first day when repeating)"), validators=[InputRequired(message=_l("Please give a date."))]
     )
     sites = CheckboxListField(_l("Children's Homes"), coerce=int, validate_choice=True)
     township = SelectField(_l("…or every Children's Home of a township"), coerce=int, validators=[Optional()])
     weekdays = CheckboxListField(_l("Repeat on (leave empty for one day only)"), choices=WEEKDAY_TITLES)
-    until = DateField(_l("Repeat until (optional)"), validators=[Optional(), NearToday()])
+    until = TypedDateField(_l("Repeat until (optional)"), validators=[Optional(), NearToday()])
 
     def validate_sites(self, field):
         if not field.data and not self.township.data:

@@ -21,7 +21,7 @@ from formsvc.attendance.forms import written_in_words
 from formsvc.attendance.models import BOY, CHILD_CATEGORY_TITLES, GIRL, RELATION_TITLES, Child, ChildCategory, Relation
 from formsvc.attendance.roster import CategoryPeriodData, ChildData
 from formsvc.attendance.voiding import REASON_MAX
-from formsvc.forms import OnceForm, PhoneField, strip_filter
+from formsvc.forms import OnceForm, PhoneField, TypedDateField, strip_filter
 from formsvc.i18n import _, _l
 from formsvc.timeutil import local_today
 
@@ -135,8 +135,8 @@ class ChildForm(FlaskForm):
 
 for _category in ChildCategory:
     setattr(ChildForm, _category.value, BooleanField(CHILD_CATEGORY_TITLES[_category]))
-    setattr(ChildForm, f"{_category.value}_since", DateField(_l("Since"), validators=[Optional()]))
-    setattr(ChildForm, f"{_category.value}_until", DateField(_l("Until"), validators=[Optional()]))
+    setattr(ChildForm, f"{_category.value}_since", TypedDateField(_l("Since"), validators=[Optional()]))
+    setattr(ChildForm, f"{_category.value}_until", TypedDateField(_l("Until"), validators=[Optional()]))
 
 
 class NewChildForm(OnceForm, ChildForm):

@@ -4,11 +4,11 @@ from datetime import timedelta
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from formsvc.forms import strip_filter
+from formsvc.forms import TypedDateField, strip_filter
 from formsvc.i18n import _, _l
 from formsvc.sites.models import SITE_LEVEL_TITLES
 from formsvc.timeutil import local_today
@@ -33,7 +33,7 @@ class SiteForm(FlaskForm):
     village = StringField(_l("Village or community"), validators=[Length(max=60)], filters=[strip_filter])
     level = SelectField(_l("Level"), choices=level_choices, validators=[DataRequired()])
     address = StringField(_l("Address"), validators=[Length(max=200)], filters=[strip_filter])
-    opened_on = DateField(_l("Opened on"), validators=[Optional()])
+    opened_on = TypedDateField(_l("Opened on"), validators=[Optional()])
 
     def validate_opened_on(self, field):
         # A home takes no sign-ins before it opens: 2030 typed for 2020 closed it for years

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 
 from formsvc.accounts.forms import ActionForm
 from formsvc.accounts.permissions import writer_required
@@ -17,6 +18,7 @@ from formsvc.documents.qr import qr_svg
 from formsvc.extensions import db
 from formsvc.forms import choices, form_problem
 from formsvc.i18n import _
+from formsvc.places import home_choices
 from formsvc.surveys.access import can_edit, owner_label, template_for, visible_templates
 from formsvc.surveys.answering import link_window, survey_locale
 from formsvc.surveys.builder import question_defs
@@ -77,10 +79,10 @@ def index():
 @writer_required
 def new():
     form = NewTemplateForm()
-    owners = [(str(site.id), site.name) for site in visible_sites(current_user)]
+    owners = home_choices(visible_sites(current_user), value=lambda site: str(site.id))
     if current_user.is_admin:
-        owners.insert(0, ("district", _("District (every Children's Home may use it)")))
-    form.owner.choices = choices(owners)
+        owners.insert(0, SelectChoice("district", _("District (every Children's Home may use it)")))
+    form.owner.choices = owners
     if form.validate_on_submit():
         site = None if form.owner.data == "district" else site_for(current_user, int(form.owner.data), write=True)
         template = create_template(
@@ -263,7 +265,7 @@ def _use_forms(template: SurveyTemplate) -> tuple[UseAtActivitiesForm, UseAtSite
     activity_form.activities.choices = choices(
         (activity.id, _activity_choice(template, activity)) for activity in _upcoming_activities(template)
     )
-    site_form.sites.choices = choices((site.id, site.name) for site in _usable_sites(template))
+    site_form.sites.choices = home_choices(_usable_sites(template))
     return activity_form, site_form
 
 
@@ -273,6 +275,11 @@ def use(template_id: int):
     template = template_for(current_user, template_id)
     activity_form, site_form = _use_forms(template)
     return _use_page(template, activity_form, site_form)
+
+
+def _link_place(link: SurveyLink) -> str:
+    """Where a link asks its survey: the home, and the activity after which it is asked."""
+    return f"{link.site.name} · {activity_name(link.activity)}" if link.activity else link.site.name
 
 
 def _use_page(template: SurveyTemplate, activity_form, site_form, problem: str | None = None):
@@ -291,13 +298,16 @@ def _use_page(template: SurveyTemplate, activity_form, site_form, problem: str |
     return render_template(
         "admin/surveys/use.html",
         template=template,
-        title=template.current.title_zh,
+        title=template.current.title(survey_locale()),
         activity_form=activity_form,
         site_form=site_form,
         links=links,
         urls=urls,
         qrs={link.id: qr_svg(url) for link, url in zip(links, urls.values(), strict=True)},
         windows={link.id: link_window(link) for link in links},
+        places={link.id: _link_place(link) for link in links},
+        # A manager cannot stop what the district asks at her home: no button that only says so.
+        stoppable={link.id for link in links if may_replace(current_user, link)},
         action_form=ActionForm(),
         # Whether to offer "replace": some listed activity asks another survey now.
         others_asked=any(
@@ -314,9 +324,8 @@ def use_at(template_id: int, where: str):
     template = template_for(current_user, template_id)
     activity_form, site_form = _use_forms(template)
     form = activity_form if where == "activities" else site_form
-    if not form.validate_on_submit():
-        flash(_("Please choose at least one and try again."))
-        return redirect(url_for("surveys_admin.use", template_id=template.id))
+    if not form.validate_on_submit():  # nothing ticked, or an expired page: said on the form, ticks kept
+        return _use_page(template, activity_form, site_form, form_problem(form))
     if where == "activities":
         picked = [db.session.get(Activity, activity_id) for activity_id in activity_form.activities.data or []]
         asking_another = [activity for activity in picked if other_survey_at(template, activity) is not None]
@@ -365,4 +374,6 @@ def stop(link_id: int):
         stop_link(link)
         record("survey.stop", user=current_user, site_id=link.site_id, target=_target(link.template), link=link.id)
         db.session.commit()
+        survey = link.template.current.title(survey_locale())
+        flash(_("“{survey}” is no longer asked at {place}.").format(survey=survey, place=_link_place(link)))
     return redirect(url_for("surveys_admin.use", template_id=link.template_id))

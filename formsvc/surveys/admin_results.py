@@ -7,6 +7,7 @@ from datetime import date
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import Select, select
+from wtforms.fields.choices import SelectChoice
 
 from formsvc.accounts.forms import ActionForm
 from formsvc.accounts.models import Role
@@ -16,8 +17,8 @@ from formsvc.core import large_text
 from formsvc.db import utcnow
 from formsvc.documents.downloads import PDF_MIMETYPE, XLSX_MIMETYPE, dated_name, download
 from formsvc.extensions import db
-from formsvc.forms import choices
 from formsvc.i18n import _
+from formsvc.places import home_choices
 from formsvc.sites.models import Site
 from formsvc.surveys.access import template_for
 from formsvc.surveys.answering import survey_locale
@@ -33,16 +34,15 @@ from formsvc.wechat import download_view
 bp = Blueprint("survey_results", __name__, url_prefix="/admin/surveys")
 
 
-def _scope_choices(template: SurveyTemplate) -> list[tuple[str, str]]:
+def _scope_choices(template: SurveyTemplate) -> list[SelectChoice]:
     """The whole of the user's scope, each township in it, each site in it (where the survey may run)."""
     sites = [site for site in visible_sites(current_user) if usable_at(template, site.id)]
     everything = _("Whole district") if current_user.is_admin else _("All my Children's Homes")
-    pairs = [("all", everything)]
+    scopes = [SelectChoice("all", everything)]
     townships = {site.township_id: site.township.name for site in sites}
     if len(townships) > 1:
-        pairs += [(f"t{township_id}", name) for township_id, name in townships.items()]
-    pairs += [(f"s{site.id}", site.name) for site in sites]
-    return pairs
+        scopes += [SelectChoice(f"t{id_}", name, optgroup=_("Townships")) for id_, name in townships.items()]
+    return scopes + home_choices(sites, value=lambda site: f"s{site.id}")
 
 
 def _scope_site_ids(scope: str) -> Select:
@@ -61,15 +61,20 @@ def _period_label(date_from: date | None, date_to: date | None) -> str:
 
 def _filtered(template_id: int, *, for_print: bool):
     """The template, the filter form (from the query string), the results it asks for, their
-    labels, the home they are limited to (None for several) and what an export of them covers."""
+    labels, the home they are limited to (None for several) and what an export of them covers.
+
+    Dates that cannot be read, or that run backwards, give no results (None): figures for
+    other days than the ones asked for, or none at all, would read as the answer.
+    """
     template = template_for(current_user, template_id)
     form = ResultsFilterForm(request.args)
-    scopes = _scope_choices(template)
-    form.scope.choices = choices(scopes)
+    form.scope.choices = _scope_choices(template)
+    scopes = {choice.value: choice.label for choice in form.scope.choices}
     form.validate()
-    scope = form.scope.data if form.scope.data in dict(scopes) else "all"
-    date_from = form.date_from.data if not form.date_from.errors else None
-    date_to = form.date_to.data if not form.date_to.errors else None
+    if form.date_from.errors or form.date_to.errors:
+        return template, form, None, {}, None, {}
+    scope = form.scope.data if form.scope.data in scopes else "all"
+    date_from, date_to = form.date_from.data, form.date_to.data
     search = form.q.data if not form.q.errors else ""
     flt = ResultFilter(
         site_ids=_scope_site_ids(scope),
@@ -83,7 +88,7 @@ def _filtered(template_id: int, *, for_print: bool):
         else frozenset(site.id for site in current_user.sites),
     )
     results = survey_results(template, flt, survey_locale())
-    labels = {"scope_label": dict(scopes)[scope], "period_label": _period_label(date_from, date_to)}
+    labels = {"scope_label": scopes[scope], "period_label": _period_label(date_from, date_to)}
     return template, form, results, labels, _one_home(template, flt.site_ids), _audited(scope, date_from, date_to)
 
 
@@ -117,9 +122,10 @@ def results(template_id: int):
     return render_template(
         "admin/surveys/results.html",
         template=template,
+        title=template.current.title(survey_locale()),
         form=form,
         results=found,
-        charts=charts_for(found, large_text=large_text()),
+        charts=charts_for(found, large_text=large_text()) if found else {},
         percent=percent,
         mean_text=mean_text,
         query=request.args.to_dict(),
@@ -134,6 +140,8 @@ def results(template_id: int):
 @download_view
 def export(template_id: int, fmt: str):
     template, _form, found, labels, one_home, covered = _filtered(template_id, for_print=True)
+    if found is None:
+        abort(400)
     record(
         "survey.export",
         user=current_user,

@@ -6,12 +6,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from formsvc.accounts.forms import CheckboxListField
-from formsvc.forms import choices, strip_filter
+from formsvc.forms import EndsAfterStart, TypedDateField, choices, strip_filter
 from formsvc.i18n import _, _l
 from formsvc.surveys.builder import multiline_filter, paragraphs_filter
 from formsvc.surveys.models import QUESTION_KIND_TITLES, QuestionKind
@@ -117,9 +117,18 @@ class UseAtActivitiesForm(FlaskForm):
     def opens_before_close(self) -> int | None:
         return None if self.window.data == "start" else int(self.window.data)
 
+    # Not DataRequired: its "required" flag would mark every checkbox as one that must be ticked.
+    def validate_activities(self, field):
+        if not field.data:
+            raise ValidationError(_("Choose at least one activity."))
+
 
 class UseAtSitesForm(FlaskForm):
     sites = CheckboxListField(_l("Children's Homes"), coerce=int, validate_choice=True)
+
+    def validate_sites(self, field):
+        if not field.data:
+            raise ValidationError(_("Choose at least one Children's Home."))
 
 
 class ResultsFilterForm(FlaskForm):
@@ -129,6 +138,6 @@ class ResultsFilterForm(FlaskForm):
         csrf = False
 
     scope = SelectField(_l("Where"), validators=[Optional()])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = TypedDateField(_l("From"), validators=[Optional()])
+    date_to = TypedDateField(_l("To"), validators=[Optional(), EndsAfterStart()])
     q = StringField(_l("Comments containing"), validators=[Length(max=50)], filters=[strip_filter])

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
-from formsvc.forms import TypedDateField, width_filter
+from formsvc.forms import EndsAfterStart, TypedDateField, width_filter
 from formsvc.i18n import _l
 
 
@@ -23,4 +23,4 @@ class TallyForm(FlaskForm):
         description=_l("2026, 2026-Q4 or 2026-11"),
     )
     date_from = TypedDateField(_l("From"), validators=[Optional()])
-    date_to = TypedDateField(_l("To"), validators=[Optional()])
+    date_to = TypedDateField(_l("To"), validators=[Optional(), EndsAfterStart()])

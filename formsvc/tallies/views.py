@@ -7,6 +7,7 @@ from datetime import date
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from formsvc.accounts.forms import LogoutForm
 from formsvc.accounts.models import Role, User
@@ -18,7 +19,7 @@ from formsvc.documents.downloads import CSV_MIMETYPE, PDF_MIMETYPE, XLSX_MIMETYP
 from formsvc.errors import DomainError
 from formsvc.extensions import db
 from formsvc.i18n import _
-from formsvc.places import place_sort_key
+from formsvc.places import home_choices, place_sort_key
 from formsvc.sites.models import Site, Township
 from formsvc.tallies.exports import tally_context, tally_csv, tally_pdf, tally_xlsx
 from formsvc.tallies.forms import TallyForm
@@ -42,11 +43,12 @@ def _admin_template_globals():
     return {"logout_form": LogoutForm()}
 
 
-def scope_choices(user: User) -> dict[str, list[tuple[str, str]]]:
-    """The scopes ``user`` may tally, grouped for the select: district, townships, sites."""
-    groups: dict[str, list[tuple[str, str]]] = {}
+def scope_choices(user: User) -> list[SelectChoice]:
+    """The scopes ``user`` may tally, grouped for the select: district, townships, then the
+    homes under their townships."""
+    scopes: list[SelectChoice] = []
     if user.role == Role.ADMIN:
-        groups[_("District")] = [("district", _("Whole district"))]
+        scopes.append(SelectChoice("district", _("Whole district"), optgroup=_("District")))
     if user.role in (Role.ADMIN, Role.TOWNSHIP_VIEWER):
         townships = db.session.execute(
             select(Township.id, Township.name).where(
@@ -54,9 +56,8 @@ def scope_choices(user: User) -> dict[str, list[tuple[str, str]]]:
             )
         ).all()
         townships.sort(key=lambda row: place_sort_key(row[1]))
-        groups[_("Townships")] = [(f"township:{id_}", name) for id_, name in townships]
-    groups[_("Children's Homes")] = [(f"site:{site.id}", site.name) for site in visible_sites(user)]
-    return {label: choices for label, choices in groups.items() if choices}
+        scopes += [SelectChoice(f"township:{id_}", name, optgroup=_("Townships")) for id_, name in townships]
+    return scopes + home_choices(visible_sites(user), value=lambda site: f"site:{site.id}")
 
 
 def quick_periods(today: date) -> list[tuple[str, str]]:
@@ -72,11 +73,10 @@ def quick_periods(today: date) -> list[tuple[str, str]]:
 def _tally_from_request() -> tuple[TallyForm, Tally | None, str | None]:
     """Read scope and period from the query string; a scope the person may not see is a 404."""
     form = TallyForm(request.args)
-    groups = scope_choices(current_user)
-    allowed = [value for choices in groups.values() for value, _label in choices]
+    form.scope.choices = scope_choices(current_user)
+    allowed = [choice.value for choice in form.scope.choices]
     if not allowed:
         abort(404)
-    form.scope.choices = groups
     if not form.scope.data:
         form.scope.data = allowed[0]
     if form.scope.data not in allowed:

@@ -2,8 +2,9 @@
 
 The URL map is read at test time, so a new admin route is covered the day it is added. Ids in
 the URLs point at the *other* site's records; a manager of site A asking for site B's page,
-export, PDF or record must get 403 or 404, never the data, and a refused POST must change
-nothing in the database.
+export, PDF or record must get 404 (as for a record that does not exist), never the data, and a
+refused POST must change nothing in the database. 403 is for a page the person may not use at
+all (a manager at the accounts list, a township viewer at a form that changes her own homes).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, inspect, select, text
 
+from formsvc.accounts.scoping import RECORD_ARGUMENTS
 from formsvc.activities.models import Activity, ActivitySeries
 from formsvc.attendance.models import AdultSignIn, Attendance, Child
 from formsvc.extensions import db
@@ -148,7 +150,9 @@ def test_a_manager_of_another_site_gets_nothing_from_any_admin_url(app, world):
             response = client.open(url, method=method, data=data if method == "POST" else None)
             body = response.get_data().decode("utf-8", "replace")
             leaked = OTHER_CHILD_NAME in body or "黄家长秘密" in body
-            if rule.arguments - {"action"} and not unknown:
+            if rule.arguments & RECORD_ARGUMENTS:  # another home's record, or one that does not exist
+                assert response.status_code == 404, (method, url, response.status_code)
+            elif rule.arguments - {"action"} and not unknown:
                 assert response.status_code in (403, 404, 405), (method, url, response.status_code)
             else:
                 assert response.status_code in (200, 302, 400, 403, 404, 405), (method, url, response.status_code)
@@ -174,3 +178,50 @@ def test_a_township_viewer_can_read_but_every_write_is_refused(app, world):
         response = client.post(url, data=data)
         assert response.status_code in (400, 403, 404, 405), (url, response.status_code)
     assert database_fingerprint(app) == before
+
+
+def test_every_record_an_admin_url_names_is_scoped(app):
+    """A new route naming a record by a new argument gets its owner in scoping._OWNING_SITE."""
+    arguments = {argument for rule in admin_rules(app) for argument in rule.arguments}
+    assert {argument for argument in arguments if argument.endswith("_id")} <= RECORD_ARGUMENTS
+
+
+def test_a_township_viewer_gets_404_for_another_townships_records(app, world):
+    """QA: /admin/sites/<id>/edit, a series' stop, a survey's question pages answered 403 where
+    the home's own page answered 404."""
+    _amy, ids = world
+    with app.app_context():
+        from formsvc.accounts.models import Role
+        from formsvc.accounts.services import create_user
+        from formsvc.sites.models import Site
+
+        mine = db.session.execute(select(Site.township_id).where(Site.id != ids["site_id"])).scalar_one()
+        create_user(username="viewer2", password="viewer-pass-1", role=Role.TOWNSHIP_VIEWER, township_id=mine)
+        db.session.commit()
+    client = app.test_client()
+    login(client, {"username": "viewer2", "password": "viewer-pass-1"})
+    token = csrf_token_for(client)
+    before = database_fingerprint(app)
+    checked = 0
+    for rule in admin_rules(app):
+        if not rule.arguments & RECORD_ARGUMENTS:
+            continue
+        url, _unknown = url_for_rule(rule, ids)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            data = {"csrf_token": token, "reason": "x", "nonce": "n" * 20, "present": "y", "names": "王"}
+            response = client.open(url, method=method, data=data if method == "POST" else None)
+            assert response.status_code == 404, (method, url, response.status_code)
+            checked += 1
+    assert database_fingerprint(app) == before
+    assert checked > 30
+
+
+def test_a_page_only_admins_use_is_403_for_a_manager_of_the_home_it_names(app, make):
+    """Her own home is hers to see, so the address names nothing hidden from her: the page is refused."""
+    site = make.site()
+    client = app.test_client()
+    login(client, make.user("amy", sites=[site]))
+    assert client.get(f"/admin/sites/{site['id']}").status_code == 200
+    assert client.get(f"/admin/sites/{site['id']}/edit").status_code == 403
+    assert client.get(f"/admin/sites/{site['id'] + 1000}/edit").status_code == 404
+    assert client.get("/admin/users/").status_code == 403
