@@ -38,6 +38,8 @@ def child_form(page, live_server, site, activity):
     page.goto(f"{live_server}/s/{site['token']}")
     page.locator(f'a.big-button[href="/a/{activity["token"]}/child"]').click()
     expect(page).to_have_url(f"{live_server}/a/{activity['token']}/child")
+    # keep-typed.js is deferred: typing and sending before it has run would keep nothing (CI, under load).
+    page.wait_for_load_state("load")
     return page
 
 
