@@ -22,7 +22,7 @@ frozen = clock_stopped_at(local(2026, 11, 27, 10, 0))
 LECTURE_DAY = date(2026, 11, 20)
 LECTURES = 5  # one at each of the first five homes: the total row reads 5 activities
 CHINESE = {
-    "total": r"合计 \({homes} 个\)",
+    "total": r"合计（{homes} 个）",
     "by kind": "按活动类型",
     "by category": "按儿童类别",
     "lecture": "家教宣讲",

@@ -1,5 +1,5 @@
 """Counted homes on the tally page and its PDF: "1 home", "2 homes" in English, "1 个" and "2 个"
-alike in Chinese (one plural form), never "Total (1 homes)"."""
+alike in Chinese (one plural form) and in full-width brackets, never "Total (1 homes)"."""
 
 from __future__ import annotations
 
@@ -28,3 +28,10 @@ def test_one_home_is_said_in_the_singular_and_more_in_the_plural(client, make):
 
     pdf = re.sub(r"\s+", " ", pdf_text(client.get("/admin/tallies.pdf?scope=district", headers=EN).data))
     assert "(1 home)" in pdf and "(2 homes)" in pdf and "(3 homes)" in pdf and "1 homes" not in pdf
+
+    chinese = page_text(client.get("/admin/tallies?scope=district", headers={"Accept-Language": "zh-CN"}).data)
+    assert "小计（1 个）" in chinese and "小计（2 个）" in chinese and "合计（3 个）" in chinese
+    pdf = re.sub(
+        r"\s+", "", pdf_text(client.get("/admin/tallies.pdf?scope=district", headers={"Accept-Language": "zh-CN"}).data)
+    )
+    assert "小计（1个）" in pdf and "合计（3个）" in pdf

@@ -49,7 +49,7 @@ def screen_rows(client) -> list[tuple[str, str]]:
     rows = []
     for row in table.split("</tr>")[:-1]:
         township, home = (page_text(cell) for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row)[:2])
-        rows.append((township, re.sub(r" \(.*\)$", "", home)))  # 小计 (2 个) → 小计
+        rows.append((township, re.sub(r"（.*）$", "", home)))  # 小计（2 个） → 小计
     return rows
 
 
