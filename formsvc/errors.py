@@ -8,6 +8,7 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from formsvc.i18n import _l
+from formsvc.urls import names_this_site, safe_next
 
 
 class DomainError(Exception):
@@ -76,10 +77,10 @@ def _upload_too_large():
 
 def _page_sent_from() -> str | None:
     """The page of this site the request was sent from (its Referer), as a path; None if another site's."""
-    referrer = urlsplit(request.referrer or "")
-    if referrer.netloc != request.host or not referrer.path.startswith("/"):
+    if not request.referrer or not names_this_site(request.referrer):
         return None
-    return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    parts = urlsplit(request.referrer)
+    return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""), None)
 
 
 def register_error_handlers(app: Flask) -> None:

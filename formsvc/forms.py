@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.parse import unquote_to_bytes
 
 from flask import abort, current_app, request
 from flask_wtf import FlaskForm
@@ -15,6 +15,7 @@ from formsvc.i18n import _, _l
 from formsvc.text import clean_text, fold_width, is_mainland_mobile, normalise_phone
 from formsvc.timeutil import near_today
 from formsvc.tokens import NONCE_PATTERN
+from formsvc.urls import names_this_site
 
 
 def strip_filter(value):
@@ -113,9 +114,7 @@ def foreign_origin() -> bool:
         return False
     if source.strip() == "null":  # a sandboxed frame, a data: page, a cross-site redirect
         return True
-    host = urlsplit(source).netloc.lower()
-    allowed = {request.host.lower(), urlsplit(current_app.config["BASE_URL"]).netloc.lower()}
-    return host not in allowed
+    return not names_this_site(source)
 
 
 class OnceForm(FlaskForm):

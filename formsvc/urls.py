@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, request
 from werkzeug.routing import IntegerConverter
 
 
-def safe_next(target: str | None, fallback: str) -> str:
+def safe_next(target: str | None, fallback: str | None) -> str | None:
     """``target`` if it is a path on this site, else ``fallback`` (no open redirects)."""
     if not target:
         return fallback
@@ -16,6 +16,13 @@ def safe_next(target: str | None, fallback: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return fallback
     return target
+
+
+def names_this_site(url: str) -> bool:
+    """Whether an absolute address (an Origin, a Referer) is on this site: the host the request came
+    to, or BASE_URL's (behind a proxy the two may differ)."""
+    host = urlsplit(url).netloc.lower()
+    return host in {request.host.lower(), urlsplit(current_app.config["BASE_URL"]).netloc.lower()}
 
 
 def external_url(endpoint: str, **values) -> str:
